@@ -1,0 +1,12 @@
+"""The API's data models, generated from openapi.yaml (see light_client/_generated/).
+
+Request models (``UpdateCustomerRequest``, ``UpdateCustomerCreditRequest``, ``Address``, ...) and
+response models (``Customer``, ``CustomerCredit``, ...) are attrs classes: a field left as ``UNSET``
+is not sent, a field set to ``None`` is sent as ``null``. Enums accept values added to the API
+after this SDK was generated.
+"""
+
+from ._generated.models import *  # noqa: F403
+from ._generated.models import __all__ as _generated_all
+
+__all__ = list(_generated_all)
