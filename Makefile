@@ -1,0 +1,41 @@
+# Every target sets up .venv on first use, so `make test` and `make demo` work on a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Re-installed whenever pyproject.toml changes.
+INSTALLED := $(VENV)/.installed
+
+.PHONY: install generate check-generated lint format typecheck test demo bench clean
+
+install: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+generate: $(INSTALLED)
+	$(BIN)/python scripts/generate.py
+
+check-generated: $(INSTALLED)
+	$(BIN)/python scripts/generate.py --check
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(INSTALLED)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+typecheck: $(INSTALLED)
+	$(BIN)/mypy light_client tests scripts examples
+
+test: lint typecheck check-generated
+	$(BIN)/python -m pytest
+
+demo: $(INSTALLED)
+	$(BIN)/python examples/show_requests.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis
