@@ -1,0 +1,224 @@
+"""The generated layer on its own: exact requests and typed parsing, per operation."""
+
+from __future__ import annotations
+
+import datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+import attrs
+import pytest
+from pytest_httpx import HTTPXMock
+
+from light_client._generated.api.customer_credits import update_customer_credit
+from light_client._generated.api.customers import update_customer
+from light_client._generated.client import Client
+from light_client._generated.types import UNSET, Unset
+from light_client.models import (
+    Address,
+    CountryCode,
+    Customer,
+    CustomerCredit,
+    CustomerCreditStatus,
+    CustomerType,
+    DcSign,
+    UpdateCustomerCreditRequest,
+    UpdateCustomerRequest,
+)
+from tests._spec_paths import operation_schemas, resolve
+from tests.conftest import load_json
+
+BASE_URL = "https://api.light.inc"
+ID = UUID("3c90c3cc-0d44-4b50-8888-8dd25736052a")
+JSON_TYPE = "application/json;charset=UTF-8"
+
+
+def _client() -> Client:
+    return Client(base_url=BASE_URL, raise_on_unexpected_status=True)
+
+
+@pytest.mark.parametrize(
+    ("body", "sent"),
+    [
+        (UpdateCustomerRequest(), b"{}"),
+        (UpdateCustomerRequest(name=UNSET, email=UNSET), b"{}"),
+        (UpdateCustomerRequest(email=None), b'{"email":null}'),
+        (
+            UpdateCustomerRequest(name="Acme ApS", address=Address(country=CountryCode.DK)),
+            b'{"name":"Acme ApS","address":{"country":"DK"}}',
+        ),
+        (
+            UpdateCustomerRequest(type_=CustomerType.BUSINESS, recipient_emails=[]),
+            b'{"type":"BUSINESS","recipientEmails":[]}',
+        ),
+        # Enum inputs take the plain string too; an unknown one is sent as given.
+        (
+            UpdateCustomerRequest(address=Address(country="DK")),  # type: ignore[arg-type]
+            b'{"address":{"country":"DK"}}',
+        ),
+        (
+            UpdateCustomerRequest(type_="NEW_KIND"),  # type: ignore[arg-type]
+            b'{"type":"NEW_KIND"}',
+        ),
+        (UpdateCustomerRequest(name="Æble ☃"), '{"name":"Æble ☃"}'.encode()),
+    ],
+)
+async def test_update_customer_request(
+    httpx_mock: HTTPXMock, body: UpdateCustomerRequest, sent: bytes
+) -> None:
+    httpx_mock.add_response(json=load_json("seed_customer_response.json"))
+    response = await update_customer.asyncio_detailed(
+        ID, client=_client(), body=body, x_idempotency_key="key-1"
+    )
+    (request,) = httpx_mock.get_requests()
+    assert request.method == "PATCH"
+    assert str(request.url) == f"{BASE_URL}/v1/customers/{ID}"
+    assert request.headers["Content-Type"] == JSON_TYPE
+    assert request.headers["X-Idempotency-Key"] == "key-1"
+    assert request.content == sent
+    assert isinstance(response.parsed, Customer)
+
+
+@pytest.mark.parametrize(
+    ("body", "sent"),
+    [
+        (UpdateCustomerCreditRequest(), b"{}"),
+        (UpdateCustomerCreditRequest(description=None), b'{"description":null}'),
+        (
+            UpdateCustomerCreditRequest(
+                amount=12_500,
+                document_date=datetime.date(2024, 2, 29),
+                customer_id=ID,
+                are_lines_with_tax=False,
+            ),
+            b'{"customerId":"3c90c3cc-0d44-4b50-8888-8dd25736052a","documentDate":"2024-02-29",'
+            b'"areLinesWithTax":false,"amount":12500}',
+        ),
+        (
+            UpdateCustomerCreditRequest(amount=None, document_template_id=None),
+            b'{"amount":null,"documentTemplateId":null}',
+        ),
+    ],
+)
+def test_update_customer_credit_request(
+    httpx_mock: HTTPXMock, body: UpdateCustomerCreditRequest, sent: bytes
+) -> None:
+    httpx_mock.add_response(json=load_json("seed_customer_credit_response.json"))
+    response = update_customer_credit.sync_detailed(ID, client=_client(), body=body)
+    (request,) = httpx_mock.get_requests()
+    assert request.method == "PATCH"
+    assert str(request.url) == f"{BASE_URL}/v1/customer-credits/{ID}"
+    assert request.headers["Content-Type"] == JSON_TYPE
+    assert "X-Idempotency-Key" not in request.headers
+    assert request.content == sent
+    assert isinstance(response.parsed, CustomerCredit)
+
+
+def test_seed_customer_response_parses_into_typed_fields() -> None:
+    customer = Customer.from_dict(load_json("seed_customer_response.json"))
+    assert customer.id == ID
+    assert customer.created_at == datetime.datetime(2023, 11, 7, 5, 31, 56, tzinfo=datetime.UTC)
+    assert customer.type_ is CustomerType.BUSINESS
+    assert isinstance(customer.address, Address)
+    assert customer.address.country is CountryCode.UNDEFINED
+    assert isinstance(customer.custom_properties, list)
+    (prop,) = customer.custom_properties
+    assert prop is not None and not isinstance(prop.values, Unset)
+    assert prop.values[0].company_id == ID
+
+
+def test_seed_customer_credit_response_parses_into_typed_fields() -> None:
+    credit = CustomerCredit.from_dict(load_json("seed_customer_credit_response.json"))
+    assert credit.status is CustomerCreditStatus.DRAFT
+    assert credit.document_date == datetime.date(2023, 12, 25)
+    assert credit.amount == 123
+    assert not isinstance(credit.lines, Unset)
+    line = credit.lines[0]
+    assert line.gross_transaction_amount is not None
+    assert not isinstance(line.gross_transaction_amount, Unset)
+    assert line.gross_transaction_amount.dc_sign is DcSign.D
+
+
+def full_document(doc: dict[str, Any], schema: dict[str, Any]) -> Any:
+    """A document with every property of ``schema`` (Light's 3.0 dialect), typical values."""
+    schema = resolve(doc, schema)
+    json_type = schema.get("type", "object")
+    if "enum" in schema:
+        return schema["enum"][-1]
+    if json_type == "object":
+        return {
+            name: full_document(doc, prop) for name, prop in schema.get("properties", {}).items()
+        }
+    if json_type == "array":
+        return [full_document(doc, schema["items"])]
+    return {
+        ("string", "uuid"): str(ID),
+        ("string", "date"): "2024-02-29",
+        ("string", "date-time"): "2024-02-29T23:59:58.123+01:00",
+        ("string", None): "text",
+        ("integer", "int64"): 2**53 + 1,  # beyond a double's precision: must stay exact
+        ("integer", "int32"): 12,
+        ("number", None): 1.5,
+        ("boolean", None): True,
+    }[(json_type, schema.get("format"))]
+
+
+@pytest.mark.parametrize(
+    ("path", "model"),
+    [
+        ("/v1/customers/{customerId}", Customer),
+        ("/v1/customer-credits/{customerCreditId}", CustomerCredit),
+    ],
+)
+def test_official_response_parses_into_python_types(
+    official: dict[str, Any], path: str, model: type[Customer] | type[CustomerCredit]
+) -> None:
+    document = full_document(official, operation_schemas(official, path)[1])
+    parsed = model.from_dict(document)
+    _assert_python_types(official, operation_schemas(official, path)[1], parsed, path)
+    assert parsed.additional_properties == {}
+
+
+def _assert_python_types(doc: dict[str, Any], schema: dict[str, Any], value: Any, at: str) -> None:
+    schema = resolve(doc, schema)
+    if "enum" in schema:
+        assert isinstance(value, StrEnum) and value.is_known, at  # type: ignore[attr-defined]
+        return
+    json_type = schema.get("type", "object")
+    if json_type == "object":
+        for field in attrs.fields(type(value)):
+            if field.name == "additional_properties":
+                continue
+            name = field.alias if field.alias else field.name
+            json_name = _json_name(schema, name)
+            _assert_python_types(
+                doc,
+                schema["properties"][json_name],
+                getattr(value, field.name),
+                f"{at}.{json_name}",
+            )
+        return
+    if json_type == "array":
+        assert isinstance(value, list), at
+        for item in value:
+            _assert_python_types(doc, schema["items"], item, f"{at}[]")
+        return
+    expected = {
+        ("string", "uuid"): UUID,
+        ("string", "date"): datetime.date,
+        ("string", "date-time"): datetime.datetime,
+        ("string", None): str,
+        ("integer", "int64"): int,
+        ("integer", "int32"): int,
+        ("number", None): float,
+        ("boolean", None): bool,
+    }[(json_type, schema.get("format"))]
+    assert type(value) is expected, f"{at}: {type(value)} is not {expected}"
+
+
+def _json_name(schema: dict[str, Any], python_name: str) -> str:
+    """The JSON property a generated attribute stands for (camelCase; ``type_`` for ``type``)."""
+    wanted = python_name.rstrip("_").replace("_", "")
+    (match,) = [name for name in schema["properties"] if name.lower() == wanted.lower()]
+    return str(match)

@@ -1,0 +1,152 @@
+"""openapi.yaml: valid, and faithful to Light's official document and reference pages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openapi_spec_validator import validate
+
+from tests._spec_paths import Facts, operation_schemas, property_paths
+from tests.conftest import DATA, ROOT, load_json
+
+OPERATIONS = {
+    "updateCustomer": "/v1/customers/{customerId}",
+    "updateCustomerCredit": "/v1/customer-credits/{customerCreditId}",
+}
+MEDIA_TYPE = "application/json;charset=UTF-8"
+
+
+def test_spec_is_valid_openapi(spec: dict[str, Any]) -> None:
+    validate(spec)
+    assert spec["openapi"] == "3.1.0"
+
+
+def test_official_fixture_is_the_shared_reference() -> None:
+    # tests/data holds a copy so the tests run anywhere; when the shared reference is beside the
+    # checkout (as in CI), the copy must not have gone stale.
+    shared = ROOT.parent / "shared" / "reference" / "light-openapi-public.json"
+    if not shared.exists():
+        pytest.skip("../shared/reference is not beside this checkout")
+    assert json.loads(shared.read_bytes()) == load_json("light-openapi-public.json")
+
+
+@pytest.mark.parametrize("operation_id", OPERATIONS)
+@pytest.mark.parametrize("side", ["request", "response"])
+def test_every_official_property_path_is_described(
+    spec: dict[str, Any], official: dict[str, Any], operation_id: str, side: str
+) -> None:
+    index = 0 if side == "request" else 1
+    theirs = property_paths(official, operation_schemas(official, OPERATIONS[operation_id])[index])
+    ours = property_paths(spec, operation_schemas(spec, OPERATIONS[operation_id])[index])
+    assert len(theirs) > 10
+    problems = [
+        problem
+        for path, facts in sorted(theirs.items())
+        for problem in _compare(path, facts, ours.get(path))
+    ]
+    assert problems == []
+
+
+def _compare(path: str, theirs: Facts, ours: Facts | None) -> list[str]:
+    if ours is None:
+        return [f"{path}: missing"]
+    problems = []
+    if ours.json_type != theirs.json_type:
+        problems.append(f"{path}: type {ours.json_type} != official {theirs.json_type}")
+    if ours.format != theirs.format:
+        problems.append(f"{path}: format {ours.format} != official {theirs.format}")
+    if not theirs.enum <= ours.enum:
+        problems.append(f"{path}: enum lacks {sorted(theirs.enum - ours.enum)}")
+    if theirs.nullable and not ours.nullable:
+        problems.append(f"{path}: official allows null")
+    return problems
+
+
+def test_country_enum_has_all_official_values(spec: dict[str, Any]) -> None:
+    countries = spec["components"]["schemas"]["CountryCode"]["enum"]
+    assert len(countries) == 272
+    assert countries[0] == "UNDEFINED"
+    assert {"DK", "US", "GB"} <= set(countries)
+
+
+@pytest.mark.parametrize(
+    ("operation_id", "name"),
+    [("updateCustomer", "customer"), ("updateCustomerCredit", "customer_credit")],
+)
+def test_reference_page_examples_only_use_described_properties(
+    spec: dict[str, Any], operation_id: str, name: str
+) -> None:
+    request, response = operation_schemas(spec, OPERATIONS[operation_id])
+    for schema, example in [
+        (request, load_json(f"seed_{name}_request.json")),
+        (response, load_json(f"seed_{name}_response.json")),
+    ]:
+        known = property_paths(spec, schema)
+        assert sorted(set(_example_paths(example)) - set(known)) == []
+
+
+def _example_paths(value: Any, path: str = "") -> list[str]:
+    if isinstance(value, dict):
+        children = [f"{path}.{key}" if path else key for key in value]
+        return [
+            found
+            for child, item in zip(children, value.values(), strict=True)
+            for found in [child, *_example_paths(item, child)]
+        ]
+    if isinstance(value, list):
+        return [
+            found for item in value for found in [f"{path}[]", *_example_paths(item, f"{path}[]")]
+        ]
+    return []
+
+
+def test_readable_schema_names(spec: dict[str, Any]) -> None:
+    names = set(spec["components"]["schemas"])
+    assert {
+        "Customer",
+        "CustomerCredit",
+        "UpdateCustomerRequest",
+        "UpdateCustomerCreditRequest",
+        "Address",
+        "Error",
+        "ErrorDetail",
+    } <= names
+    assert [name for name in names if name.endswith("V1Model") or "Api" in name] == []
+
+
+@pytest.mark.parametrize("path", OPERATIONS.values())
+def test_operation_contract(spec: dict[str, Any], path: str) -> None:
+    operation = spec["paths"][path]["patch"]
+    assert list(operation["requestBody"]["content"]) == [MEDIA_TYPE]
+    responses = operation["responses"]
+    assert list(responses["200"]["content"]) == [MEDIA_TYPE]
+    error_ref = {"$ref": "#/components/schemas/Error"}
+    for status, response in responses.items():
+        if status == "200":
+            continue
+        name = response["$ref"].removeprefix("#/components/responses/")
+        assert spec["components"]["responses"][name]["content"][MEDIA_TYPE]["schema"] == error_ref
+    assert "default" in responses
+    parameters = [p.get("$ref", p.get("name")) for p in operation["parameters"]]
+    assert "#/components/parameters/IdempotencyKey" in parameters
+    assert spec["components"]["parameters"]["IdempotencyKey"]["name"] == "X-Idempotency-Key"
+
+
+def test_servers_and_security(spec: dict[str, Any]) -> None:
+    assert spec["servers"] == [{"url": "https://api.light.inc"}]
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["apiKeyAuth"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": schemes["apiKeyAuth"]["description"],
+    }
+    assert schemes["bearerAuth"]["scheme"] == "bearer"
+    assert spec["security"] == [{"apiKeyAuth": []}, {"bearerAuth": []}]
+
+
+def test_test_data_is_where_tests_expect_it() -> None:
+    assert Path(DATA / "light-openapi-public.json").is_file()
