@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypedDict, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -104,3 +104,25 @@ class Address:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+class AddressFields(TypedDict, total=False):
+    """The keyword arguments of ``Address(...)``: one per JSON property, all optional."""
+
+    country: CountryCode | Unset | str
+    city: str | Unset
+    state: str | Unset
+    zipcode: str | Unset
+    street: str | Unset
+    street2: str | Unset
+
+
+# JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.
+JSON_NAMES: dict[str, str] = {
+    "country": "country",
+    "city": "city",
+    "state": "state",
+    "zipcode": "zipcode",
+    "street": "street",
+    "street2": "street2",
+}

@@ -2,7 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Self,
+    TypedDict,
+    TypeVar,
+)
 from uuid import UUID
 
 from attrs import define as _attrs_define
@@ -103,3 +109,19 @@ class CustomProperty:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+class CustomPropertyFields(TypedDict, total=False):
+    """The keyword arguments of ``CustomProperty(...)``: one per JSON property, all optional."""
+
+    group_id: UUID | Unset
+    group_internal_name: str | Unset
+    values: list[CustomPropertyValue] | Unset
+
+
+# JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.
+JSON_NAMES: dict[str, str] = {
+    "group_id": "groupId",
+    "group_internal_name": "groupInternalName",
+    "values": "values",
+}

@@ -3,7 +3,13 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import (
+    Any,
+    Self,
+    TypedDict,
+    TypeVar,
+    cast,
+)
 from uuid import UUID
 
 from attrs import define as _attrs_define
@@ -178,3 +184,31 @@ class CustomPropertyValue:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+class CustomPropertyValueFields(TypedDict, total=False):
+    """The keyword arguments of ``CustomPropertyValue(...)``: one per JSON property, all optional."""
+
+    id: UUID | Unset
+    group_id: UUID | Unset
+    group_internal_name: str | Unset
+    company_id: UUID | Unset
+    internal_name: str | Unset
+    label: str | Unset
+    context: None | str | Unset
+    created_at: datetime.datetime | Unset
+    updated_at: datetime.datetime | Unset
+
+
+# JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.
+JSON_NAMES: dict[str, str] = {
+    "id": "id",
+    "group_id": "groupId",
+    "group_internal_name": "groupInternalName",
+    "company_id": "companyId",
+    "internal_name": "internalName",
+    "label": "label",
+    "context": "context",
+    "created_at": "createdAt",
+    "updated_at": "updatedAt",
+}

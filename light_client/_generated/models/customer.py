@@ -3,7 +3,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Self,
+    TypedDict,
+    TypeVar,
+    cast,
+)
 from uuid import UUID
 
 from attrs import define as _attrs_define
@@ -571,3 +578,57 @@ class Customer:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+class CustomerFields(TypedDict, total=False):
+    """The keyword arguments of ``Customer(...)``: one per JSON property, all optional."""
+
+    id: UUID | Unset
+    name: str | Unset
+    email: None | str | Unset
+    address: Address | None | Unset
+    billing_address: Address | None | Unset
+    shipping_address: Address | None | Unset
+    status: CustomerStatus | Unset | str
+    description: None | str | Unset
+    vat_number: None | str | Unset
+    business_registration_number: None | str | Unset
+    eas_code: None | str | Unset
+    einvoice_address: None | str | Unset
+    einvoice_network: EinvoiceNetwork | None | Unset | str
+    type_: CustomerType | None | Unset | str
+    logo_url: None | str | Unset
+    domain: None | str | Unset
+    external_source: ExternalSource | None | Unset
+    created_at: datetime.datetime | Unset
+    updated_at: datetime.datetime | Unset
+    custom_properties: list[CustomProperty | None] | None | Unset
+    recipient_emails: list[str] | Unset
+    cc_emails: list[str] | Unset
+
+
+# JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.
+JSON_NAMES: dict[str, str] = {
+    "id": "id",
+    "name": "name",
+    "email": "email",
+    "address": "address",
+    "billing_address": "billingAddress",
+    "shipping_address": "shippingAddress",
+    "status": "status",
+    "description": "description",
+    "vat_number": "vatNumber",
+    "business_registration_number": "businessRegistrationNumber",
+    "eas_code": "easCode",
+    "einvoice_address": "einvoiceAddress",
+    "einvoice_network": "einvoiceNetwork",
+    "type_": "type",
+    "logo_url": "logoUrl",
+    "domain": "domain",
+    "external_source": "externalSource",
+    "created_at": "createdAt",
+    "updated_at": "updatedAt",
+    "custom_properties": "customProperties",
+    "recipient_emails": "recipientEmails",
+    "cc_emails": "ccEmails",
+}

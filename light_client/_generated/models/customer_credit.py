@@ -3,7 +3,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Self,
+    TypedDict,
+    TypeVar,
+    cast,
+)
 from uuid import UUID
 
 from attrs import define as _attrs_define
@@ -422,3 +429,47 @@ class CustomerCredit:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+class CustomerCreditFields(TypedDict, total=False):
+    """The keyword arguments of ``CustomerCredit(...)``: one per JSON property, all optional."""
+
+    id: UUID | Unset
+    company_id: UUID | Unset
+    company_entity_id: None | Unset | UUID
+    amount: int | None | Unset
+    customer_name: None | str | Unset
+    customer_id: None | Unset | UUID
+    status: CustomerCreditStatus | Unset | str
+    description: None | str | Unset
+    currency: str | Unset
+    document_date: datetime.date | None | Unset
+    valuation_date: datetime.date | None | Unset
+    are_lines_with_tax: bool | Unset
+    lines: list[CustomerCreditLine] | Unset
+    created_at: datetime.datetime | Unset
+    updated_at: datetime.datetime | Unset
+    updated_by: None | Unset | UUID
+    linked_invoice_receivable: None | RelatedDocument | Unset
+
+
+# JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.
+JSON_NAMES: dict[str, str] = {
+    "id": "id",
+    "company_id": "companyId",
+    "company_entity_id": "companyEntityId",
+    "amount": "amount",
+    "customer_name": "customerName",
+    "customer_id": "customerId",
+    "status": "status",
+    "description": "description",
+    "currency": "currency",
+    "document_date": "documentDate",
+    "valuation_date": "valuationDate",
+    "are_lines_with_tax": "areLinesWithTax",
+    "lines": "lines",
+    "created_at": "createdAt",
+    "updated_at": "updatedAt",
+    "updated_by": "updatedBy",
+    "linked_invoice_receivable": "linkedInvoiceReceivable",
+}

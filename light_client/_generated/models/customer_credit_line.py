@@ -3,7 +3,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Self,
+    TypedDict,
+    TypeVar,
+    cast,
+)
 from uuid import UUID
 
 from attrs import define as _attrs_define
@@ -475,3 +482,49 @@ class CustomerCreditLine:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+class CustomerCreditLineFields(TypedDict, total=False):
+    """The keyword arguments of ``CustomerCreditLine(...)``: one per JSON property, all optional."""
+
+    id: UUID | Unset
+    company_id: UUID | Unset
+    customer_credit_id: UUID | Unset
+    gross_transaction_amount: DirectedAmount | None | Unset
+    net_transaction_amount: DirectedAmount | None | Unset
+    description: None | str | Unset
+    ledger_tax_id: None | Unset | UUID
+    tax_transaction_amount: DirectedAmount | None | Unset
+    ledger_account_id: None | Unset | UUID
+    avatax_code: None | str | Unset
+    product_id: UUID | Unset
+    quantity: float | Unset
+    created_at: datetime.datetime | Unset
+    updated_at: datetime.datetime | Unset
+    accrual_template_id: None | Unset | UUID
+    accrual_start_date: datetime.date | None | Unset
+    accrual_end_date: datetime.date | None | Unset
+    accrual_default_duration: int | None | Unset
+
+
+# JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.
+JSON_NAMES: dict[str, str] = {
+    "id": "id",
+    "company_id": "companyId",
+    "customer_credit_id": "customerCreditId",
+    "gross_transaction_amount": "grossTransactionAmount",
+    "net_transaction_amount": "netTransactionAmount",
+    "description": "description",
+    "ledger_tax_id": "ledgerTaxId",
+    "tax_transaction_amount": "taxTransactionAmount",
+    "ledger_account_id": "ledgerAccountId",
+    "avatax_code": "avataxCode",
+    "product_id": "productId",
+    "quantity": "quantity",
+    "created_at": "createdAt",
+    "updated_at": "updatedAt",
+    "accrual_template_id": "accrualTemplateId",
+    "accrual_start_date": "accrualStartDate",
+    "accrual_end_date": "accrualEndDate",
+    "accrual_default_duration": "accrualDefaultDuration",
+}

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypedDict, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -72,3 +72,17 @@ class DirectedAmount:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+class DirectedAmountFields(TypedDict, total=False):
+    """The keyword arguments of ``DirectedAmount(...)``: one per JSON property, all optional."""
+
+    amount: int | Unset
+    dc_sign: DcSign | Unset | str
+
+
+# JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.
+JSON_NAMES: dict[str, str] = {
+    "amount": "amount",
+    "dc_sign": "dcSign",
+}

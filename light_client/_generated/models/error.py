@@ -2,7 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Self,
+    TypedDict,
+    TypeVar,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -111,3 +117,21 @@ class Error:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+class ErrorFields(TypedDict, total=False):
+    """The keyword arguments of ``Error(...)``: one per JSON property, all optional."""
+
+    name: str | Unset
+    type_: ErrorType | Unset | str
+    errors: list[ErrorDetail] | Unset
+    message: str | Unset
+
+
+# JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.
+JSON_NAMES: dict[str, str] = {
+    "name": "name",
+    "type_": "type",
+    "errors": "errors",
+    "message": "message",
+}

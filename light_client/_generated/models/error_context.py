@@ -2,7 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Self,
+    TypedDict,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -82,3 +89,11 @@ class ErrorContext:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+class ErrorContextFields(TypedDict, total=False):
+    """The keyword arguments of ``ErrorContext(...)``: one per JSON property, all optional."""
+
+
+# JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.
+JSON_NAMES: dict[str, str] = {}

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypedDict, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -80,3 +80,17 @@ class ExternalSource:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+class ExternalSourceFields(TypedDict, total=False):
+    """The keyword arguments of ``ExternalSource(...)``: one per JSON property, all optional."""
+
+    name: ExternalSourceName | Unset | str
+    external_id: str | Unset
+
+
+# JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.
+JSON_NAMES: dict[str, str] = {
+    "name": "name",
+    "external_id": "externalId",
+}

@@ -3,7 +3,13 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import (
+    Any,
+    Self,
+    TypedDict,
+    TypeVar,
+    cast,
+)
 from uuid import UUID
 
 from attrs import define as _attrs_define
@@ -162,3 +168,25 @@ class RelatedDocument:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+class RelatedDocumentFields(TypedDict, total=False):
+    """The keyword arguments of ``RelatedDocument(...)``: one per JSON property, all optional."""
+
+    id: UUID | Unset
+    document_number: None | str | Unset
+    document_date: datetime.date | None | Unset
+    status: DocumentStatus | Unset | str
+    amount: int | None | Unset
+    currency: str | Unset
+
+
+# JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.
+JSON_NAMES: dict[str, str] = {
+    "id": "id",
+    "document_number": "documentNumber",
+    "document_date": "documentDate",
+    "status": "status",
+    "amount": "amount",
+    "currency": "currency",
+}

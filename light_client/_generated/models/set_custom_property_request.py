@@ -2,7 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import (
+    Any,
+    Self,
+    TypedDict,
+    TypeVar,
+    cast,
+)
 from uuid import UUID
 
 from attrs import define as _attrs_define
@@ -137,3 +143,19 @@ class SetCustomPropertyRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+class SetCustomPropertyRequestFields(TypedDict, total=False):
+    """The keyword arguments of ``SetCustomPropertyRequest(...)``: one per JSON property, all optional."""
+
+    group_id: UUID | Unset
+    value_ids: list[UUID] | Unset
+    inline_values: list[None | str] | None | Unset
+
+
+# JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.
+JSON_NAMES: dict[str, str] = {
+    "group_id": "groupId",
+    "value_ids": "valueIds",
+    "inline_values": "inlineValues",
+}

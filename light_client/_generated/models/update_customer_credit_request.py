@@ -3,7 +3,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Self,
+    TypedDict,
+    TypeVar,
+    cast,
+)
 from uuid import UUID
 
 from attrs import define as _attrs_define
@@ -350,3 +357,33 @@ class UpdateCustomerCreditRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+class UpdateCustomerCreditRequestFields(TypedDict, total=False):
+    """The keyword arguments of ``UpdateCustomerCreditRequest(...)``: one per JSON property, all optional."""
+
+    company_entity_id: None | Unset | UUID
+    customer_id: None | Unset | UUID
+    document_date: datetime.date | None | Unset
+    are_lines_with_tax: bool | None | Unset
+    custom_properties: list[None | SetCustomPropertyRequest] | None | Unset
+    description: None | str | Unset
+    currency: None | str | Unset
+    amount: int | None | Unset
+    document_number: None | str | Unset
+    document_template_id: None | Unset | UUID
+
+
+# JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.
+JSON_NAMES: dict[str, str] = {
+    "company_entity_id": "companyEntityId",
+    "customer_id": "customerId",
+    "document_date": "documentDate",
+    "are_lines_with_tax": "areLinesWithTax",
+    "custom_properties": "customProperties",
+    "description": "description",
+    "currency": "currency",
+    "amount": "amount",
+    "document_number": "documentNumber",
+    "document_template_id": "documentTemplateId",
+}

@@ -2,7 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Self,
+    TypedDict,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -545,3 +552,47 @@ class UpdateCustomerRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+class UpdateCustomerRequestFields(TypedDict, total=False):
+    """The keyword arguments of ``UpdateCustomerRequest(...)``: one per JSON property, all optional."""
+
+    name: None | str | Unset
+    email: None | str | Unset
+    address: Address | None | Unset
+    billing_address: Address | None | Unset
+    custom_properties: list[None | SetCustomPropertyRequest] | None | Unset
+    shipping_address: Address | None | Unset
+    domain: None | str | Unset
+    description: None | str | Unset
+    vat_number: None | str | Unset
+    business_registration_number: None | str | Unset
+    eas_code: None | str | Unset
+    einvoice_address: None | str | Unset
+    einvoice_network: EinvoiceNetwork | None | Unset | str
+    type_: CustomerType | None | Unset | str
+    logo_url: None | str | Unset
+    recipient_emails: list[None | str] | None | Unset
+    cc_emails: list[None | str] | None | Unset
+
+
+# JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.
+JSON_NAMES: dict[str, str] = {
+    "name": "name",
+    "email": "email",
+    "address": "address",
+    "billing_address": "billingAddress",
+    "custom_properties": "customProperties",
+    "shipping_address": "shippingAddress",
+    "domain": "domain",
+    "description": "description",
+    "vat_number": "vatNumber",
+    "business_registration_number": "businessRegistrationNumber",
+    "eas_code": "easCode",
+    "einvoice_address": "einvoiceAddress",
+    "einvoice_network": "einvoiceNetwork",
+    "type_": "type",
+    "logo_url": "logoUrl",
+    "recipient_emails": "recipientEmails",
+    "cc_emails": "ccEmails",
+}
