@@ -45,7 +45,7 @@ def generate_into(out_dir: Path, spec: Path = SPEC) -> None:
             str(Path(sys.executable).parent / "openapi-python-client"),
             "generate",
             "--path",
-            str(SPEC),
+            str(spec),
             "--config",
             str(CONFIG),
             "--custom-template-path",
