@@ -1,5 +1,59 @@
-"""light-client: the async-first Python SDK for the Light API."""
+"""light-client: the async-first Python SDK for the Light API.
 
+    from light_client import LightClient, UNSET
+
+    async with LightClient(api_key="...") as light:
+        customer = await light.customers.update(customer_id, name="Acme ApS", email=None)
+
+``UNSET`` (the default of every field) leaves a field unchanged, ``None`` clears it, and
+``NOT_GIVEN`` (the default of every per-call option) means "use the client's setting".
+"""
+
+from ._client import LightClient, SyncLightClient
+from ._exceptions import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    InternalServerError,
+    LightError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ResponseValidationError,
+    UnprocessableEntityError,
+)
 from ._generated.types import UNSET, Unset
+from ._resources import UpdateCustomerCreditParams, UpdateCustomerParams
+from ._response import RawResponse
+from ._types import NOT_GIVEN, NotGiven, RequestOptions
+from ._version import __version__
 
-__all__ = ["UNSET", "Unset"]
+__all__ = [
+    "NOT_GIVEN",
+    "UNSET",
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "InternalServerError",
+    "LightClient",
+    "LightError",
+    "NotFoundError",
+    "NotGiven",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RawResponse",
+    "RequestOptions",
+    "ResponseValidationError",
+    "SyncLightClient",
+    "UnprocessableEntityError",
+    "Unset",
+    "UpdateCustomerCreditParams",
+    "UpdateCustomerParams",
+    "__version__",
+]

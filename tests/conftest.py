@@ -25,3 +25,19 @@ def spec() -> dict[str, Any]:
 def official() -> dict[str, Any]:
     loaded: dict[str, Any] = load_json("light-openapi-public.json")
     return loaded
+
+
+API_KEY = "sk_test_SECRET_4f9a"
+
+
+@pytest.fixture(params=["async", "sync"])
+def kind(request: pytest.FixtureRequest) -> str:
+    kind: str = request.param
+    return kind
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in ("LIGHT_API_KEY", "LIGHT_BASE_URL", "LIGHT_LOG"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch

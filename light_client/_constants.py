@@ -1,0 +1,45 @@
+"""Every default and tunable of the client in one place."""
+
+from __future__ import annotations
+
+import httpx
+
+__all__ = [
+    "API_KEY_ENV",
+    "BASE_URL_ENV",
+    "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_REQUESTS_PER_MINUTE",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "INITIAL_RETRY_DELAY",
+    "LOG_ENV",
+    "MAX_REDIRECTS",
+    "MAX_RETRY_AFTER",
+    "MAX_RETRY_DELAY",
+    "RATE_LIMIT_WINDOW",
+    "RETRY_JITTER",
+]
+
+DEFAULT_BASE_URL = "https://api.light.inc"
+API_KEY_ENV = "LIGHT_API_KEY"
+BASE_URL_ENV = "LIGHT_BASE_URL"
+LOG_ENV = "LIGHT_LOG"
+
+# 60 s for the whole request, but give up on an unreachable host after 5 s.
+DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
+
+DEFAULT_MAX_RETRIES = 2
+# Backoff without a server hint: 0.5 s, 1 s, 2 s, ... up to 8 s, each shortened by up to 25 %
+# at random so that many clients failing together do not retry together.
+INITIAL_RETRY_DELAY = 0.5
+MAX_RETRY_DELAY = 8.0
+RETRY_JITTER = 0.25
+# A server hint (Retry-After, X-RateLimit-Reset) longer than this is not waited out: the call
+# fails with the typed error instead of hanging.
+MAX_RETRY_AFTER = 60.0
+
+# Light: 300 requests per minute per API key or token.
+DEFAULT_MAX_REQUESTS_PER_MINUTE = 300
+RATE_LIMIT_WINDOW = 60.0
+
+MAX_REDIRECTS = 5

@@ -1,0 +1,45 @@
+"""Request fields: names, typo detection, and building a generated request model from keywords."""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar
+
+__all__ = ["build_model", "json_names", "unknown_field_error"]
+
+ModelT = TypeVar("ModelT")
+
+
+def json_names(model_type: type[Any]) -> Mapping[str, str]:
+    """``{python_name: jsonName}`` for every constructor keyword of a generated model."""
+    names: Mapping[str, str] = sys.modules[model_type.__module__].JSON_NAMES
+    return names
+
+
+def _fold(name: str) -> str:
+    return name.replace("_", "").replace("-", "").lower()
+
+
+def unknown_field_error(model_type: type[Any], name: str, candidates: Iterable[str]) -> TypeError:
+    """A ``TypeError`` naming the unknown field and the closest of ``candidates``, if any.
+
+    Case, underscores and dashes are the usual slips (``vatNumber`` for ``vat_number``): a
+    candidate equal but for those is suggested first, then the closest by spelling.
+    """
+    candidates = list(candidates)
+    folded = {_fold(candidate): candidate for candidate in candidates}
+    close = [folded[_fold(name)]] if _fold(name) in folded else []
+    close = close or difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return TypeError(f"{model_type.__name__} has no field {name!r}{hint}")
+
+
+def build_model(model_type: type[ModelT], fields: Mapping[str, Any]) -> ModelT:
+    """``model_type(**fields)``, with a helpful ``TypeError`` for a name that is not a field."""
+    known = json_names(model_type)
+    for name in fields:
+        if name not in known:
+            raise unknown_field_error(model_type, name, known)
+    return model_type(**fields)

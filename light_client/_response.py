@@ -1,0 +1,41 @@
+"""What ``with_raw_response`` methods return."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+import attrs
+import httpx
+
+__all__ = ["RawResponse"]
+
+T = TypeVar("T")
+
+
+@attrs.frozen
+class RawResponse(Generic[T]):
+    """The parsed model together with the HTTP answer it came from.
+
+    ``parsed`` is what the plain method returns; ``http_response`` is the ``httpx.Response`` of
+    the final attempt, and ``attempts`` how many attempts the call took.
+    """
+
+    parsed: T
+    http_response: httpx.Response
+    attempts: int
+
+    @property
+    def status_code(self) -> int:
+        return self.http_response.status_code
+
+    @property
+    def headers(self) -> httpx.Headers:
+        return self.http_response.headers
+
+    @property
+    def content(self) -> bytes:
+        """The raw response body."""
+        return self.http_response.content
+
+    def json(self) -> Any:
+        return self.http_response.json()
