@@ -1,0 +1,47 @@
+"""``python -m light_client.mock``: run the Light mock until interrupted."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+from ._server import DEFAULT_API_KEY, Faults, LightMock, RateLimit
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m light_client.mock", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1", help="loopback address (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port (default)")
+    parser.add_argument("--api-key", default=DEFAULT_API_KEY)
+    parser.add_argument("--rate-limit", type=int, default=300, help="requests per window")
+    parser.add_argument("--window", type=float, default=60.0, help="rate-limit window, seconds")
+    parser.add_argument("--server-errors", type=float, default=0.0, help="share answered 503")
+    parser.add_argument("--dropped", type=float, default=0.0, help="share applied, then dropped")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to answers")
+    parser.add_argument("--redirect", type=int, default=None, help="redirect status, e.g. 307")
+    args = parser.parse_args(argv)
+    mock = LightMock(
+        host=args.host,
+        port=args.port,
+        api_key=args.api_key,
+        rate_limit=RateLimit(args.rate_limit, args.window),
+        faults=Faults(args.server_errors, args.dropped, args.latency, args.redirect),
+    )
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with mock:
+        print(f"LIGHT_BASE_URL={mock.base_url}")
+        print(f"LIGHT_API_KEY={mock.api_key}")
+        print(f"CUSTOMER_ID={mock.customer_id}")
+        print(f"CUSTOMER_CREDIT_ID={mock.customer_credit_id}", flush=True)
+        try:
+            stop.wait()
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
