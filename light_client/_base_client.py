@@ -24,6 +24,7 @@ from ._constants import (
     API_KEY_ENV,
     BASE_URL_ENV,
     DEFAULT_BASE_URL,
+    MAX_RATE_LIMIT_WAITS,
     MAX_REDIRECTS,
     MAX_RETRY_AFTER,
     RATE_LIMIT_WINDOW,
@@ -38,11 +39,11 @@ from ._logging import logger, redacted_headers
 from ._operations import Operation
 from ._pacing import RequestPacer
 from ._response import RawResponse
-from ._retries import retry_decision, server_wait
+from ._retries import is_retryable_status, retry_decision, server_wait
 from ._types import NOT_GIVEN, NotGiven, RequestOptions, TimeoutTypes
 from ._validation import parse_model, schema_problem
 from ._version import __version__
-from .models import Error, ErrorDetail
+from .models import ErrorDetail
 
 __all__ = ["BaseClient", "Credentials"]
 
@@ -220,19 +221,22 @@ class BaseClient(Generic[TokenT]):
 
     def _flow(self, call: _Call[ModelT]) -> Generator[Action, Any, RawResponse[ModelT]]:
         """Run one logical call: pace, send, follow redirects, refresh, retry, parse or raise."""
-        retries_done = 0
+        retries_done = 0  # retries of failed attempts, bounded by max_retries
+        rate_limit_waits = 0  # 429s answered by pausing the client, bounded separately
+        attempt = 0
         refreshed = self._credentials.token_provider is None
         if self._credentials.authorization is None:
             self._credentials.set_token((yield _FetchToken()))
         while True:
-            attempt = retries_done + 1
+            attempt += 1
             wait = self._pacer.reserve()
             if wait > 0:
                 logger.debug("rate-limit pacing: waiting %.3f s", wait)
                 yield _Sleep(wait)
             outcome = yield from self._attempt(call, attempt)
+            client_paused = False
             if isinstance(outcome, httpx.Response):
-                self._learn_rate_limit(outcome)
+                client_paused = self._learn_rate_limit(outcome)
                 if outcome.status_code == 401 and not refreshed:
                     # An expired token: fetch a fresh one and try once more (not a retry).
                     refreshed = True
@@ -241,6 +245,15 @@ class BaseClient(Generic[TokenT]):
                 if outcome.is_success:
                     parsed = parse_model(call.operation.schema_name, call.operation.parse, outcome)
                     return RawResponse(parsed, outcome, attempt)
+                if (
+                    client_paused
+                    and call.max_retries > 0
+                    and rate_limit_waits < MAX_RATE_LIMIT_WAITS
+                    and is_retryable_status(429, outcome.headers)
+                ):
+                    # Told when the next slot is: waiting for it, like pacing, costs no retry.
+                    rate_limit_waits += 1
+                    continue
             decision = retry_decision(
                 outcome, retries_done=retries_done, max_retries=call.max_retries, now=time.time()
             )
@@ -255,7 +268,8 @@ class BaseClient(Generic[TokenT]):
                 call.max_retries,
             )
             retries_done += 1
-            yield _Sleep(decision.delay)
+            if decision.delay > 0 and not client_paused:  # else the pacer's wait is this one
+                yield _Sleep(decision.delay)
 
     def _attempt(
         self, call: _Call[Any], attempt: int
@@ -294,14 +308,19 @@ class BaseClient(Generic[TokenT]):
             request = followed
         raise self._final_error(outcome, attempt, call.idempotency_key, note="too many redirects")
 
-    def _learn_rate_limit(self, response: httpx.Response) -> None:
-        self._pacer.observe(response.status_code, response.headers)
-        if response.status_code == 429:
-            hint = server_wait(429, response.headers, time.time())
-            if hint is not None:
-                # The whole client holds off, not just this call (capped: a day-long hint must
-                # not freeze the client; calls beyond it fail with RateLimitError instead).
-                self._pacer.pause_for(min(hint, MAX_RETRY_AFTER))
+    def _learn_rate_limit(self, response: httpx.Response) -> bool:
+        """Feed the pacer; whether a 429 paused the whole client (which then is the wait)."""
+        if response.status_code != 429:
+            self._pacer.observe(response.status_code, response.headers)
+            return False
+        hint = server_wait(429, response.headers, time.time())
+        if hint is None or hint > MAX_RETRY_AFTER:
+            # No hint: this call backs off alone. Beyond the cap: calls fail with
+            # RateLimitError rather than the client freezing for hours.
+            return False
+        # The whole client holds off until the server's reset, not just this call.
+        self._pacer.pause_for(hint)
+        return True
 
     def _final_error(
         self,
@@ -374,20 +393,30 @@ def _redirect_note(response: httpx.Response) -> str:
 
 
 def _error_fields(response: httpx.Response) -> tuple[str | None, str | None, list[ErrorDetail]]:
-    """Light's error fields from an error body; nothing from a body that is not Light's format."""
+    """Light's error fields from an error body, each taken only if it has the documented shape.
+
+    Lenient on purpose: one odd part (an unexpected ``context``) must not hide the rest.
+    """
     try:
         body = json.loads(response.content)
     except (ValueError, UnicodeDecodeError):
         return None, None, []
-    if not isinstance(body, dict) or schema_problem("Error", body) is not None:
+    if not isinstance(body, dict):
         return None, None, []
-    error = Error.from_dict(body)
-    error_type = error.type_ if isinstance(error.type_, str) else None
-    message = error.message if isinstance(error.message, str) else None
-    if message is None and isinstance(error.name, str):
-        message = error.name
-    errors = [detail for detail in error.errors or [] if isinstance(detail, ErrorDetail)]
-    return (str(error_type) if error_type else None), message, errors
+    error_type = body.get("type") if isinstance(body.get("type"), str) else None
+    message = next((body[k] for k in ("message", "name") if isinstance(body.get(k), str)), None)
+    details: list[Any] = body["errors"] if isinstance(body.get("errors"), list) else []
+    errors = [parsed for item in details if (parsed := _error_detail(item)) is not None]
+    return error_type, message, errors
+
+
+def _error_detail(item: object) -> ErrorDetail | None:
+    if not isinstance(item, dict):
+        return None
+    for candidate in (item, {k: v for k, v in item.items() if k != "context"}):
+        if schema_problem("ErrorDetail", candidate) is None:
+            return ErrorDetail.from_dict(candidate)
+    return None
 
 
 # The drivers. Each performs the flow's actions with its own kind of I/O; nothing else.

@@ -13,6 +13,7 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "INITIAL_RETRY_DELAY",
     "LOG_ENV",
+    "MAX_RATE_LIMIT_WAITS",
     "MAX_REDIRECTS",
     "MAX_RETRY_AFTER",
     "MAX_RETRY_DELAY",
@@ -37,6 +38,10 @@ RETRY_JITTER = 0.25
 # A server hint (Retry-After, X-RateLimit-Reset) longer than this is not waited out: the call
 # fails with the typed error instead of hanging.
 MAX_RETRY_AFTER = 60.0
+
+# A 429 that tells when to come back pauses the whole client until then; re-sending after
+# that pause does not use up max_retries (it is waiting for a slot), up to this many per call.
+MAX_RATE_LIMIT_WAITS = 8
 
 # Light: 300 requests per minute per API key or token.
 DEFAULT_MAX_REQUESTS_PER_MINUTE = 300

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 import threading
@@ -36,10 +37,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"LIGHT_API_KEY={mock.api_key}")
         print(f"CUSTOMER_ID={mock.customer_id}")
         print(f"CUSTOMER_CREDIT_ID={mock.customer_credit_id}", flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             stop.wait()
-        except KeyboardInterrupt:
-            pass
     return 0
 
 

@@ -67,6 +67,12 @@ class Stats:
     applied: Counter[str] = field(default_factory=Counter)
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # socketserver's default backlog of 5 drops connects when a client opens dozens at once.
+    request_queue_size = 256
+
+
 @dataclass
 class _Request:
     """The request as openapi-core's validator wants to see it."""
@@ -114,13 +120,12 @@ class LightMock:
         self._window_start = time.time()
         self._window_count = 0
         self._idempotency: dict[tuple[str, str], tuple[str, int, bytes]] = {}
-        self._httpd = ThreadingHTTPServer((host, port), _handler_for(self))
-        self._httpd.daemon_threads = True
+        self._httpd = _Server((host, port), _handler_for(self))
         self._thread: threading.Thread | None = None
 
     @property
     def base_url(self) -> str:
-        host, port = self._httpd.server_address[:2]
+        host, port = self._httpd.socket.getsockname()[:2]
         return f"http://{host}:{port}"
 
     def start(self) -> Self:
@@ -165,6 +170,12 @@ class LightMock:
                 headers["Retry-After"] = str(max(math.ceil(reset - now), 1))
             return over, headers
 
+    def count(self, *, request: bool = False, status: int | None = None) -> None:
+        with self._lock:  # handler threads run in parallel
+            self.stats.requests += request
+            if status is not None:
+                self.stats.statuses[status] += 1
+
     def draw(self, share: float) -> bool:
         with self._lock:
             return share > 0 and self._random.random() < share
@@ -174,7 +185,11 @@ class LightMock:
     ) -> tuple[int, dict[str, Any]] | None:
         """Check the request against openapi.yaml with openapi-core: 400/401 in Light's format."""
         request = _Request(
-            self._server_url, path, "patch", body, content_type,
+            self._server_url,
+            path,
+            "patch",
+            body,
+            content_type,
             RequestParameters(header=headers, path={}),
         )
         try:
@@ -242,15 +257,27 @@ def _validation_answer(exc: Exception) -> tuple[int, dict[str, Any]]:
         return 400, {
             "name": "BadRequest",
             "type": "BAD_REQUEST",
-            "errors": [{"type": "INVALID", "message": message, "path": path or None,
-                        "context": {"jsonPath": json_path(path)}}],
+            "errors": [
+                {
+                    "type": "INVALID",
+                    "message": message,
+                    "path": path or None,
+                    "context": {"location": {"jsonPath": json_path(path)}},
+                }
+            ],
         }
     parameter = getattr(exc, "name", None)
     return 400, {
         "name": "BadRequest",
         "type": "BAD_REQUEST",
-        "errors": [{"type": "INVALID", "message": str(cause or exc),
-                    "path": [parameter] if isinstance(parameter, str) else None, "context": None}],
+        "errors": [
+            {
+                "type": "INVALID",
+                "message": str(cause or exc),
+                "path": [parameter] if isinstance(parameter, str) else None,
+                "context": None,
+            }
+        ],
     }
 
 
@@ -264,19 +291,32 @@ def _handler_for(mock: LightMock) -> type[BaseHTTPRequestHandler]:
 
         def do_PATCH(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            mock.stats.requests += 1
+            mock.count(request=True)
             if mock.faults.latency:
                 time.sleep(mock.faults.latency)
             over, limit_headers = mock.rate_limit_headers()
             if over:
-                return self._answer(429, {"type": "TOO_MANY_REQUESTS", "message": "rate limit exceeded"}, limit_headers)
+                return self._answer(
+                    429,
+                    {"type": "TOO_MANY_REQUESTS", "message": "rate limit exceeded"},
+                    limit_headers,
+                )
             path = self.path.split("?", 1)[0]
             if mock.faults.redirect and not path.startswith(REDIRECT_PREFIX):
-                return self._answer(mock.faults.redirect, b"", {**limit_headers, "Location": REDIRECT_PREFIX + self.path})
+                return self._answer(
+                    mock.faults.redirect,
+                    b"",
+                    {**limit_headers, "Location": REDIRECT_PREFIX + self.path},
+                )
             path = path.removeprefix(REDIRECT_PREFIX)
-            route = next(((kind, m["id"]) for pattern, kind in ROUTES.items() if (m := pattern.match(path))), None)
+            route = next(
+                ((kind, m["id"]) for pattern, kind in ROUTES.items() if (m := pattern.match(path))),
+                None,
+            )
             if route is None:
-                return self._answer(404, {"type": "NOT_FOUND", "message": f"no route {path}"}, limit_headers)
+                return self._answer(
+                    404, {"type": "NOT_FOUND", "message": f"no route {path}"}, limit_headers
+                )
             if mock.draw(mock.faults.server_errors):
                 return self._answer(503, {"message": "injected server error"}, limit_headers)
             headers = Headers(list(self.headers.items()))
@@ -285,9 +325,15 @@ def _handler_for(mock: LightMock) -> type[BaseHTTPRequestHandler]:
             if problem is not None:
                 return self._answer(problem[0], problem[1], limit_headers)
             if not mock.authorized(self.headers.get("Authorization")):
-                return self._answer(401, {"type": "UNAUTHORIZED", "message": "invalid API key or token"}, limit_headers)
+                return self._answer(
+                    401,
+                    {"type": "UNAUTHORIZED", "message": "invalid API key or token"},
+                    limit_headers,
+                )
             kind, resource_id = route
-            status, answer = mock.update(kind, resource_id, json.loads(body), self.headers.get("X-Idempotency-Key"))
+            status, answer = mock.update(
+                kind, resource_id, json.loads(body), self.headers.get("X-Idempotency-Key")
+            )
             if mock.draw(mock.faults.dropped):
                 # Applied, but the answer is lost: only the idempotency key makes a retry safe.
                 self.close_connection = True
@@ -300,9 +346,11 @@ def _handler_for(mock: LightMock) -> type[BaseHTTPRequestHandler]:
 
         do_POST = do_PUT = do_DELETE = do_GET
 
-        def _answer(self, status: int, body: bytes | dict[str, Any], headers: dict[str, str]) -> None:
+        def _answer(
+            self, status: int, body: bytes | dict[str, Any], headers: dict[str, str]
+        ) -> None:
             content = body if isinstance(body, bytes) else json.dumps(body).encode()
-            mock.stats.statuses[status] += 1
+            mock.count(status=status)
             self.send_response(status)
             if content:
                 self.send_header("Content-Type", "application/json;charset=UTF-8")

@@ -24,8 +24,14 @@ def _customer(customer_id: str, name: str, email: str, city: str) -> dict[str, A
         "id": customer_id,
         "name": name,
         "email": email,
-        "address": {"country": "DK", "city": city, "state": "", "zipcode": "2100",
-                    "street": "Østerbrogade 1", "street2": ""},
+        "address": {
+            "country": "DK",
+            "city": city,
+            "state": "",
+            "zipcode": "2100",
+            "street": "Østerbrogade 1",
+            "street2": "",
+        },
         "billingAddress": None,
         "shippingAddress": None,
         "status": "ACTIVE",
@@ -152,10 +158,17 @@ class Store:
                     "groupId": item["groupId"],
                     "groupInternalName": "group",
                     "values": [
-                        {"id": value_id, "groupId": item["groupId"], "companyId": COMPANY_ID,
-                         "groupInternalName": "group", "internalName": value_id,
-                         "label": value_id, "context": None,
-                         "createdAt": CREATED_AT, "updatedAt": CREATED_AT}
+                        {
+                            "id": value_id,
+                            "groupId": item["groupId"],
+                            "companyId": COMPANY_ID,
+                            "groupInternalName": "group",
+                            "internalName": value_id,
+                            "label": value_id,
+                            "context": None,
+                            "createdAt": CREATED_AT,
+                            "updatedAt": CREATED_AT,
+                        }
                         for value_id in item.get("valueIds") or []
                     ],
                 }

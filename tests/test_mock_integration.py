@@ -1,0 +1,177 @@
+"""Both clients against the embedded Light mock over real loopback sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from light_client import (
+    UNSET,
+    AuthenticationError,
+    BadRequestError,
+    LightClient,
+    NotFoundError,
+    UnprocessableEntityError,
+)
+from light_client.mock import Faults, LightMock, RateLimit
+from light_client.models import Address, CountryCode, CustomerCreditStatus
+from light_client.testing import instant_waits
+from tests._harness import Kind, Light
+
+UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
+
+
+@pytest.fixture
+async def light(kind: Kind, light_mock: LightMock) -> AsyncIterator[Light]:
+    client = Light(kind, api_key=light_mock.api_key, base_url=light_mock.base_url)
+    yield client
+    await client.close()
+
+
+async def test_customer_set_clear_and_leave_unchanged(light: Light, light_mock: LightMock) -> None:
+    before = light_mock.store.get("Customer", light_mock.customer_id)
+    assert before is not None
+    customer = await light.update_customer(
+        light_mock.customer_id,
+        name="Nordlys Holding ApS",
+        email=None,
+        description=UNSET,
+        address=Address(country=CountryCode.SE, city="Malmö"),
+    )
+    stored = light_mock.store.get("Customer", light_mock.customer_id)
+    assert stored is not None
+    assert stored["name"] == customer.name == "Nordlys Holding ApS"
+    assert stored["email"] is customer.email is None
+    assert stored["description"] == customer.description == before["description"]
+    assert stored["vatNumber"] == before["vatNumber"]
+    assert stored["address"] == {"country": "SE", "city": "Malmö"}
+    assert stored["updatedAt"] > before["updatedAt"]
+    assert isinstance(customer.updated_at, datetime.datetime)
+    assert customer.updated_at.isoformat().startswith(stored["updatedAt"][:19])
+
+
+async def test_credit_set_clear_and_leave_unchanged(light: Light, light_mock: LightMock) -> None:
+    before = light_mock.store.get("CustomerCredit", light_mock.customer_credit_id)
+    assert before is not None
+    credit = await light.update_credit(
+        light_mock.customer_credit_id, amount=9_900, description=None, document_number=UNSET
+    )
+    stored = light_mock.store.get("CustomerCredit", light_mock.customer_credit_id)
+    assert stored is not None
+    assert (stored["amount"], credit.amount) == (9_900, 9_900)
+    assert stored["description"] is credit.description is None
+    assert stored["currency"] == before["currency"] == credit.currency
+    assert credit.status is CustomerCreditStatus.DRAFT
+    assert stored["lines"] == before["lines"]
+
+
+async def test_invalid_body_is_a_400_with_the_path(light: Light, light_mock: LightMock) -> None:
+    bad_address = Address(country=CountryCode.DK, city=42)  # type: ignore[arg-type]
+    with pytest.raises(BadRequestError) as caught:
+        await light.update_customer(light_mock.customer_id, address=bad_address)
+    assert caught.value.field_errors == {"address.city": "42 is not of type 'string'"}
+    with pytest.raises(BadRequestError) as not_null:
+        await light.update_customer(light_mock.customer_id, name=None)
+    assert not_null.value.field_errors == {"name": "must not be null"}
+    assert light_mock.stats.applied == {}
+
+
+async def test_bad_key_is_an_authentication_error(kind: Kind, light_mock: LightMock) -> None:
+    light = Light(kind, api_key="sk_wrong", base_url=light_mock.base_url)
+    with pytest.raises(AuthenticationError, match="401 UNAUTHORIZED"):
+        await light.update_customer(light_mock.customer_id, name="x")
+    await light.close()
+
+
+async def test_unknown_id_is_not_found(light: Light) -> None:
+    with pytest.raises(NotFoundError) as caught:
+        await light.update_customer(UNKNOWN_ID, name="x")
+    assert caught.value.type == "NOT_FOUND"
+
+
+async def test_idempotent_replay_is_applied_once(light: Light, light_mock: LightMock) -> None:
+    first = await light.update_credit(
+        light_mock.customer_credit_id, amount=1, idempotency_key="k-1"
+    )
+    replay = await light.update_credit(
+        light_mock.customer_credit_id, amount=1, idempotency_key="k-1"
+    )
+    assert first.updated_at == replay.updated_at
+    assert light_mock.stats.applied["k-1"] == 1
+    with pytest.raises(UnprocessableEntityError, match="different body"):
+        await light.update_credit(light_mock.customer_credit_id, amount=2, idempotency_key="k-1")
+
+
+async def test_dropped_answers_are_retried_and_applied_once(kind: Kind) -> None:
+    with LightMock(faults=Faults(dropped=0.5, server_errors=0.2, seed=7)) as mock, instant_waits():
+        light = Light(kind, api_key=mock.api_key, base_url=mock.base_url, max_retries=8)
+        for n in range(20):
+            await light.update_customer(mock.customer_id, name=f"name {n}")
+        await light.close()
+        stored = mock.store.get("Customer", mock.customer_id)
+    assert stored is not None and stored["name"] == "name 19"
+    assert len(mock.stats.applied) == 20
+    assert set(mock.stats.applied.values()) == {1}
+    assert mock.stats.requests > 20  # faults happened and were ridden out
+
+
+async def test_redirects_from_the_server_are_followed(kind: Kind) -> None:
+    with LightMock(faults=Faults(redirect=307)) as mock:
+        light = Light(kind, api_key=mock.api_key, base_url=mock.base_url)
+        customer = await light.update_customer(mock.customer_id, name="moved")
+        await light.close()
+    assert customer.name == "moved"
+    assert mock.stats.statuses[307] == 1 and mock.stats.statuses[200] == 1
+
+
+async def test_200_concurrent_updates_under_a_rate_limit(
+    light_mock: LightMock, record_property: Any
+) -> None:
+    """The server allows 40 requests per second: 200 concurrent updates still all succeed.
+
+    Client pacing (per minute) is off: the server's per-second window is learnt from its
+    429s and X-RateLimit-* headers alone, which pause the whole client until each reset.
+    """
+    light_mock.rate_limit = RateLimit(limit=40, window=1.0)
+    async with LightClient(
+        api_key=light_mock.api_key, base_url=light_mock.base_url, max_requests_per_minute=None
+    ) as light:
+        customers = await asyncio.gather(
+            *(light.customers.update(light_mock.customer_id, name=f"n{n}") for n in range(200))
+        )
+    too_many = light_mock.stats.statuses[429]
+    record_property("rate_limited_answers", too_many)
+    print(f"\n200 concurrent updates: {too_many} answers of 429 from the server")
+    assert len(customers) == 200
+    assert len(light_mock.stats.applied) == 200
+    assert set(light_mock.stats.applied.values()) == {1}
+    assert light_mock.stats.statuses[200] == 200
+
+
+def test_concurrent_sync_updates_under_a_rate_limit(light_mock: LightMock) -> None:
+    """The same through SyncLightClient shared by 20 threads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from light_client import SyncLightClient
+
+    light_mock.rate_limit = RateLimit(limit=25, window=1.0)
+    with (
+        SyncLightClient(
+            api_key=light_mock.api_key, base_url=light_mock.base_url, max_requests_per_minute=None
+        ) as light,
+        ThreadPoolExecutor(max_workers=20) as pool,
+    ):
+        names = list(
+            pool.map(
+                lambda n: light.customers.update(light_mock.customer_id, name=f"s{n}").name,
+                range(100),
+            )
+        )
+    assert sorted(str(name) for name in names) == sorted(f"s{n}" for n in range(100))
+    assert len(light_mock.stats.applied) == 100
+    assert set(light_mock.stats.applied.values()) == {1}
+    assert light_mock.stats.statuses[429] > 0

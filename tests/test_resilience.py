@@ -1,0 +1,306 @@
+"""Retries, idempotency keys and rate-limit waits through both clients (pytest-httpx).
+
+Waits are made instant with the documented switch ``light_client.testing.instant_waits()``,
+which also records them, so delays are asserted exactly and nothing sleeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from pytest_httpx import HTTPXMock
+
+from light_client import (
+    APIConnectionError,
+    APITimeoutError,
+    BadRequestError,
+    ConflictError,
+    InternalServerError,
+    LightClient,
+    NotFoundError,
+    RateLimitError,
+    UnprocessableEntityError,
+)
+from light_client.testing import instant_waits
+from tests._harness import CUSTOMER_ID, Kind, Light
+from tests.conftest import API_KEY, load_json
+
+CUSTOMER = load_json("seed_customer_response.json")
+
+
+@pytest.fixture
+def waits() -> Iterator[list[float]]:
+    with instant_waits() as recorded:
+        yield recorded
+
+
+@pytest.fixture
+async def light(kind: Kind, clean_env: pytest.MonkeyPatch) -> AsyncIterator[Light]:
+    client = Light(kind, api_key=API_KEY)
+    yield client
+    await client.close()
+
+
+def keys(httpx_mock: HTTPXMock) -> list[str]:
+    return [request.headers["X-Idempotency-Key"] for request in httpx_mock.get_requests()]
+
+
+@pytest.mark.parametrize("status", [408, 409, 429, 500, 502, 503, 504])
+async def test_retried_statuses(
+    light: Light, httpx_mock: HTTPXMock, waits: list[float], status: int
+) -> None:
+    httpx_mock.add_response(status_code=status, json={"type": "X", "message": "try again"})
+    httpx_mock.add_response(json=CUSTOMER)
+    raw = await light.raw_update_customer(name="a")
+    assert raw.attempts == 2
+    assert len(httpx_mock.get_requests()) == 2
+    assert len(waits) == 1
+    assert 0.375 <= waits[0] <= 0.5  # first backoff: 0.5 s minus up to 25 % jitter
+
+
+@pytest.mark.parametrize(
+    ("status", "error_class"),
+    [(400, BadRequestError), (404, NotFoundError), (422, UnprocessableEntityError)],
+)
+async def test_not_retried_statuses(
+    light: Light, httpx_mock: HTTPXMock, waits: list[float], status: int, error_class: type
+) -> None:
+    httpx_mock.add_response(status_code=status, json={"type": "X", "message": "no"})
+    with pytest.raises(error_class):
+        await light.update_customer(name="a")
+    assert len(httpx_mock.get_requests()) == 1
+    assert waits == []
+
+
+async def test_gives_up_after_max_retries_with_the_last_error(
+    light: Light, httpx_mock: HTTPXMock, waits: list[float]
+) -> None:
+    httpx_mock.add_response(status_code=503, json={"message": "first"})
+    httpx_mock.add_response(status_code=502, json={"message": "second"})
+    httpx_mock.add_response(status_code=409, json={"type": "CONFLICT", "message": "last"})
+    with pytest.raises(ConflictError) as caught:
+        await light.update_customer(name="a")
+    assert caught.value.attempts == 3
+    assert str(caught.value) == "409 CONFLICT: last (after 3 attempts)"
+    assert len(waits) == 2
+    assert 0.375 <= waits[0] <= 0.5 and 0.75 <= waits[1] <= 1.0
+
+
+async def test_per_call_max_retries_zero(
+    light: Light, httpx_mock: HTTPXMock, waits: list[float]
+) -> None:
+    httpx_mock.add_response(status_code=503)
+    with pytest.raises(InternalServerError) as caught:
+        await light.update_customer(name="a", max_retries=0)
+    assert caught.value.attempts == 1
+    assert len(httpx_mock.get_requests()) == 1
+
+
+async def test_client_max_retries(
+    kind: Kind, clean_env: Any, httpx_mock: HTTPXMock, waits: list[float]
+) -> None:
+    for _ in range(5):
+        httpx_mock.add_response(status_code=500)
+    httpx_mock.add_response(json=CUSTOMER)
+    light = Light(kind, api_key=API_KEY, max_retries=5)
+    raw = await light.raw_update_customer(name="a")
+    await light.close()
+    assert raw.attempts == 6
+    assert len(waits) == 5
+    assert waits[-1] <= 8.0
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected_wait"),
+    [
+        ({"retry-after-ms": "1250"}, 1.25),
+        ({"Retry-After": "3"}, 3.0),
+        ({"Retry-After": "0"}, 0.0),
+    ],
+)
+async def test_server_hint_is_the_wait(
+    light: Light,
+    httpx_mock: HTTPXMock,
+    waits: list[float],
+    headers: dict[str, str],
+    expected_wait: float,
+) -> None:
+    httpx_mock.add_response(status_code=503, headers=headers)
+    httpx_mock.add_response(json=CUSTOMER)
+    await light.update_customer(name="a")
+    assert waits == ([expected_wait] if expected_wait else [])
+
+
+async def test_http_date_hint(light: Light, httpx_mock: HTTPXMock, waits: list[float]) -> None:
+    from email.utils import formatdate
+
+    httpx_mock.add_response(
+        status_code=503, headers={"Retry-After": formatdate(time.time() + 10, usegmt=True)}
+    )
+    httpx_mock.add_response(json=CUSTOMER)
+    await light.update_customer(name="a")
+    (wait,) = waits
+    assert 8.0 < wait <= 10.0
+
+
+async def test_429_pauses_the_whole_client_until_reset(
+    light: Light, httpx_mock: HTTPXMock, waits: list[float]
+) -> None:
+    reset = int(time.time()) + 20
+    httpx_mock.add_response(
+        status_code=429, headers={"X-RateLimit-Reset": str(reset), "X-RateLimit-Remaining": "0"}
+    )
+    httpx_mock.add_response(json=CUSTOMER)
+    httpx_mock.add_response(json=CUSTOMER)
+    await light.update_customer(name="a")
+    await light.update_customer(name="b")  # another call: also held until the reset
+    assert len(waits) == 2
+    assert all(15.0 < wait <= 20.0 for wait in waits)
+
+
+async def test_hint_beyond_the_cap_raises_at_once(
+    light: Light, httpx_mock: HTTPXMock, waits: list[float]
+) -> None:
+    httpx_mock.add_response(
+        status_code=429,
+        headers={"Retry-After": "3600"},
+        json={"type": "X", "message": "daily limit"},
+    )
+    httpx_mock.add_response(json=CUSTOMER)
+    with pytest.raises(RateLimitError) as caught:
+        await light.update_customer(name="a")
+    assert caught.value.attempts == 1
+    assert waits == []
+    await light.update_customer(name="b")  # the client is not frozen
+    assert waits == []
+
+
+async def test_x_should_retry_both_ways(
+    light: Light, httpx_mock: HTTPXMock, waits: list[float]
+) -> None:
+    httpx_mock.add_response(status_code=503, headers={"x-should-retry": "false"})
+    with pytest.raises(InternalServerError):
+        await light.update_customer(name="a")
+    httpx_mock.add_response(status_code=400, headers={"x-should-retry": "true"})
+    httpx_mock.add_response(json=CUSTOMER)
+    await light.update_customer(name="b")
+    assert len(httpx_mock.get_requests()) == 3
+
+
+async def test_idempotency_key_per_logical_call(
+    light: Light, httpx_mock: HTTPXMock, waits: list[float]
+) -> None:
+    httpx_mock.add_response(status_code=503)
+    httpx_mock.add_exception(httpx.ReadError("reset"))
+    httpx_mock.add_response(json=CUSTOMER)
+    httpx_mock.add_response(json=CUSTOMER)
+    await light.update_customer(name="a")
+    await light.update_customer(name="a")
+    first, second, third, fourth = keys(httpx_mock)
+    assert first == second == third
+    assert fourth != first
+    assert all(len(key) == 36 for key in (first, fourth))
+
+
+async def test_callers_idempotency_key_is_kept(
+    light: Light, httpx_mock: HTTPXMock, waits: list[float]
+) -> None:
+    httpx_mock.add_response(status_code=500)
+    httpx_mock.add_response(json=CUSTOMER)
+    await light.update_customer(name="a", idempotency_key="order-42-update")
+    assert keys(httpx_mock) == ["order-42-update", "order-42-update"]
+
+
+async def test_timeouts_are_retried(
+    light: Light, httpx_mock: HTTPXMock, waits: list[float]
+) -> None:
+    httpx_mock.add_exception(httpx.ReadTimeout("slow"))
+    httpx_mock.add_response(json=CUSTOMER)
+    await light.update_customer(name="a")
+    for _ in range(3):
+        httpx_mock.add_exception(httpx.ConnectTimeout("slow"))
+    with pytest.raises(APITimeoutError) as caught:
+        await light.update_customer(name="a")
+    assert caught.value.attempts == 3
+    assert (
+        isinstance(caught.value.__cause__, httpx.ConnectTimeout) or caught.value.__cause__ is None
+    )
+    assert "after 3 attempts" in str(caught.value)
+
+
+async def test_connection_errors_are_retried(
+    light: Light, httpx_mock: HTTPXMock, waits: list[float]
+) -> None:
+    for _ in range(3):
+        httpx_mock.add_exception(httpx.ConnectError("refused"))
+    with pytest.raises(APIConnectionError) as caught:
+        await light.update_customer(name="a")
+    assert caught.value.attempts == 3
+    assert len(httpx_mock.get_requests()) == 3
+
+
+async def test_cancellation_during_backoff_stops_at_once(
+    clean_env: Any, httpx_mock: HTTPXMock
+) -> None:
+    slow = {"retry-after-ms": "30000"}
+    second_sent = asyncio.Event()
+
+    def second_answer(request: httpx.Request) -> httpx.Response:
+        second_sent.set()
+        return httpx.Response(503, headers=slow)
+
+    httpx_mock.add_response(status_code=503, headers=slow)
+    httpx_mock.add_callback(second_answer)
+    async with LightClient(api_key=API_KEY) as light:
+        started = time.monotonic()
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.2):
+                await light.customers.update(CUSTOMER_ID, name="a")
+        assert time.monotonic() - started < 5  # not the 30 s the server asked for
+        assert len(httpx_mock.get_requests()) == 1
+        task = asyncio.create_task(light.customers.update(CUSTOMER_ID, name="b"))
+        await second_sent.wait()  # it is now heading into its 30 s backoff wait
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        httpx_mock.add_response(json=CUSTOMER)
+        customer = await light.customers.update(CUSTOMER_ID, name="c")  # still works
+    assert customer.id == CUSTOMER_ID
+
+
+async def test_rate_limit_waits_do_not_use_up_retries(
+    light: Light, httpx_mock: HTTPXMock, waits: list[float]
+) -> None:
+    for _ in range(4):
+        httpx_mock.add_response(status_code=429, headers={"Retry-After": "1"})
+    httpx_mock.add_response(json=CUSTOMER)
+    raw = await light.raw_update_customer(name="a")  # max_retries is 2
+    assert raw.attempts == 5
+    assert len(waits) == 4 and all(0.9 < wait <= 1.0 for wait in waits)
+    assert len(set(keys(httpx_mock))) == 1
+
+
+async def test_rate_limit_waits_are_bounded(
+    light: Light, httpx_mock: HTTPXMock, waits: list[float]
+) -> None:
+    from light_client._constants import MAX_RATE_LIMIT_WAITS
+
+    httpx_mock.add_response(status_code=429, headers={"Retry-After": "1"}, is_reusable=True)
+    with pytest.raises(RateLimitError) as caught:
+        await light.update_customer(name="a")
+    assert caught.value.attempts == MAX_RATE_LIMIT_WAITS + 2 + 1  # waits, then max_retries, + 1
+
+
+async def test_max_retries_zero_does_not_wait_out_429(
+    light: Light, httpx_mock: HTTPXMock, waits: list[float]
+) -> None:
+    httpx_mock.add_response(status_code=429, headers={"Retry-After": "1"})
+    with pytest.raises(RateLimitError):
+        await light.update_customer(name="a", max_retries=0)
+    assert len(httpx_mock.get_requests()) == 1
