@@ -26,6 +26,7 @@ from ._exceptions import (
     UnprocessableEntityError,
 )
 from ._generated.types import UNSET, Unset
+from ._patch import fields_from_mapping, minimal_update, or_none, request_body
 from ._resources import UpdateCustomerCreditParams, UpdateCustomerParams
 from ._response import RawResponse
 from ._types import NOT_GIVEN, NotGiven, RequestOptions
@@ -56,4 +57,8 @@ __all__ = [
     "UpdateCustomerCreditParams",
     "UpdateCustomerParams",
     "__version__",
+    "fields_from_mapping",
+    "minimal_update",
+    "or_none",
+    "request_body",
 ]

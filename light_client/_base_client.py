@@ -212,9 +212,12 @@ class BaseClient(Generic[TokenT]):
         authorization = self._credentials.authorization
         if authorization is not None:
             headers.setdefault("Authorization", authorization)
-        content = json.dumps(call.body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
         return self._http.build_request(
-            call.method, call.url, content=content.encode(), headers=headers, timeout=call.timeout
+            call.method,
+            call.url,
+            content=_fields.encode_body(call.body),
+            headers=headers,
+            timeout=call.timeout,
         )
 
     # -- the flow of one call ------------------------------------------------------------------

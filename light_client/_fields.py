@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import difflib
+import json
 import sys
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
-__all__ = ["build_model", "json_names", "unknown_field_error"]
+__all__ = ["build_model", "encode_body", "json_names", "unknown_field_error"]
 
 ModelT = TypeVar("ModelT")
 
@@ -43,3 +44,8 @@ def build_model(model_type: type[ModelT], fields: Mapping[str, Any]) -> ModelT:
         if name not in known:
             raise unknown_field_error(model_type, name, known)
     return model_type(**fields)
+
+
+def encode_body(body: Mapping[str, Any]) -> bytes:
+    """The bytes sent for a request body: compact UTF-8 JSON, no NaN or Infinity."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()

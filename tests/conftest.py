@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -41,3 +42,11 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     for name in ("LIGHT_API_KEY", "LIGHT_BASE_URL", "LIGHT_LOG"):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
+
+
+# Property tests: 200 examples each, derandomized (the same examples on every run, in CI too),
+# no example database written to disk, no per-example deadline on this shared machine.
+settings.register_profile(
+    "light", max_examples=200, derandomize=True, database=None, deadline=None, print_blob=True
+)
+settings.load_profile("light")
