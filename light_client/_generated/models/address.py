@@ -13,9 +13,13 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="Address")
 
 
+def _to_country(value: CountryCode | Unset | str) -> CountryCode | Unset:
+    return CountryCode(value) if isinstance(value, str) else value
+
+
 @_attrs_define
 class Address:
-    country: CountryCode | Unset = UNSET
+    country: CountryCode | Unset = _attrs_field(default=UNSET, converter=_to_country)
     """ Not exhaustive: new values may be added at any time, and clients must accept them. """
     city: str | Unset = UNSET
     state: str | Unset = UNSET
@@ -27,7 +31,7 @@ class Address:
     def to_dict(self) -> dict[str, Any]:
         country: str | Unset = UNSET
         if not isinstance(self.country, Unset):
-            country = CountryCode(self.country).value
+            country = self.country.value
 
         city = self.city
 

@@ -30,6 +30,20 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Customer")
 
 
+def _to_status(value: CustomerStatus | Unset | str) -> CustomerStatus | Unset:
+    return CustomerStatus(value) if isinstance(value, str) else value
+
+
+def _to_einvoice_network(
+    value: EinvoiceNetwork | None | Unset | str,
+) -> EinvoiceNetwork | None | Unset:
+    return EinvoiceNetwork(value) if isinstance(value, str) else value
+
+
+def _to_type_(value: CustomerType | None | Unset | str) -> CustomerType | None | Unset:
+    return CustomerType(value) if isinstance(value, str) else value
+
+
 @_attrs_define
 class Customer:
     id: UUID | Unset = UNSET
@@ -41,7 +55,7 @@ class Customer:
     address: Address | None | Unset = UNSET
     billing_address: Address | None | Unset = UNSET
     shipping_address: Address | None | Unset = UNSET
-    status: CustomerStatus | Unset = UNSET
+    status: CustomerStatus | Unset = _attrs_field(default=UNSET, converter=_to_status)
     """ - `ACTIVE` - The customer is active and can be used in invoices and contracts
     - `ARCHIVED` - The customer is archived and cannot be used in new invoices or contracts
 
@@ -56,9 +70,13 @@ class Customer:
     """ Electronic Address Scheme code used for sending e-invoices """
     einvoice_address: None | str | Unset = UNSET
     """ E-invoice address for the customer """
-    einvoice_network: EinvoiceNetwork | None | Unset = UNSET
+    einvoice_network: EinvoiceNetwork | None | Unset = _attrs_field(
+        default=UNSET, converter=_to_einvoice_network
+    )
     """ E-invoice network the customer is registered on """
-    type_: CustomerType | None | Unset = UNSET
+    type_: CustomerType | None | Unset = _attrs_field(
+        default=UNSET, converter=_to_type_
+    )
     """ Type of customer """
     logo_url: None | str | Unset = UNSET
     """ URL to the customer's logo """
@@ -120,7 +138,7 @@ class Customer:
 
         status: str | Unset = UNSET
         if not isinstance(self.status, Unset):
-            status = CustomerStatus(self.status).value
+            status = self.status.value
 
         description: None | str | Unset
         if isinstance(self.description, Unset):
@@ -156,7 +174,7 @@ class Customer:
         if isinstance(self.einvoice_network, Unset):
             einvoice_network = UNSET
         elif isinstance(self.einvoice_network, EinvoiceNetwork):
-            einvoice_network = EinvoiceNetwork(self.einvoice_network).value
+            einvoice_network = self.einvoice_network.value
         else:
             einvoice_network = self.einvoice_network
 
@@ -164,7 +182,7 @@ class Customer:
         if isinstance(self.type_, Unset):
             type_ = UNSET
         elif isinstance(self.type_, CustomerType):
-            type_ = CustomerType(self.type_).value
+            type_ = self.type_.value
         else:
             type_ = self.type_
 

@@ -27,6 +27,12 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="CustomerCredit")
 
 
+def _to_status(
+    value: CustomerCreditStatus | Unset | str,
+) -> CustomerCreditStatus | Unset:
+    return CustomerCreditStatus(value) if isinstance(value, str) else value
+
+
 @_attrs_define
 class CustomerCredit:
     id: UUID | Unset = UNSET
@@ -41,7 +47,9 @@ class CustomerCredit:
     """ Name of the customer """
     customer_id: None | Unset | UUID = UNSET
     """ ID of the customer """
-    status: CustomerCreditStatus | Unset = UNSET
+    status: CustomerCreditStatus | Unset = _attrs_field(
+        default=UNSET, converter=_to_status
+    )
     """ Not exhaustive: new values may be added at any time, and clients must accept them. """
     description: None | str | Unset = UNSET
     """ Description of the customer credit """
@@ -105,7 +113,7 @@ class CustomerCredit:
 
         status: str | Unset = UNSET
         if not isinstance(self.status, Unset):
-            status = CustomerCreditStatus(self.status).value
+            status = self.status.value
 
         description: None | str | Unset
         if isinstance(self.description, Unset):

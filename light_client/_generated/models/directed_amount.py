@@ -13,10 +13,14 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="DirectedAmount")
 
 
+def _to_dc_sign(value: DcSign | Unset | str) -> DcSign | Unset:
+    return DcSign(value) if isinstance(value, str) else value
+
+
 @_attrs_define
 class DirectedAmount:
     amount: int | Unset = UNSET
-    dc_sign: DcSign | Unset = UNSET
+    dc_sign: DcSign | Unset = _attrs_field(default=UNSET, converter=_to_dc_sign)
     """ Not exhaustive: new values may be added at any time, and clients must accept them. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -25,7 +29,7 @@ class DirectedAmount:
 
         dc_sign: str | Unset = UNSET
         if not isinstance(self.dc_sign, Unset):
-            dc_sign = DcSign(self.dc_sign).value
+            dc_sign = self.dc_sign.value
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

@@ -23,13 +23,17 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Error")
 
 
+def _to_type_(value: ErrorType | Unset | str) -> ErrorType | Unset:
+    return ErrorType(value) if isinstance(value, str) else value
+
+
 @_attrs_define
 class Error:
     """Failure context when vendor onboarding fails."""
 
     name: str | Unset = UNSET
     """ The error name """
-    type_: ErrorType | Unset = UNSET
+    type_: ErrorType | Unset = _attrs_field(default=UNSET, converter=_to_type_)
     """ Not exhaustive: new values may be added at any time, and clients must accept them. """
     errors: list[ErrorDetail] | Unset = UNSET
     """ List of errors providing details about what went wrong """
@@ -42,7 +46,7 @@ class Error:
 
         type_: str | Unset = UNSET
         if not isinstance(self.type_, Unset):
-            type_ = ErrorType(self.type_).value
+            type_ = self.type_.value
 
         errors: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.errors, Unset):

@@ -13,11 +13,15 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="ExternalSource")
 
 
+def _to_name(value: ExternalSourceName | Unset | str) -> ExternalSourceName | Unset:
+    return ExternalSourceName(value) if isinstance(value, str) else value
+
+
 @_attrs_define
 class ExternalSource:
     """The external system where this product was synced from"""
 
-    name: ExternalSourceName | Unset = UNSET
+    name: ExternalSourceName | Unset = _attrs_field(default=UNSET, converter=_to_name)
     """ - `CHARGEBEE` - Data synced from Chargebee
     - `HUBSPOT` - Data synced from HubSpot
     - `SALESFORCE` - Data synced from Salesforce
@@ -31,7 +35,7 @@ class ExternalSource:
     def to_dict(self) -> dict[str, Any]:
         name: str | Unset = UNSET
         if not isinstance(self.name, Unset):
-            name = ExternalSourceName(self.name).value
+            name = self.name.value
 
         external_id = self.external_id
 

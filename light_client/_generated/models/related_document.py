@@ -21,6 +21,10 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="RelatedDocument")
 
 
+def _to_status(value: DocumentStatus | Unset | str) -> DocumentStatus | Unset:
+    return DocumentStatus(value) if isinstance(value, str) else value
+
+
 @_attrs_define
 class RelatedDocument:
     """Invoice payable details"""
@@ -31,7 +35,7 @@ class RelatedDocument:
     """ Document number """
     document_date: datetime.date | None | Unset = UNSET
     """ Date the accounting document was issued """
-    status: DocumentStatus | Unset = UNSET
+    status: DocumentStatus | Unset = _attrs_field(default=UNSET, converter=_to_status)
     """ Not exhaustive: new values may be added at any time, and clients must accept them. """
     amount: int | None | Unset = UNSET
     """ The amount of the accounting document in cents """
@@ -59,7 +63,7 @@ class RelatedDocument:
 
         status: str | Unset = UNSET
         if not isinstance(self.status, Unset):
-            status = DocumentStatus(self.status).value
+            status = self.status.value
 
         amount: int | None | Unset
         if isinstance(self.amount, Unset):

@@ -26,6 +26,16 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="UpdateCustomerRequest")
 
 
+def _to_einvoice_network(
+    value: EinvoiceNetwork | None | Unset | str,
+) -> EinvoiceNetwork | None | Unset:
+    return EinvoiceNetwork(value) if isinstance(value, str) else value
+
+
+def _to_type_(value: CustomerType | None | Unset | str) -> CustomerType | None | Unset:
+    return CustomerType(value) if isinstance(value, str) else value
+
+
 @_attrs_define
 class UpdateCustomerRequest:
     name: None | str | Unset = UNSET
@@ -40,8 +50,12 @@ class UpdateCustomerRequest:
     business_registration_number: None | str | Unset = UNSET
     eas_code: None | str | Unset = UNSET
     einvoice_address: None | str | Unset = UNSET
-    einvoice_network: EinvoiceNetwork | None | Unset = UNSET
-    type_: CustomerType | None | Unset = UNSET
+    einvoice_network: EinvoiceNetwork | None | Unset = _attrs_field(
+        default=UNSET, converter=_to_einvoice_network
+    )
+    type_: CustomerType | None | Unset = _attrs_field(
+        default=UNSET, converter=_to_type_
+    )
     logo_url: None | str | Unset = UNSET
     recipient_emails: list[None | str] | None | Unset = UNSET
     """ Billing email recipients ("Send to"). Omit to leave unchanged; send an empty list to clear. """
@@ -149,7 +163,7 @@ class UpdateCustomerRequest:
         if isinstance(self.einvoice_network, Unset):
             einvoice_network = UNSET
         elif isinstance(self.einvoice_network, EinvoiceNetwork):
-            einvoice_network = EinvoiceNetwork(self.einvoice_network).value
+            einvoice_network = self.einvoice_network.value
         else:
             einvoice_network = self.einvoice_network
 
@@ -157,7 +171,7 @@ class UpdateCustomerRequest:
         if isinstance(self.type_, Unset):
             type_ = UNSET
         elif isinstance(self.type_, CustomerType):
-            type_ = CustomerType(self.type_).value
+            type_ = self.type_.value
         else:
             type_ = self.type_
 
