@@ -35,7 +35,7 @@ test: lint typecheck check-generated
 	$(BIN)/python -m pytest
 
 demo: $(INSTALLED)
-	$(BIN)/python examples/show_requests.py
+	$(BIN)/python scripts/demo.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

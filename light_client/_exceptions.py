@@ -98,7 +98,7 @@ class APIStatusError(LightError):
             parts.append(self.type)
         text = " ".join(parts)
         details = [self.message] if self.message else []
-        details += [_describe_detail(detail) for detail in self.errors]
+        details += [d for d in map(_describe_detail, self.errors) if d not in details]
         if note:
             details.append(note)
         if details:

@@ -1,0 +1,130 @@
+"""The FastAPI example, end to end: uvicorn on loopback, its LightClient talking to the mock."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import uvicorn
+
+from examples.fastapi_app import app
+from light_client.mock import LightMock
+
+
+class Service:
+    """The example app served by uvicorn on a free loopback port, in a thread."""
+
+    def __init__(self) -> None:
+        config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="on", log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> httpx.Client:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.01)
+        host, port = self.server.servers[0].sockets[0].getsockname()[:2]
+        self.client = httpx.Client(base_url=f"http://{host}:{port}")
+        return self.client
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.client.close()
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def service(light_mock: LightMock, monkeypatch: pytest.MonkeyPatch) -> Iterator[httpx.Client]:
+    monkeypatch.setenv("LIGHT_API_KEY", light_mock.api_key)
+    monkeypatch.setenv("LIGHT_BASE_URL", light_mock.base_url)
+    with Service() as client:
+        yield client
+
+
+def test_update_sets_clears_and_keeps(service: httpx.Client, light_mock: LightMock) -> None:
+    answer = service.patch(
+        f"/customers/{light_mock.customer_id}",
+        json={
+            "name": "Nordlys Holding",
+            "email": None,
+            "address": {"country": "DK", "city": "Odense"},
+        },
+    )
+    assert answer.status_code == 200
+    body = answer.json()
+    assert (body["name"], body["email"], body["address"]) == (
+        "Nordlys Holding",
+        None,
+        {"country": "DK", "city": "Odense"},
+    )
+    stored = light_mock.store.get("Customer", light_mock.customer_id)
+    assert stored is not None
+    assert (stored["name"], stored["email"]) == ("Nordlys Holding", None)
+    assert stored["vatNumber"] == "DK12345678"  # left out: unchanged
+
+
+def test_unknown_customer_is_404(service: httpx.Client) -> None:
+    answer = service.patch("/customers/00000000-0000-4000-8000-000000000000", json={"name": "x"})
+    assert (answer.status_code, answer.json()) == (404, {"detail": "customer not found"})
+
+
+def test_typo_is_422_with_a_suggestion(service: httpx.Client, light_mock: LightMock) -> None:
+    answer = service.patch(f"/customers/{light_mock.customer_id}", json={"nmae": "x"})
+    assert answer.status_code == 422
+    assert answer.json() == {
+        "detail": "UpdateCustomerRequest has no field 'nmae'; did you mean 'name'?"
+    }
+
+
+def test_light_rejecting_the_body_is_422_with_fields(
+    service: httpx.Client, light_mock: LightMock
+) -> None:
+    answer = service.patch(f"/customers/{light_mock.customer_id}", json={"name": None})
+    assert answer.status_code == 422
+    assert answer.json()["fields"] == {"name": "must not be null"}
+
+
+def test_bad_credentials_are_502(light_mock: LightMock, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LIGHT_API_KEY", "sk_wrong")
+    monkeypatch.setenv("LIGHT_BASE_URL", light_mock.base_url)
+    with Service() as client:
+        answer = client.patch(f"/customers/{light_mock.customer_id}", json={"name": "x"})
+    assert (answer.status_code, answer.json()) == (
+        502,
+        {"detail": "upstream rejected our credentials"},
+    )
+
+
+def test_light_unreachable_is_504(monkeypatch: pytest.MonkeyPatch) -> None:
+    with LightMock() as stopped:
+        url = stopped.base_url
+    monkeypatch.setenv("LIGHT_API_KEY", "k")
+    monkeypatch.setenv("LIGHT_BASE_URL", url)  # nothing listens there any more
+    with Service() as client:
+        answer = client.patch(f"/customers/{stopped.customer_id}", json={"name": "x"})
+    assert (answer.status_code, answer.json()) == (504, {"detail": "Light is unreachable"})
+
+
+def test_one_client_opened_and_closed_by_the_lifespan(
+    light_mock: LightMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LIGHT_API_KEY", light_mock.api_key)
+    monkeypatch.setenv("LIGHT_BASE_URL", light_mock.base_url)
+    with Service() as client:
+        light = app.state.light
+        for name in ("a", "b"):
+            assert (
+                client.patch(
+                    f"/customers/{light_mock.customer_id}", json={"name": name}
+                ).status_code
+                == 200
+            )
+        assert app.state.light is light
+        assert not light._http.is_closed
+    assert light._http.is_closed
