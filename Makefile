@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Re-installed whenever pyproject.toml changes.
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install generate check-generated lint format typecheck test demo bench clean
+.PHONY: install generate check-generated lint format typecheck test demo clean
 
 install: $(INSTALLED)
 
