@@ -175,3 +175,44 @@ def test_concurrent_sync_updates_under_a_rate_limit(light_mock: LightMock) -> No
     assert len(light_mock.stats.applied) == 100
     assert set(light_mock.stats.applied.values()) == {1}
     assert light_mock.stats.statuses[429] > 0
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "headers", "status", "error_path"),
+    [
+        ("/v1/customers/not-a-uuid", b"{}", {"Authorization": "Basic {key}"}, 400, ["customerId"]),
+        ("/v1/customers/{customer}", b"{}", {}, 401, None),
+        ("/v1/customers/{customer}", b"{}", {"Authorization": "Bearer nope"}, 401, None),
+        ("/v1/customers/{customer}", b"not json", {"Authorization": "Basic {key}"}, 400, None),
+        (
+            "/v1/customer-credits/{credit}",
+            b'{"amount": "1"}',
+            {"Authorization": "Basic {key}"},
+            400,
+            ["amount"],
+        ),
+    ],
+)
+def test_mock_contract_over_raw_http(
+    light_mock: LightMock,
+    path: str,
+    body: bytes,
+    headers: dict[str, str],
+    status: int,
+    error_path: list[str] | None,
+) -> None:
+    import httpx
+
+    url = light_mock.base_url + path.format(
+        customer=light_mock.customer_id, credit=light_mock.customer_credit_id
+    )
+    sent = {name: value.format(key=light_mock.api_key) for name, value in headers.items()}
+    answer = httpx.patch(
+        url, content=body, headers={"Content-Type": "application/json;charset=UTF-8", **sent}
+    )
+    assert answer.status_code == status
+    assert answer.headers["X-RateLimit-Limit"] == "300"
+    error = answer.json()
+    assert error["type"] == ("BAD_REQUEST" if status == 400 else "UNAUTHORIZED")
+    if error_path is not None:
+        assert error["errors"][0]["path"] == error_path

@@ -234,51 +234,36 @@ class LightMock:
         return 200, json.dumps(self.store.apply(kind, resource_id, update)).encode()
 
 
-def _error(error_type: str, message: str, path: list[str] | None) -> bytes:
-    body = {
+def _error_body(
+    error_type: str, message: str, path: list[str] | None, context: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """An error in Light's format (``name``, ``type``, ``errors[]`` with ``path``)."""
+    detail = {"type": error_type, "message": message, "path": path, "context": context}
+    return {
         "name": error_type.title().replace("_", ""),
         "type": error_type,
         "message": message,
-        "errors": [{"type": error_type, "message": message, "path": path, "context": None}],
+        "errors": [detail],
     }
-    return json.dumps(body).encode()
+
+
+def _error(error_type: str, message: str, path: list[str] | None) -> bytes:
+    return json.dumps(_error_body(error_type, message, path)).encode()
 
 
 def _validation_answer(exc: Exception) -> tuple[int, dict[str, Any]]:
-    name = type(exc).__name__
-    if "Security" in name:
+    """openapi-core's verdict as Light would answer: 401 without credentials, else 400."""
+    if "Security" in type(exc).__name__:
         return 401, {"type": "UNAUTHORIZED", "message": "missing Authorization header"}
     cause = exc.__cause__
-    schema_errors = list(getattr(cause, "schema_errors", None) or [])
-    if schema_errors:
-        problem = best_match(schema_errors)
-        path = [str(part) for part in problem.absolute_path] if problem else []
-        message = problem.message if problem else str(exc)
-        return 400, {
-            "name": "BadRequest",
-            "type": "BAD_REQUEST",
-            "errors": [
-                {
-                    "type": "INVALID",
-                    "message": message,
-                    "path": path or None,
-                    "context": {"location": {"jsonPath": json_path(path)}},
-                }
-            ],
-        }
-    parameter = getattr(exc, "name", None)
-    return 400, {
-        "name": "BadRequest",
-        "type": "BAD_REQUEST",
-        "errors": [
-            {
-                "type": "INVALID",
-                "message": str(cause or exc),
-                "path": [parameter] if isinstance(parameter, str) else None,
-                "context": None,
-            }
-        ],
-    }
+    parameter = getattr(exc, "name", None)  # set when a parameter (e.g. the path id) is wrong
+    where = [parameter] if isinstance(parameter, str) else None
+    problem = best_match(getattr(cause, "schema_errors", None) or [])
+    if problem is None:  # not even JSON, or no detail from the validator
+        return 400, _error_body("BAD_REQUEST", str(cause or exc), where)
+    path = [str(part) for part in problem.absolute_path] or where
+    context = {"location": {"jsonPath": json_path(path)}} if path else None
+    return 400, _error_body("BAD_REQUEST", problem.message, path, context)
 
 
 def _handler_for(mock: LightMock) -> type[BaseHTTPRequestHandler]:
