@@ -216,3 +216,16 @@ def test_mock_contract_over_raw_http(
     assert error["type"] == ("BAD_REQUEST" if status == 400 else "UNAUTHORIZED")
     if error_path is not None:
         assert error["errors"][0]["path"] == error_path
+
+
+async def test_cancelling_an_in_flight_request_leaks_no_connection() -> None:
+    with LightMock(faults=Faults(latency=3.0)) as mock:
+        async with LightClient(api_key=mock.api_key, base_url=mock.base_url) as light:
+            with pytest.raises(TimeoutError):
+                async with asyncio.timeout(0.3):
+                    await light.customers.update(mock.customer_id, name="never answered")
+            pool = light._http._transport._pool  # type: ignore[attr-defined]
+            assert [c for c in pool.connections if not (c.is_idle() or c.is_closed())] == []
+            mock.faults.latency = 0.0
+            customer = await light.customers.update(mock.customer_id, name="answered")
+    assert customer.name == "answered"
