@@ -261,7 +261,8 @@ class BaseClient(Generic[TokenT]):
                 outcome, retries_done=retries_done, max_retries=call.max_retries, now=time.time()
             )
             if not decision.retry:
-                raise self._final_error(outcome, attempt, call.idempotency_key)
+                cause = outcome if isinstance(outcome, Exception) else None
+                raise self._final_error(outcome, attempt) from cause
             logger.info(
                 "%s %s: retrying in %.2f s (retry %d of %d)",
                 call.method,
@@ -309,7 +310,7 @@ class BaseClient(Generic[TokenT]):
             if followed is None:
                 return outcome
             request = followed
-        raise self._final_error(outcome, attempt, call.idempotency_key, note="too many redirects")
+        raise self._final_error(outcome, attempt, note="too many redirects")
 
     def _learn_rate_limit(self, response: httpx.Response) -> bool:
         """Feed the pacer; whether a 429 paused the whole client (which then is the wait)."""
@@ -329,7 +330,6 @@ class BaseClient(Generic[TokenT]):
         self,
         outcome: httpx.Response | Exception,
         attempts: int,
-        idempotency_key: str,
         note: str | None = None,
     ) -> LightError:
         if isinstance(outcome, httpx.TimeoutException):

@@ -400,7 +400,7 @@ async def test_connection_error_is_wrapped(light: Light, httpx_mock: HTTPXMock) 
     with pytest.raises(light_client.APIConnectionError) as caught:
         await light.update_customer(name="a")
     assert not isinstance(caught.value, light_client.APITimeoutError)
-    assert isinstance(caught.value.__cause__, httpx.ConnectError) or caught.value.__cause__ is None
+    assert isinstance(caught.value.__cause__, httpx.ConnectError)
 
 
 async def test_timeout_is_wrapped(light: Light, httpx_mock: HTTPXMock) -> None:
