@@ -26,7 +26,6 @@ from ._constants import (
     DEFAULT_BASE_URL,
     MAX_RATE_LIMIT_WAITS,
     MAX_REDIRECTS,
-    MAX_RETRY_AFTER,
     RATE_LIMIT_WINDOW,
 )
 from ._exceptions import (
@@ -39,7 +38,7 @@ from ._logging import logger, redacted_headers
 from ._operations import Operation
 from ._pacing import RequestPacer
 from ._response import RawResponse
-from ._retries import is_retryable_status, retry_decision, server_wait
+from ._retries import is_retryable_status, retry_decision
 from ._types import NOT_GIVEN, NotGiven, RequestOptions, TimeoutTypes
 from ._validation import parse_model, schema_problem
 from ._version import __version__
@@ -239,7 +238,8 @@ class BaseClient(Generic[TokenT]):
             outcome = yield from self._attempt(call, attempt)
             client_paused = False
             if isinstance(outcome, httpx.Response):
-                client_paused = self._learn_rate_limit(outcome)
+                # A 429 with a hint pauses the whole client, not just this call: see _pacing.
+                client_paused = self._pacer.observe(outcome.status_code, outcome.headers)
                 if outcome.status_code == 401 and not refreshed:
                     # An expired token: fetch a fresh one and try once more (not a retry).
                     refreshed = True
@@ -311,20 +311,6 @@ class BaseClient(Generic[TokenT]):
                 return outcome
             request = followed
         raise self._final_error(outcome, attempt, note="too many redirects")
-
-    def _learn_rate_limit(self, response: httpx.Response) -> bool:
-        """Feed the pacer; whether a 429 paused the whole client (which then is the wait)."""
-        if response.status_code != 429:
-            self._pacer.observe(response.status_code, response.headers)
-            return False
-        hint = server_wait(429, response.headers, time.time())
-        if hint is None or hint > MAX_RETRY_AFTER:
-            # No hint: this call backs off alone. Beyond the cap: calls fail with
-            # RateLimitError rather than the client freezing for hours.
-            return False
-        # The whole client holds off until the server's reset, not just this call.
-        self._pacer.pause_for(hint)
-        return True
 
     def _final_error(
         self,

@@ -13,6 +13,9 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 
+from ._constants import MAX_RETRY_AFTER
+from ._retries import server_wait
+
 __all__ = ["RequestPacer"]
 
 
@@ -27,6 +30,7 @@ class RequestPacer:
         max_requests: int | None,
         window: float,
         *,
+        max_pause: float = MAX_RETRY_AFTER,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
@@ -34,6 +38,7 @@ class RequestPacer:
             raise ValueError("max_requests must be None or >= 1, and window > 0")
         self.max_requests = max_requests
         self.window = window
+        self.max_pause = max_pause
         self._clock = clock
         self._wall_clock = wall_clock
         self._lock = threading.Lock()
@@ -55,21 +60,31 @@ class RequestPacer:
             self._starts.append(start)
             return start - now
 
-    def pause_for(self, seconds: float) -> None:
-        """Hold every request of this client for ``seconds`` from now (e.g. after a 429)."""
+    def pause_for(self, seconds: float) -> bool:
+        """Hold every request of this client for ``seconds`` from now; whether it did.
+
+        A pause longer than ``max_pause`` is refused: calls then fail with the server's error
+        instead of the client freezing for hours (e.g. until a daily limit resets).
+        """
+        if seconds > self.max_pause:
+            return False
         with self._lock:
             self._paused_until = max(self._paused_until, self._clock() + seconds)
+        return True
 
-    def observe(self, status_code: int, headers: Mapping[str, str]) -> None:
-        """Learn from the server's budget headers: out of budget means wait for the reset."""
-        remaining = headers.get("x-ratelimit-remaining")
-        reset = headers.get("x-ratelimit-reset")
-        if reset is None or (status_code != 429 and remaining is None):
-            return
+    def observe(self, status_code: int, headers: Mapping[str, str]) -> bool:
+        """Learn from an answer; whether the whole client is now paused because of it.
+
+        A 429 pauses for the server's hint (``Retry-After``, ``X-RateLimit-Reset``, ...); any
+        other answer saying ``X-RateLimit-Remaining: 0`` pauses until its ``X-RateLimit-Reset``.
+        """
+        now = self._wall_clock()
+        if status_code == 429:
+            hint = server_wait(429, headers, now)
+            return hint is not None and self.pause_for(hint)
         try:
-            exhausted = status_code == 429 or int(remaining or "0") <= 0
-            reset_in = float(reset) - self._wall_clock()
-        except ValueError:
-            return
-        if exhausted and reset_in > 0:
-            self.pause_for(reset_in)
+            exhausted = int(headers["x-ratelimit-remaining"]) <= 0
+            reset_in = float(headers["x-ratelimit-reset"]) - now
+        except (KeyError, ValueError):
+            return False
+        return exhausted and reset_in > 0 and self.pause_for(reset_in)

@@ -140,3 +140,14 @@ def test_pacer_learns_from_rate_limit_headers() -> None:
 def test_pacer_rejects_nonsense() -> None:
     with pytest.raises(ValueError, match="max_requests"):
         RequestPacer(0, 60.0)
+
+
+def test_pacer_never_pauses_beyond_the_cap() -> None:
+    clock = Clock()
+    pacer = RequestPacer(300, 60.0, clock=clock, wall_clock=lambda: NOW)
+    a_day = str(NOW + 86_400)
+    assert not pacer.observe(200, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": a_day})
+    assert not pacer.observe(429, {"retry-after": "3600"})
+    assert pacer.reserve() == 0.0  # calls go on (and fail with the server's 429) instead
+    assert pacer.observe(429, {"retry-after": "60"})
+    assert pacer.reserve() == 60.0
