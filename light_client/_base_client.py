@@ -34,7 +34,7 @@ from ._exceptions import (
     LightError,
     status_error_class,
 )
-from ._logging import logger, redacted_headers
+from ._logging import logger, redacted_headers, setup_logging
 from ._operations import Operation
 from ._pacing import RequestPacer
 from ._response import RawResponse
@@ -68,6 +68,8 @@ class _FetchToken:
 
 
 Action = _Send | _Sleep | _FetchToken
+# What a _Send gets back: the drivers turn httpx.RequestError into a value, nothing else.
+Outcome = httpx.Response | httpx.RequestError
 
 
 class Credentials(Generic[TokenT]):
@@ -139,7 +141,6 @@ class _Call(Generic[ModelT]):
     headers: dict[str, str]
     timeout: httpx.Timeout
     max_retries: int
-    idempotency_key: str
 
 
 class BaseClient(Generic[TokenT]):
@@ -169,6 +170,7 @@ class BaseClient(Generic[TokenT]):
         self.max_requests_per_minute = max_requests_per_minute
         self._pacer = RequestPacer(max_requests_per_minute, RATE_LIMIT_WINDOW)
         self._default_headers = dict(default_headers or {})
+        setup_logging()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={str(self.base_url)!r})"
@@ -203,7 +205,6 @@ class BaseClient(Generic[TokenT]):
             headers=headers,
             timeout=self.timeout if isinstance(timeout, NotGiven) else _timeout(timeout),
             max_retries=self.max_retries if isinstance(max_retries, NotGiven) else max_retries,
-            idempotency_key=idempotency_key,
         )
 
     def _build_request(self, call: _Call[Any]) -> httpx.Request:
@@ -261,7 +262,7 @@ class BaseClient(Generic[TokenT]):
                 outcome, retries_done=retries_done, max_retries=call.max_retries, now=time.time()
             )
             if not decision.retry:
-                cause = outcome if isinstance(outcome, Exception) else None
+                cause = outcome if isinstance(outcome, httpx.RequestError) else None
                 raise self._final_error(outcome, attempt) from cause
             logger.info(
                 "%s %s: retrying in %.2f s (retry %d of %d)",
@@ -275,9 +276,7 @@ class BaseClient(Generic[TokenT]):
             if decision.delay > 0 and not client_paused:  # else the pacer's wait is this one
                 yield _Sleep(decision.delay)
 
-    def _attempt(
-        self, call: _Call[Any], attempt: int
-    ) -> Generator[Action, Any, httpx.Response | Exception]:
+    def _attempt(self, call: _Call[Any], attempt: int) -> Generator[Action, Any, Outcome]:
         """Send one attempt and follow its redirects; the final response or transport error."""
         request = self._build_request(call)
         for _ in range(MAX_REDIRECTS + 1):
@@ -289,7 +288,7 @@ class BaseClient(Generic[TokenT]):
                 attempt,
                 redacted_headers(request.headers),
             )
-            outcome: httpx.Response | Exception = yield _Send(request)
+            outcome: Outcome = yield _Send(request)
             elapsed_ms = (time.monotonic() - started) * 1000
             status = (
                 outcome.status_code
@@ -314,7 +313,7 @@ class BaseClient(Generic[TokenT]):
 
     def _final_error(
         self,
-        outcome: httpx.Response | Exception,
+        outcome: Outcome,
         attempts: int,
         note: str | None = None,
     ) -> LightError:
@@ -328,8 +327,6 @@ class BaseClient(Generic[TokenT]):
                 request=outcome.request,
                 attempts=attempts,
             )
-        if isinstance(outcome, Exception):
-            return LightError(f"unexpected error: {outcome!r}")
         if outcome.is_redirect and note is None:
             note = _redirect_note(outcome)
         error_type, message, errors = _error_fields(outcome)

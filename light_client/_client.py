@@ -13,7 +13,6 @@ from . import _waits
 from ._base_client import BaseClient, drive_async, drive_sync
 from ._constants import DEFAULT_MAX_REQUESTS_PER_MINUTE, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 from ._exceptions import LightError
-from ._logging import setup_logging
 from ._operations import Operation
 from ._resources import (
     AsyncCustomerCredits,
@@ -77,7 +76,6 @@ class LightClient(BaseClient[AsyncTokenProvider]):
             max_requests_per_minute=max_requests_per_minute,
             default_headers=default_headers,
         )
-        setup_logging()
         self._owns_http_client = http_client is None
         self._http = http_client or httpx.AsyncClient(timeout=self.timeout)
         self.customers = AsyncCustomers(self._request)
@@ -148,7 +146,6 @@ class SyncLightClient(BaseClient[SyncTokenProvider]):
             max_requests_per_minute=max_requests_per_minute,
             default_headers=default_headers,
         )
-        setup_logging()
         self._owns_http_client = http_client is None
         self._http = http_client or httpx.Client(timeout=self.timeout)
         self.customers = SyncCustomers(self._request)
