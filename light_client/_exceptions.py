@@ -109,17 +109,21 @@ class APIStatusError(LightError):
     def field_errors(self) -> dict[str, str]:
         """``{"address.country": "must be ...", ...}``: each error with a path, by dotted path."""
         return {
-            ".".join(str(part) for part in detail.path): str(detail.message or "")
+            path: str(detail.message or "")
             for detail in self.errors
-            if isinstance(detail.path, list) and detail.path
+            if (path := _dotted_path(detail))
         }
+
+
+def _dotted_path(detail: ErrorDetail) -> str:
+    """``["address", "country"]`` -> ``"address.country"``; ``""`` when there is no path."""
+    return ".".join(map(str, detail.path)) if isinstance(detail.path, list) else ""
 
 
 def _describe_detail(detail: ErrorDetail) -> str:
     message = detail.message if isinstance(detail.message, str) else "invalid"
-    if isinstance(detail.path, list) and detail.path:
-        return ".".join(str(part) for part in detail.path) + ": " + message
-    return message
+    path = _dotted_path(detail)
+    return f"{path}: {message}" if path else message
 
 
 class BadRequestError(APIStatusError):

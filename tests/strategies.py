@@ -32,7 +32,8 @@ INTEGER_RANGES = {"int64": 63, "int32": 31}
 UNKNOWN_ENUM_VALUES = st.from_regex(r"\A[A-Z][A-Z_]{0,11}\Z").filter(lambda v: v != "UNDEFINED")
 
 
-def _schemas() -> dict[str, Any]:
+def schemas() -> dict[str, Any]:
+    """``components.schemas`` of the bundled spec."""
     schemas: dict[str, Any] = _spec()["components"]["schemas"]
     return schemas
 
@@ -40,7 +41,7 @@ def _schemas() -> dict[str, Any]:
 def from_schema(node: dict[str, Any], *, open_enums: bool) -> st.SearchStrategy[Any]:
     """Valid JSON values for one schema node."""
     if "$ref" in node:
-        target = _schemas()[node["$ref"].removeprefix("#/components/schemas/")]
+        target = schemas()[node["$ref"].removeprefix("#/components/schemas/")]
         return from_schema(target, open_enums=open_enums)
     for combinator in ("oneOf", "anyOf"):
         if combinator in node:
@@ -80,7 +81,7 @@ def from_schema(node: dict[str, Any], *, open_enums: bool) -> st.SearchStrategy[
 
 def documents(name: str, *, open_enums: bool = False) -> st.SearchStrategy[dict[str, Any]]:
     """JSON documents valid for schema ``name``."""
-    return from_schema(_schemas()[name], open_enums=open_enums)
+    return from_schema(schemas()[name], open_enums=open_enums)
 
 
 def extra_properties() -> st.SearchStrategy[dict[str, Any]]:

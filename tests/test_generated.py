@@ -7,10 +7,10 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-import attrs
 import pytest
 from pytest_httpx import HTTPXMock
 
+from light_client._fields import json_names
 from light_client._generated.api.customer_credits import update_customer_credit
 from light_client._generated.api.customers import update_customer
 from light_client._generated.client import Client
@@ -187,16 +187,9 @@ def _assert_python_types(doc: dict[str, Any], schema: dict[str, Any], value: Any
         return
     json_type = schema.get("type", "object")
     if json_type == "object":
-        for field in attrs.fields(type(value)):
-            if field.name == "additional_properties":
-                continue
-            name = field.alias if field.alias else field.name
-            json_name = _json_name(schema, name)
+        for name, json_name in json_names(type(value)).items():
             _assert_python_types(
-                doc,
-                schema["properties"][json_name],
-                getattr(value, field.name),
-                f"{at}.{json_name}",
+                doc, schema["properties"][json_name], getattr(value, name), f"{at}.{json_name}"
             )
         return
     if json_type == "array":
@@ -215,10 +208,3 @@ def _assert_python_types(doc: dict[str, Any], schema: dict[str, Any], value: Any
         ("boolean", None): bool,
     }[(json_type, schema.get("format"))]
     assert type(value) is expected, f"{at}: {type(value)} is not {expected}"
-
-
-def _json_name(schema: dict[str, Any], python_name: str) -> str:
-    """The JSON property a generated attribute stands for (camelCase; ``type_`` for ``type``)."""
-    wanted = python_name.rstrip("_").replace("_", "")
-    (match,) = [name for name in schema["properties"] if name.lower() == wanted.lower()]
-    return str(match)

@@ -22,14 +22,14 @@ from light_client import (
     minimal_update,
     request_body,
 )
-from light_client._validation import _spec, json_path, parse_model
+from light_client._validation import json_path, parse_model
 from light_client.models import (
     Customer,
     CustomerCredit,
     UpdateCustomerCreditRequest,
     UpdateCustomerRequest,
 )
-from tests.strategies import documents, extra_properties
+from tests.strategies import documents, extra_properties, schemas
 
 RESPONSES = [("Customer", Customer), ("CustomerCredit", CustomerCredit)]
 REQUESTS = [
@@ -37,11 +37,6 @@ REQUESTS = [
     ("UpdateCustomerCreditRequest", UpdateCustomerCreditRequest),
 ]
 Model = type[Customer] | type[CustomerCredit]
-
-
-def schemas() -> dict[str, Any]:
-    found: dict[str, Any] = _spec()["components"]["schemas"]
-    return found
 
 
 def answer(document: Any) -> httpx.Response:
