@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol, TypeVar, overload
 
-import attrs
-
 from . import _fields
 from ._generated.types import Unset
 from ._validation import json_path, schema_problem
@@ -38,13 +36,14 @@ def fields_from_mapping(request_type: type[Any], data: Mapping[str, Any]) -> dic
     >>> fields_from_mapping(UpdateCustomerRequest, {"vatNumber": "DK1", "email": None})
     {'email': None, 'vat_number': 'DK1'}
     """
-    json_names = _fields.json_names(request_type)
-    python_names = {json_name: name for name, json_name in json_names.items()}
+    json_names = _fields.json_names(request_type)  # {python_name: jsonName}
     document: dict[str, Any] = {}
     for key, value in data.items():
-        json_name = json_names.get(key) or (key if key in python_names else None)
+        json_name = json_names.get(key) or (key if key in json_names.values() else None)
         if json_name is None:
-            raise _fields.unknown_field_error(request_type, key, [*python_names, *json_names])
+            raise _fields.unknown_field_error(
+                request_type, key, [*json_names.values(), *json_names]
+            )
         document[json_name] = _jsonable(value)
     problem = schema_problem(request_type.__name__, document)
     if problem is not None:
@@ -60,18 +59,15 @@ def _jsonable(value: Any) -> Any:
         return value.to_dict()
     if isinstance(value, list):
         return [_jsonable(item) for item in value]
-    if isinstance(value, str) or value is None or isinstance(value, (bool, int, float, dict)):
+    if value is None or isinstance(value, (str, bool, int, float, dict)):
         return value
     return str(value)  # UUID, date, datetime, enum: their JSON form
 
 
 def _set_fields(model: Any) -> dict[str, Any]:
     """The fields of a model that are not UNSET, by keyword."""
-    return {
-        field.alias or field.name: getattr(model, field.name)
-        for field in attrs.fields(type(model))
-        if field.init and not isinstance(getattr(model, field.name), Unset)
-    }
+    values = {name: getattr(model, name) for name in _fields.json_names(type(model))}
+    return {name: value for name, value in values.items() if not isinstance(value, Unset)}
 
 
 def minimal_update(
