@@ -11,7 +11,7 @@ install: $(INSTALLED)
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,mock]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,mock,redis]'
 	touch $@
 
 generate: $(INSTALLED)

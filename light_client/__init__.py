@@ -27,6 +27,12 @@ from ._exceptions import (
 )
 from ._generated.types import UNSET, Unset
 from ._patch import fields_from_mapping, minimal_update, or_none, request_body
+from ._rate_stores import (
+    InMemoryRateLimitStore,
+    RateLimitStore,
+    RedisRateLimitStore,
+    SQLiteRateLimitStore,
+)
 from ._resources import UpdateCustomerCreditParams, UpdateCustomerParams
 from ._response import RawResponse
 from ._types import NOT_GIVEN, NotGiven, RequestOptions
@@ -41,6 +47,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
+    "InMemoryRateLimitStore",
     "InternalServerError",
     "LightClient",
     "LightError",
@@ -48,9 +55,12 @@ __all__ = [
     "NotGiven",
     "PermissionDeniedError",
     "RateLimitError",
+    "RateLimitStore",
     "RawResponse",
+    "RedisRateLimitStore",
     "RequestOptions",
     "ResponseValidationError",
+    "SQLiteRateLimitStore",
     "SyncLightClient",
     "UnprocessableEntityError",
     "Unset",

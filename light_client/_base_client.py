@@ -9,11 +9,13 @@ drives it with ``await``, ``SyncLightClient`` with plain calls; neither repeats 
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Generator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
@@ -24,21 +26,23 @@ from ._constants import (
     API_KEY_ENV,
     BASE_URL_ENV,
     DEFAULT_BASE_URL,
-    MAX_RATE_LIMIT_WAITS,
     MAX_REDIRECTS,
-    RATE_LIMIT_WINDOW,
+    MAX_RETRY_AFTER,
 )
 from ._exceptions import (
     APIConnectionError,
     APITimeoutError,
     LightError,
+    RateLimitError,
     status_error_class,
 )
 from ._logging import logger, redacted_headers, setup_logging
 from ._operations import Operation
-from ._pacing import RequestPacer
+from ._pacing import RateLimiter
+from ._rate_stores import Change, RateLimitStore
 from ._response import RawResponse
-from ._retries import is_retryable_status, retry_decision
+from ._retries import CallState, Pause, Raise, decide
+from ._schedule import Booking
 from ._types import NOT_GIVEN, NotGiven, RequestOptions, TimeoutTypes
 from ._validation import parse_model, schema_problem
 from ._version import __version__
@@ -67,7 +71,15 @@ class _FetchToken:
     pass
 
 
-Action = _Send | _Sleep | _FetchToken
+@dataclass(frozen=True)
+class _Schedule:
+    """Apply a change to the credential's rate-limit schedule (in its store): the answer."""
+
+    key: str
+    change: Change[Any]
+
+
+Action = _Send | _Sleep | _FetchToken | _Schedule
 # What a _Send gets back: the drivers turn httpx.RequestError into a value, nothing else.
 Outcome = httpx.Response | httpx.RequestError
 
@@ -83,6 +95,10 @@ class Credentials(Generic[TokenT]):
         self.scheme = scheme
         self._secret = secret
         self.token_provider = token_provider
+
+    @property
+    def can_refresh(self) -> bool:
+        return self.token_provider is not None
 
     @property
     def authorization(self) -> str | None:
@@ -159,6 +175,7 @@ class BaseClient(Generic[TokenT]):
         timeout: TimeoutTypes,
         max_retries: int,
         max_requests_per_minute: int | None,
+        rate_limit_store: RateLimitStore | None,
         default_headers: Mapping[str, str] | None,
     ) -> None:
         if max_retries < 0:
@@ -168,7 +185,7 @@ class BaseClient(Generic[TokenT]):
         self.timeout = _timeout(timeout)
         self.max_retries = max_retries
         self.max_requests_per_minute = max_requests_per_minute
-        self._pacer = RequestPacer(max_requests_per_minute, RATE_LIMIT_WINDOW)
+        self._limiter = RateLimiter(max_requests_per_minute, store=rate_limit_store)
         self._default_headers = dict(default_headers or {})
         setup_logging()
 
@@ -223,58 +240,76 @@ class BaseClient(Generic[TokenT]):
     # -- the flow of one call ------------------------------------------------------------------
 
     def _flow(self, call: _Call[ModelT]) -> Generator[Action, Any, RawResponse[ModelT]]:
-        """Run one logical call: pace, send, follow redirects, refresh, retry, parse or raise."""
-        retries_done = 0  # retries of failed attempts, bounded by max_retries
-        rate_limit_waits = 0  # 429s answered by pausing the client, bounded separately
+        """Run one logical call: pace, send, follow redirects, refresh, retry, parse or raise.
+
+        What to do after a failed attempt is ``_retries.decide``'s answer alone.
+        """
+        state = CallState(call.max_retries, can_refresh_token=self._credentials.can_refresh)
         attempt = 0
-        refreshed = self._credentials.token_provider is None
         if self._credentials.authorization is None:
             self._credentials.set_token((yield _FetchToken()))
         while True:
             attempt += 1
-            wait = self._pacer.reserve()
-            if wait > 0:
-                logger.debug("rate-limit pacing: waiting %.3f s", wait)
-                yield _Sleep(wait)
+            key = self._limiter.key(self._credentials.authorization)
+            yield from self._wait_for_slot(call, key)
             outcome = yield from self._attempt(call, attempt)
-            client_paused = False
             if isinstance(outcome, httpx.Response):
-                # A 429 with a hint pauses the whole client, not just this call: see _pacing.
-                client_paused = self._pacer.observe(outcome.status_code, outcome.headers)
-                if outcome.status_code == 401 and not refreshed:
-                    # An expired token: fetch a fresh one and try once more (not a retry).
-                    refreshed = True
-                    self._credentials.set_token((yield _FetchToken()))
-                    continue
+                for change in self._limiter.learn(outcome.headers):
+                    yield _Schedule(key, change)
                 if outcome.is_success:
                     parsed = parse_model(call.operation.schema_name, call.operation.parse, outcome)
                     return RawResponse(parsed, outcome, attempt)
-                if (
-                    client_paused
-                    and call.max_retries > 0
-                    and rate_limit_waits < MAX_RATE_LIMIT_WAITS
-                    and is_retryable_status(429, outcome.headers)
-                ):
-                    # Told when the next slot is: waiting for it, like pacing, costs no retry.
-                    rate_limit_waits += 1
-                    continue
-            decision = retry_decision(
-                outcome, retries_done=retries_done, max_retries=call.max_retries, now=time.time()
-            )
-            if not decision.retry:
+            decision = decide(outcome, state, now=time.time())
+            if isinstance(decision, Raise):
+                if decision.hold_client and decision.retry_at is not None:
+                    yield _Schedule(key, self._limiter.hold(decision.retry_at))
                 cause = outcome if isinstance(outcome, httpx.RequestError) else None
-                raise self._final_error(outcome, attempt) from cause
+                raise self._final_error(outcome, attempt, decision) from cause
             logger.info(
-                "%s %s: retrying in %.2f s (retry %d of %d)",
+                "%s %s: %s (attempt %d)",
                 call.method,
                 httpx.URL(call.url).path,
-                decision.delay,
-                retries_done + 1,
-                call.max_retries,
+                decision.reason,
+                attempt,
             )
-            retries_done += 1
-            if decision.delay > 0 and not client_paused:  # else the pacer's wait is this one
+            state = replace(
+                state,
+                retries_done=state.retries_done + decision.costs_retry,
+                rate_limit_waits=state.rate_limit_waits + isinstance(decision, Pause),
+            )
+            if isinstance(decision, Pause):
+                # The whole client waits; this call is the first to book after the pause.
+                yield _Schedule(key, self._limiter.hold(decision.until))
+            elif decision.refresh_token:
+                self._credentials.set_token((yield _FetchToken()))
+                state = replace(state, can_refresh_token=False)
+            elif decision.delay > 0:
                 yield _Sleep(decision.delay)
+
+    def _wait_for_slot(self, call: _Call[Any], key: str) -> Generator[Action, Any, None]:
+        """Book a start on the schedule and sleep until it; give it back if cancelled."""
+        limiter = self._limiter
+        booking: Booking = yield _Schedule(key, limiter.reserve())
+        while booking.wait > 0:
+            if booking.wait > MAX_RETRY_AFTER:  # held until a daily limit resets
+                yield _Schedule(key, limiter.release(booking))
+                raise _held_error(self._build_request(call), booking)
+            logger.debug("rate limit: waiting %.3f s for a slot", booking.wait)
+            try:
+                yield _Sleep(booking.wait)
+            except GeneratorExit:
+                raise
+            except BaseException:  # cancelled or timed out while waiting: give the slot back
+                if booking.origin == limiter.origin:
+                    yield _Schedule(key, limiter.release(booking))
+                raise
+            if booking.origin != limiter.origin:  # the shared store went down or came back
+                booking = yield _Schedule(key, limiter.reserve())
+                continue
+            confirmed: Booking = yield _Schedule(key, limiter.confirm(booking))
+            if confirmed.epoch == booking.epoch:  # still ours: it is time
+                return
+            booking = confirmed  # the schedule moved (a pause, a stricter rate): booked anew
 
     def _attempt(self, call: _Call[Any], attempt: int) -> Generator[Action, Any, Outcome]:
         """Send one attempt and follow its redirects; the final response or transport error."""
@@ -309,35 +344,65 @@ class BaseClient(Generic[TokenT]):
             if followed is None:
                 return outcome
             request = followed
-        raise self._final_error(outcome, attempt, note="too many redirects")
+        raise self._final_error(outcome, attempt, Raise("too many redirects"))
 
     def _final_error(
-        self,
-        outcome: Outcome,
-        attempts: int,
-        note: str | None = None,
+        self, outcome: Outcome, attempts: int, decision: Raise | None = None
     ) -> LightError:
+        reason = decision.reason if decision is not None else None
         if isinstance(outcome, httpx.TimeoutException):
             return APITimeoutError(
-                f"request timed out: {outcome}", request=outcome.request, attempts=attempts
+                f"request timed out: {outcome}",
+                request=outcome.request,
+                attempts=attempts,
+                reason=reason,
             )
         if isinstance(outcome, httpx.RequestError):
             return APIConnectionError(
                 f"connection failed: {type(outcome).__name__}: {outcome}",
                 request=outcome.request,
                 attempts=attempts,
+                reason=reason,
             )
-        if outcome.is_redirect and note is None:
-            note = _redirect_note(outcome)
+        if outcome.is_redirect and reason is None:
+            reason = _redirect_note(outcome)
         error_type, message, errors = _error_fields(outcome)
-        return status_error_class(outcome.status_code)(
+        error = status_error_class(outcome.status_code)(
             response=outcome,
             error_type=error_type,
             message=message,
             errors=errors,
             attempts=attempts,
-            note=note,
+            note=reason,
         )
+        if isinstance(error, RateLimitError) and decision is not None:
+            error.retry_at = _utc(decision.retry_at)
+        return error
+
+
+def _utc(timestamp: float | None) -> datetime | None:
+    return None if timestamp is None else datetime.fromtimestamp(timestamp, UTC)
+
+
+def _held_error(request: httpx.Request, booking: Booking) -> RateLimitError:
+    """The error for a call not sent because the client is held until a daily limit resets."""
+    retry_at = _utc(booking.start)
+    assert retry_at is not None
+    message = (
+        f"not sent: Light's rate limit is used up until {retry_at.isoformat(timespec='seconds')} "
+        "(the server said so on an earlier answer), so the client holds every request until then"
+    )
+    response = httpx.Response(
+        429,
+        headers={"Retry-After": str(math.ceil(booking.wait))},
+        json={"type": "TOO_MANY_REQUESTS", "message": message},
+        request=request,
+    )
+    error = RateLimitError(
+        response=response, error_type="TOO_MANY_REQUESTS", message=message, errors=[], attempts=0
+    )
+    error.retry_at = retry_at
+    return error
 
 
 def _same_origin(a: httpx.URL, b: httpx.URL) -> bool:
@@ -405,7 +470,9 @@ def _error_detail(item: object) -> ErrorDetail | None:
     return None
 
 
-# The drivers. Each performs the flow's actions with its own kind of I/O; nothing else.
+# The drivers. Each performs the flow's actions with its own kind of I/O; nothing else. An
+# exception while performing one (a cancellation, a timeout) is thrown into the flow, which may
+# ask for more actions before it lets it through (to give back a booked slot).
 
 
 async def drive_async(
@@ -413,21 +480,28 @@ async def drive_async(
     http: httpx.AsyncClient,
     sleep: Callable[[float], Awaitable[None]],
     fetch_token: Callable[[], Awaitable[str]],
+    limiter: RateLimiter,
 ) -> RawResponse[ModelT]:
     reply: Any = None
+    error: BaseException | None = None
     try:
         while True:
-            action = flow.send(reply)
-            if isinstance(action, _Send):
-                try:
-                    reply = await http.send(action.request, follow_redirects=False)
-                except httpx.RequestError as exc:
-                    reply = exc
-            elif isinstance(action, _Sleep):
-                await sleep(action.seconds)
-                reply = None
-            else:
-                reply = await fetch_token()
+            action = flow.send(reply) if error is None else flow.throw(error)
+            reply, error = None, None
+            try:
+                if isinstance(action, _Send):
+                    try:
+                        reply = await http.send(action.request, follow_redirects=False)
+                    except httpx.RequestError as exc:
+                        reply = exc
+                elif isinstance(action, _Schedule):
+                    reply = await limiter.aapply(action.key, action.change)
+                elif isinstance(action, _Sleep):
+                    await sleep(action.seconds)
+                else:
+                    reply = await fetch_token()
+            except BaseException as exc:
+                error = exc
     except StopIteration as done:
         result: RawResponse[ModelT] = done.value
         return result
@@ -440,21 +514,28 @@ def drive_sync(
     http: httpx.Client,
     sleep: Callable[[float], None],
     fetch_token: Callable[[], str],
+    limiter: RateLimiter,
 ) -> RawResponse[ModelT]:
     reply: Any = None
+    error: BaseException | None = None
     try:
         while True:
-            action = flow.send(reply)
-            if isinstance(action, _Send):
-                try:
-                    reply = http.send(action.request, follow_redirects=False)
-                except httpx.RequestError as exc:
-                    reply = exc
-            elif isinstance(action, _Sleep):
-                sleep(action.seconds)
-                reply = None
-            else:
-                reply = fetch_token()
+            action = flow.send(reply) if error is None else flow.throw(error)
+            reply, error = None, None
+            try:
+                if isinstance(action, _Send):
+                    try:
+                        reply = http.send(action.request, follow_redirects=False)
+                    except httpx.RequestError as exc:
+                        reply = exc
+                elif isinstance(action, _Schedule):
+                    reply = limiter.apply(action.key, action.change)
+                elif isinstance(action, _Sleep):
+                    sleep(action.seconds)
+                else:
+                    reply = fetch_token()
+            except BaseException as exc:
+                error = exc
     except StopIteration as done:
         result: RawResponse[ModelT] = done.value
         return result

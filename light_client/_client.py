@@ -14,6 +14,7 @@ from ._base_client import BaseClient, drive_async, drive_sync
 from ._constants import DEFAULT_MAX_REQUESTS_PER_MINUTE, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 from ._exceptions import LightError
 from ._operations import Operation
+from ._rate_stores import RateLimitStore
 from ._resources import (
     AsyncCustomerCredits,
     AsyncCustomers,
@@ -49,8 +50,11 @@ class LightClient(BaseClient[AsyncTokenProvider]):
     ``LIGHT_API_KEY`` environment variable. ``base_url``: argument, then ``LIGHT_BASE_URL``, then
     ``https://api.light.inc``. ``timeout``: seconds or ``httpx.Timeout`` (default 60 s, 5 s to
     connect). ``max_retries``: retries of a failed attempt (default 2). ``max_requests_per_minute``:
-    client-side pacing (default 300, Light's limit; ``None`` turns it off). ``http_client``: your
-    own ``httpx.AsyncClient``, used as given and never closed by the SDK.
+    client-side pacing, evenly spaced (default 300, Light's limit; ``None``: no limit of your
+    own, the server's advertised limit and pauses are still followed). ``rate_limit_store``:
+    where the pacing schedule lives -- in this client (default), or shared by every client and
+    process with the same credential (``SQLiteRateLimitStore``, ``RedisRateLimitStore``).
+    ``http_client``: your own ``httpx.AsyncClient``, used as given and never closed by the SDK.
     """
 
     _http: httpx.AsyncClient
@@ -64,6 +68,7 @@ class LightClient(BaseClient[AsyncTokenProvider]):
         timeout: TimeoutTypes = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         max_requests_per_minute: int | None = DEFAULT_MAX_REQUESTS_PER_MINUTE,
+        rate_limit_store: RateLimitStore | None = None,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
@@ -74,6 +79,7 @@ class LightClient(BaseClient[AsyncTokenProvider]):
             timeout=timeout,
             max_retries=max_retries,
             max_requests_per_minute=max_requests_per_minute,
+            rate_limit_store=rate_limit_store,
             default_headers=default_headers,
         )
         self._owns_http_client = http_client is None
@@ -86,7 +92,7 @@ class LightClient(BaseClient[AsyncTokenProvider]):
     ) -> RawResponse[ModelT]:
         call = self._prepare(operation, resource_id, params)
         return await drive_async(
-            self._flow(call), self._http, _waits.async_sleep, self._fetch_token
+            self._flow(call), self._http, _waits.async_sleep, self._fetch_token, self._limiter
         )
 
     async def _fetch_token(self) -> str:
@@ -134,6 +140,7 @@ class SyncLightClient(BaseClient[SyncTokenProvider]):
         timeout: TimeoutTypes = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         max_requests_per_minute: int | None = DEFAULT_MAX_REQUESTS_PER_MINUTE,
+        rate_limit_store: RateLimitStore | None = None,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
@@ -144,6 +151,7 @@ class SyncLightClient(BaseClient[SyncTokenProvider]):
             timeout=timeout,
             max_retries=max_retries,
             max_requests_per_minute=max_requests_per_minute,
+            rate_limit_store=rate_limit_store,
             default_headers=default_headers,
         )
         self._owns_http_client = http_client is None
@@ -155,7 +163,9 @@ class SyncLightClient(BaseClient[SyncTokenProvider]):
         self, operation: Operation[ModelT], resource_id: UUID | str, params: Mapping[str, Any]
     ) -> RawResponse[ModelT]:
         call = self._prepare(operation, resource_id, params)
-        return drive_sync(self._flow(call), self._http, _waits.sync_sleep, self._fetch_token)
+        return drive_sync(
+            self._flow(call), self._http, _waits.sync_sleep, self._fetch_token, self._limiter
+        )
 
     def _fetch_token(self) -> str:
         provider = self._credentials.token_provider

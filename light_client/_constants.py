@@ -17,8 +17,9 @@ __all__ = [
     "MAX_REDIRECTS",
     "MAX_RETRY_AFTER",
     "MAX_RETRY_DELAY",
-    "RATE_LIMIT_WINDOW",
+    "RATE_LIMIT_BURST",
     "RETRY_JITTER",
+    "STORE_RETRY_SECONDS",
 ]
 
 DEFAULT_BASE_URL = "https://api.light.inc"
@@ -43,8 +44,12 @@ MAX_RETRY_AFTER = 60.0
 # that pause does not use up max_retries (it is waiting for a slot), up to this many per call.
 MAX_RATE_LIMIT_WAITS = 8
 
-# Light: 300 requests per minute per API key or token.
+# Light: 300 requests per minute per API key or token. The SDK spaces them evenly (one every
+# 0.2 s), allowing at most this many at once after an idle spell: never a minute's quota at once.
 DEFAULT_MAX_REQUESTS_PER_MINUTE = 300
-RATE_LIMIT_WINDOW = 60.0
+RATE_LIMIT_BURST = 3
+# A shared rate-limit store (SQLite, Redis) that fails is left alone this long: the client paces
+# in-process meanwhile, then tries the store again.
+STORE_RETRY_SECONDS = 30.0
 
 MAX_REDIRECTS = 5

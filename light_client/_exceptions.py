@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -54,10 +55,18 @@ class LightError(Exception):
 class APIConnectionError(LightError):
     """No answer from the server: check the network, the base URL, or try again later."""
 
-    def __init__(self, message: str, *, request: httpx.Request, attempts: int = 1) -> None:
-        super().__init__(message + _attempts_note(attempts))
+    def __init__(
+        self,
+        message: str,
+        *,
+        request: httpx.Request,
+        attempts: int = 1,
+        reason: str | None = None,
+    ) -> None:
+        super().__init__(message + (f"; {reason}" if reason else "") + _attempts_note(attempts))
         self.request = request
         self.attempts = attempts
+        self.reason = reason
 
 
 class APITimeoutError(APIConnectionError):
@@ -69,7 +78,9 @@ class APIStatusError(LightError):
 
     Attributes: ``status_code``, ``headers``, ``body`` (the raw bytes), and Light's error fields
     when the body has them: ``type`` (e.g. ``"BAD_REQUEST"``), ``message`` and ``errors`` (one
-    ``ErrorDetail`` per problem, whose ``path`` names the offending field).
+    ``ErrorDetail`` per problem, whose ``path`` names the offending field). ``attempts``: how
+    many were sent (0: none, the SDK held the call); ``reason``: why the SDK gave up, when it
+    was its decision (e.g. ``"no retries left (max_retries=2)"``).
     """
 
     def __init__(
@@ -90,6 +101,7 @@ class APIStatusError(LightError):
         self.message = message
         self.errors = list(errors)
         self.attempts = attempts
+        self.reason = note
         super().__init__(self._describe(note))
 
     def _describe(self, note: str | None) -> str:
@@ -151,7 +163,14 @@ class UnprocessableEntityError(APIStatusError):
 
 
 class RateLimitError(APIStatusError):
-    """429: over Light's rate limit even after the SDK's own pacing and retries."""
+    """429: over Light's rate limit even after the SDK's own pacing and retries.
+
+    ``retry_at`` (an aware UTC ``datetime``, or ``None``): when the server said the limit
+    resets. After a daily limit the client holds every request until then: calls raise this
+    error at once, with ``attempts == 0``, instead of sending.
+    """
+
+    retry_at: datetime | None = None
 
 
 class InternalServerError(APIStatusError):

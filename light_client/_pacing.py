@@ -1,90 +1,193 @@
-"""Client-side rate-limit pacing, shared by every task (or thread) using one client.
+"""A client's side of rate limiting: its pace, its store, and what it learns from the server.
 
-A sliding-window schedule: at most ``max_requests`` request starts in any ``window`` seconds,
-which keeps inside Light's limit whether the server counts in fixed or sliding windows. The
-server's own word refines it: ``X-RateLimit-Remaining: 0`` or a 429 pauses the whole client until
-the reset time it gives. Pure bookkeeping under a lock; callers do the waiting.
+``RateLimiter`` keeps books only: it turns the client's settings and the server's
+``X-RateLimit-*`` headers into changes of the credential's schedule (``_schedule``) and applies
+them in the store. Whether to wait, pause or give up is decided in ``_retries.decide``; the
+waiting itself is done by the request flow.
+
+A shared store that fails (Redis down, SQLite file unwritable) is not fatal: the limiter logs a
+warning, paces in-process for ``STORE_RETRY_SECONDS``, then tries the store again.
 """
 
 from __future__ import annotations
 
-import threading
+import math
 import time
-from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from dataclasses import replace
+from functools import partial
+from typing import TypeVar, cast
 
-from ._constants import MAX_RETRY_AFTER
-from ._retries import server_wait
+from ._constants import MAX_RETRY_AFTER, RATE_LIMIT_BURST, STORE_RETRY_SECONDS
+from ._logging import logger
+from ._rate_stores import Change, InMemoryRateLimitStore, RateLimitStore, rate_limit_key
+from ._schedule import Booking, Bucket, Pace, confirm, hold, release, reserve, tune
 
-__all__ = ["RequestPacer"]
+__all__ = ["RateLimiter", "ServerLimits"]
+
+R = TypeVar("R")
 
 
-class RequestPacer:
-    """Hands out start times: ``reserve()`` returns how long to wait before sending.
+def _header_number(headers: Mapping[str, str], name: str) -> float | None:
+    try:
+        value = float(headers[name])
+    except (KeyError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
 
-    ``max_requests=None`` turns the schedule off; pauses ordered by the server still apply.
+
+class ServerLimits:
+    """What the server's ``X-RateLimit-*`` headers tell of its limit.
+
+    The window is not sent, only when it resets: the longest time-to-reset seen (rounded up to
+    whole seconds, as the reset is a Unix second) is the window's length. ``limit`` per window
+    gives the interval between starts the server allows.
+    """
+
+    def __init__(self) -> None:
+        self.limit: float | None = None
+        self.window = 0.0
+
+    def observe(self, headers: Mapping[str, str], now: float) -> tuple[float | None, float | None]:
+        """``(interval, hold_until)``: a new interval to follow, and a reset to wait for."""
+        limit = _header_number(headers, "x-ratelimit-limit")
+        reset = _header_number(headers, "x-ratelimit-reset")
+        remaining = _header_number(headers, "x-ratelimit-remaining")
+        if reset is None or not 0 < reset - now <= MAX_RETRY_AFTER:
+            return None, None  # no reset, or a daily one: that is the 429's to tell
+        interval = None
+        window = float(math.ceil(reset - now))
+        if limit is not None and limit >= 1 and (window > self.window or limit != self.limit):
+            self.limit, self.window = limit, max(window, self.window)
+            interval = self.window / limit
+        return interval, (reset if remaining is not None and remaining <= 0 else None)
+
+
+class RateLimiter:
+    """One client's rate limiting: ``max_requests_per_minute`` smoothed, the server followed.
+
+    Changes are built by the methods below and applied with ``apply`` / ``aapply``.
     """
 
     def __init__(
         self,
-        max_requests: int | None,
-        window: float,
+        max_requests_per_minute: int | None,
         *,
-        max_pause: float = MAX_RETRY_AFTER,
-        clock: Callable[[], float] = time.monotonic,
-        wall_clock: Callable[[], float] = time.time,
+        store: RateLimitStore | None = None,
+        burst: int = RATE_LIMIT_BURST,
     ) -> None:
-        if (max_requests is not None and max_requests < 1) or window <= 0:
-            raise ValueError("max_requests must be None or >= 1, and window > 0")
-        self.max_requests = max_requests
-        self.window = window
-        self.max_pause = max_pause
-        self._clock = clock
-        self._wall_clock = wall_clock
-        self._lock = threading.Lock()
-        self._starts: deque[float] = deque()
-        self._paused_until = 0.0
+        if max_requests_per_minute is not None and (
+            isinstance(max_requests_per_minute, bool)
+            or not isinstance(max_requests_per_minute, int)
+            or max_requests_per_minute < 1
+        ):
+            raise ValueError("max_requests_per_minute must be None or an int >= 1")
+        interval = 60.0 / max_requests_per_minute if max_requests_per_minute else 0.0
+        self.pace = Pace(interval, burst)
+        self.store: RateLimitStore = store or InMemoryRateLimitStore()
+        self.server = ServerLimits()
+        self._shared = store is not None and not isinstance(store, InMemoryRateLimitStore)
+        self._fallback = InMemoryRateLimitStore()
+        self._store_down_until = 0.0
+        self._keys: dict[str, str] = {}
 
-    def reserve(self) -> float:
-        """Book the next free start time; return the seconds to wait for it (0 when free now)."""
-        with self._lock:
-            now = self._clock()
-            while self._starts and self._starts[0] <= now - self.window:
-                self._starts.popleft()
-            # Never before an earlier booking: the schedule stays in order, first come first served.
-            start = max(now, self._paused_until, self._starts[-1] if self._starts else now)
-            if self.max_requests is None:
-                return start - now
-            if len(self._starts) >= self.max_requests:
-                start = max(start, self._starts[-self.max_requests] + self.window)
-            self._starts.append(start)
-            return start - now
+    def key(self, authorization: str | None) -> str:
+        """The store key of a credential (cached: hashing is not free)."""
+        text = authorization or ""
+        key = self._keys.get(text)
+        if key is None:
+            if len(self._keys) > 64:  # rotating tokens: keep the cache small
+                self._keys.clear()
+            key = self._keys[text] = rate_limit_key(text)
+        return key
 
-    def pause_for(self, seconds: float) -> bool:
-        """Hold every request of this client for ``seconds`` from now; whether it did.
+    # -- changes -------------------------------------------------------------------------------
 
-        A pause longer than ``max_pause`` is refused: calls then fail with the server's error
-        instead of the client freezing for hours (e.g. until a daily limit resets).
-        """
-        if seconds > self.max_pause:
-            return False
-        with self._lock:
-            self._paused_until = max(self._paused_until, self._clock() + seconds)
-        return True
+    def reserve(self) -> Change[Booking]:
+        return partial(_reserve, pace=self.pace)
 
-    def observe(self, status_code: int, headers: Mapping[str, str]) -> bool:
-        """Learn from an answer; whether the whole client is now paused because of it.
+    def confirm(self, booking: Booking) -> Change[Booking]:
+        return partial(_confirm, booking=booking, pace=self.pace)
 
-        A 429 pauses for the server's hint (``Retry-After``, ``X-RateLimit-Reset``, ...); any
-        other answer saying ``X-RateLimit-Remaining: 0`` pauses until its ``X-RateLimit-Reset``.
-        """
-        now = self._wall_clock()
-        if status_code == 429:
-            hint = server_wait(429, headers, now)
-            return hint is not None and self.pause_for(hint)
+    def release(self, booking: Booking) -> Change[None]:
+        return partial(_release, booking=booking, pace=self.pace)
+
+    def hold(self, until: float) -> Change[bool]:
+        return partial(_hold, until=until, pace=self.pace)
+
+    def learn(self, headers: Mapping[str, str]) -> list[Change[bool]]:
+        """The changes an answer's ``X-RateLimit-*`` headers call for (usually none)."""
+        interval, hold_until = self.server.observe(headers, time.time())
+        changes: list[Change[bool]] = []
+        if interval is not None:
+            changes.append(partial(_tune, server_interval=interval, pace=self.pace))
+        if hold_until is not None:
+            changes.append(self.hold(hold_until))
+        return changes
+
+    # -- applying them -------------------------------------------------------------------------
+
+    @property
+    def origin(self) -> str:
+        """Which store bookings are made in now: ``"store"``, or ``"fallback"`` while it is down."""
+        if self._shared and time.monotonic() < self._store_down_until:
+            return "fallback"
+        return "store"
+
+    def _failed(self, exc: Exception) -> None:
+        self._store_down_until = time.monotonic() + STORE_RETRY_SECONDS
+        logger.warning(
+            "rate-limit store %r failed (%s: %s): pacing in this process only for %.0f s",
+            self.store,
+            type(exc).__name__,
+            exc,
+            STORE_RETRY_SECONDS,
+        )
+
+    def apply(self, key: str, change: Change[R]) -> R:
+        if self.origin == "fallback":
+            return _stamped(self._fallback.apply(key, change))
         try:
-            exhausted = int(headers["x-ratelimit-remaining"]) <= 0
-            reset_in = float(headers["x-ratelimit-reset"]) - now
-        except (KeyError, ValueError):
-            return False
-        return exhausted and reset_in > 0 and self.pause_for(reset_in)
+            return self.store.apply(key, change)
+        except Exception as exc:
+            self._failed(exc)
+            return _stamped(self._fallback.apply(key, change))
+
+    async def aapply(self, key: str, change: Change[R]) -> R:
+        if self.origin == "fallback":
+            return _stamped(await self._fallback.aapply(key, change))
+        try:
+            return await self.store.aapply(key, change)
+        except Exception as exc:
+            self._failed(exc)
+            return _stamped(await self._fallback.aapply(key, change))
+
+
+# The changes, as module-level functions so that ``partial`` objects of them are cheap.
+
+
+def _reserve(bucket: Bucket, now: float, *, pace: Pace) -> tuple[Bucket, Booking]:
+    return reserve(bucket, now, pace)
+
+
+def _confirm(bucket: Bucket, now: float, *, booking: Booking, pace: Pace) -> tuple[Bucket, Booking]:
+    return confirm(bucket, booking, now, pace)
+
+
+def _release(bucket: Bucket, now: float, *, booking: Booking, pace: Pace) -> tuple[Bucket, None]:
+    return release(bucket, booking, now, pace)
+
+
+def _hold(bucket: Bucket, now: float, *, until: float, pace: Pace) -> tuple[Bucket, bool]:
+    return hold(bucket, until, now, pace)
+
+
+def _tune(bucket: Bucket, now: float, *, server_interval: float, pace: Pace) -> tuple[Bucket, bool]:
+    return tune(bucket, server_interval, now, pace)
+
+
+def _stamped(answer: R) -> R:
+    """Mark a booking made in the fallback store: it is void once the shared store is back."""
+    if isinstance(answer, Booking):
+        return cast(R, replace(answer, origin="fallback"))
+    return answer

@@ -1,8 +1,9 @@
-"""Retry policy: pure functions of an attempt's outcome, shared by the async and sync clients.
+"""Retry policy: one pure function, ``decide``, shared by the async and the sync client.
 
-``retry_decision`` answers the two questions of a failed attempt -- may it be retried, and after
-how long -- from the response (or transport error), the number of retries left and the clock. No
-I/O: the request loop in ``_base_client`` acts on the answer.
+From an attempt's outcome (the response, or the transport error) and the call's state it
+answers one of three things -- ``Retry`` after a delay (costing a retry or not), ``Pause`` the
+whole client until a time, ``Raise`` with the reason -- and nothing else decides them. No I/O:
+the request flow in ``_base_client`` acts on the answer and the rate limiter keeps the books.
 """
 
 from __future__ import annotations
@@ -14,9 +15,25 @@ from dataclasses import dataclass
 
 import httpx
 
-from ._constants import INITIAL_RETRY_DELAY, MAX_RETRY_AFTER, MAX_RETRY_DELAY, RETRY_JITTER
+from ._constants import (
+    INITIAL_RETRY_DELAY,
+    MAX_RATE_LIMIT_WAITS,
+    MAX_RETRY_AFTER,
+    MAX_RETRY_DELAY,
+    RETRY_JITTER,
+)
 
-__all__ = ["RetryDecision", "backoff_delay", "is_retryable_status", "retry_decision", "server_wait"]
+__all__ = [
+    "CallState",
+    "Decision",
+    "Pause",
+    "Raise",
+    "Retry",
+    "backoff_delay",
+    "decide",
+    "is_retryable_status",
+    "server_wait",
+]
 
 # 408 Request Timeout, 409 Conflict (a concurrent change: safe with an idempotency key),
 # 429 Too Many Requests; every 5xx is retried too.
@@ -24,12 +41,46 @@ RETRYABLE_STATUSES = frozenset({408, 409, 429})
 
 
 @dataclass(frozen=True)
-class RetryDecision:
-    """Whether to retry, after how many seconds, and why not when not."""
+class CallState:
+    """What a call has used so far, and what it may use."""
 
-    retry: bool
-    delay: float = 0.0
-    reason: str | None = None
+    max_retries: int
+    retries_done: int = 0
+    rate_limit_waits: int = 0
+    # A token provider is configured and has not been asked again during this call.
+    can_refresh_token: bool = False
+
+
+@dataclass(frozen=True)
+class Retry:
+    """Send the call again after ``delay`` seconds (after a fresh token, if ``refresh_token``)."""
+
+    delay: float
+    reason: str
+    costs_retry: bool = True
+    refresh_token: bool = False
+
+
+@dataclass(frozen=True)
+class Pause:
+    """Hold every request of the client until ``until`` (Unix time), then send this one first."""
+
+    until: float
+    reason: str
+    costs_retry: bool = False
+
+
+@dataclass(frozen=True)
+class Raise:
+    """Give up. ``retry_at`` (Unix time): when the server said to come back, if it did;
+    ``hold_client``: hold every request of the client until then (a daily limit)."""
+
+    reason: str | None
+    retry_at: float | None = None
+    hold_client: bool = False
+
+
+Decision = Retry | Pause | Raise
 
 
 def is_retryable_status(status_code: int, headers: Mapping[str, str]) -> bool:
@@ -49,8 +100,12 @@ def server_wait(status_code: int, headers: Mapping[str, str], now: float) -> flo
     if (millis := _number(headers.get("retry-after-ms"))) is not None:
         return max(millis / 1000, 0.0)
     retry_after = headers.get("retry-after")
+    reset = _number(headers.get("x-ratelimit-reset")) if status_code == 429 else None
     if retry_after is not None:
         if (seconds := _number(retry_after)) is not None:
+            # Retry-After is rounded up to whole seconds; a reset within that second is exact.
+            if reset is not None and seconds - 1 <= reset - now <= seconds:
+                return max(reset - now, 0.0)
             return max(seconds, 0.0)
         try:
             when = email.utils.parsedate_to_datetime(retry_after)
@@ -58,7 +113,7 @@ def server_wait(status_code: int, headers: Mapping[str, str], now: float) -> flo
             when = None
         if when is not None:
             return max(when.timestamp() - now, 0.0)
-    if status_code == 429 and (reset := _number(headers.get("x-ratelimit-reset"))) is not None:
+    if reset is not None:
         return max(reset - now, 0.0)
     return None
 
@@ -80,31 +135,47 @@ def backoff_delay(retries_done: int, rng: random.Random | None = None) -> float:
     return delay * (1 - RETRY_JITTER * fraction)
 
 
-def retry_decision(
+def decide(
     outcome: httpx.Response | Exception,
+    state: CallState,
     *,
-    retries_done: int,
-    max_retries: int,
     now: float,
     rng: random.Random | None = None,
-) -> RetryDecision:
-    """May this failed attempt be retried, and after how long?
+) -> Decision:
+    """What to do after a failed attempt: retry, pause the client, or raise (and why).
 
-    ``outcome`` is the response, or the transport exception, of the attempt; ``retries_done``
-    counts the retries already made for this call; ``now`` is the Unix time.
+    ``outcome`` is the attempt's error response or transport exception; ``now`` is the Unix
+    time. Only a 429, or a 503 that says when to come back, pauses the client; a 429 that says
+    to come back after more than ``MAX_RETRY_AFTER`` (a daily limit) raises at once and holds
+    the client until then. A 429's pause costs no retry, up to ``MAX_RATE_LIMIT_WAITS`` per call:
+    it is a wait for a slot, like pacing.
     """
     if isinstance(outcome, httpx.Response):
-        if outcome.is_success or not is_retryable_status(outcome.status_code, outcome.headers):
-            return RetryDecision(False)
-        hint = server_wait(outcome.status_code, outcome.headers, now)
+        status = outcome.status_code
+        if status == 401 and state.can_refresh_token:
+            return Retry(0.0, "401: asking the token provider for a fresh token", False, True)
+        if not is_retryable_status(status, outcome.headers):
+            return Raise(None)
+        hint = server_wait(status, outcome.headers, now)
+        what = f"{status}"
     elif isinstance(outcome, httpx.TransportError):
-        hint = None
+        status, hint, what = None, None, type(outcome).__name__
     else:
-        return RetryDecision(False)
-    if retries_done >= max_retries:
-        return RetryDecision(False, reason=f"no retries left (max_retries={max_retries})")
+        return Raise(None)
+    retry_at = now + hint if hint is not None else None
     if hint is not None and hint > MAX_RETRY_AFTER:
-        return RetryDecision(
-            False, reason=f"the server asked to wait {hint:.0f} s, over {MAX_RETRY_AFTER:.0f} s"
+        return Raise(
+            f"the server asked to wait {hint:.0f} s, over the {MAX_RETRY_AFTER:.0f} s the SDK "
+            "waits for",
+            retry_at,
+            hold_client=status == 429,
         )
-    return RetryDecision(True, hint if hint is not None else backoff_delay(retries_done, rng))
+    if state.max_retries == 0:
+        return Raise("not retried (max_retries=0)", retry_at)
+    free_wait = status == 429 and state.rate_limit_waits < MAX_RATE_LIMIT_WAITS
+    if state.retries_done >= state.max_retries and not free_wait:
+        return Raise(f"no retries left (max_retries={state.max_retries})", retry_at)
+    delay = backoff_delay(state.retries_done, rng) if hint is None else hint
+    if status == 429 or (status == 503 and hint is not None):
+        return Pause(now + delay, f"{what}: the client waits {delay:.2f} s", not free_wait)
+    return Retry(delay, f"{what}: retrying in {delay:.2f} s")

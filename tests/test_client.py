@@ -336,9 +336,12 @@ async def test_status_maps_to_error_class(
         "address.country": "unknown country",
     }
     assert json.loads(error.body) == LIGHT_400
+    # A status the SDK would have retried says why it did not (the fixture's max_retries=0).
+    reason = "not retried (max_retries=0)" if status in (409, 429, 500, 503) else None
+    assert error.reason == reason
     assert str(error) == (
         f"{status} BAD_REQUEST: BadRequest; email: must be a valid email; "
-        "address.country: unknown country"
+        "address.country: unknown country" + (f"; {reason}" if reason else "")
     )
 
 
@@ -371,7 +374,8 @@ async def test_error_body_not_in_lights_format(
         await light.update_customer(name="a")
     assert caught.value.body == body
     assert (caught.value.type, caught.value.message, caught.value.errors) == (None, None, [])
-    assert str(caught.value) == str(status)
+    reason = "not retried (max_retries=0)" if status == 502 else None
+    assert str(caught.value) == (f"{status}: {reason}" if reason else str(status))
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -86,7 +87,10 @@ async def test_gives_up_after_max_retries_with_the_last_error(
     with pytest.raises(ConflictError) as caught:
         await light.update_customer(name="a")
     assert caught.value.attempts == 3
-    assert str(caught.value) == "409 CONFLICT: last (after 3 attempts)"
+    assert caught.value.reason == "no retries left (max_retries=2)"
+    assert str(caught.value) == (
+        "409 CONFLICT: last; no retries left (max_retries=2) (after 3 attempts)"
+    )
     assert len(waits) == 2
     assert 0.375 <= waits[0] <= 0.5 and 0.75 <= waits[1] <= 1.0
 
@@ -107,7 +111,9 @@ async def test_client_max_retries(
     for _ in range(5):
         httpx_mock.add_response(status_code=500)
     httpx_mock.add_response(json=CUSTOMER)
-    light = Light(kind, api_key=API_KEY, max_retries=5)
+    # No pacing: with waits instant the clock stands still, so six sends would also record the
+    # pacing waits that the backoff waits make unnecessary in real time.
+    light = Light(kind, api_key=API_KEY, max_retries=5, max_requests_per_minute=None)
     raw = await light.raw_update_customer(name="a")
     await light.close()
     assert raw.attempts == 6
@@ -133,7 +139,8 @@ async def test_server_hint_is_the_wait(
     httpx_mock.add_response(status_code=503, headers=headers)
     httpx_mock.add_response(json=CUSTOMER)
     await light.update_customer(name="a")
-    assert waits == ([expected_wait] if expected_wait else [])
+    # A 503 that says when to come back pauses the client: the wait is counted from the answer.
+    assert waits == ([pytest.approx(expected_wait, abs=0.05)] if expected_wait else [])
 
 
 async def test_http_date_hint(light: Light, httpx_mock: HTTPXMock, waits: list[float]) -> None:
@@ -159,11 +166,13 @@ async def test_429_pauses_the_whole_client_until_reset(
     httpx_mock.add_response(json=CUSTOMER)
     await light.update_customer(name="a")
     await light.update_customer(name="b")  # another call: also held until the reset
-    assert len(waits) == 2
-    assert all(15.0 < wait <= 20.0 for wait in waits)
+    first, second = waits
+    assert 15.0 < first <= 20.0
+    # ... and then released at the paced rate (300/min: 0.2 s apart), not at the same instant.
+    assert second - first == pytest.approx(0.2, abs=0.05)
 
 
-async def test_hint_beyond_the_cap_raises_at_once(
+async def test_daily_limit_raises_at_once_and_holds_the_client(
     light: Light, httpx_mock: HTTPXMock, waits: list[float]
 ) -> None:
     httpx_mock.add_response(
@@ -171,12 +180,23 @@ async def test_hint_beyond_the_cap_raises_at_once(
         headers={"Retry-After": "3600"},
         json={"type": "X", "message": "daily limit"},
     )
-    httpx_mock.add_response(json=CUSTOMER)
+    before = datetime.now(UTC)
     with pytest.raises(RateLimitError) as caught:
         await light.update_customer(name="a")
-    assert caught.value.attempts == 1
-    assert waits == []
-    await light.update_customer(name="b")  # the client is not frozen
+    first = caught.value
+    assert (first.attempts, first.message) == (1, "daily limit")
+    assert first.retry_at is not None
+    assert 3599 <= (first.retry_at - before).total_seconds() <= 3601
+    assert first.reason == "the server asked to wait 3600 s, over the 60 s the SDK waits for"
+    # Until then the client sends nothing: the next call fails at once, saying why.
+    with pytest.raises(RateLimitError) as caught:
+        await light.update_customer(name="b")
+    held = caught.value
+    assert held.attempts == 0
+    assert held.retry_at == first.retry_at
+    assert held.status_code == 429 and held.type == "TOO_MANY_REQUESTS"
+    assert str(held).startswith("429 TOO_MANY_REQUESTS: not sent: Light's rate limit is used up")
+    assert len(httpx_mock.get_requests()) == 1
     assert waits == []
 
 
@@ -245,14 +265,15 @@ async def test_connection_errors_are_retried(
 async def test_cancellation_during_backoff_stops_at_once(
     clean_env: Any, httpx_mock: HTTPXMock
 ) -> None:
+    # A 500 with a hint is a backoff of this call only (a 503 or 429 would pause the client).
     slow = {"retry-after-ms": "30000"}
     second_sent = asyncio.Event()
 
     def second_answer(request: httpx.Request) -> httpx.Response:
         second_sent.set()
-        return httpx.Response(503, headers=slow)
+        return httpx.Response(500, headers=slow)
 
-    httpx_mock.add_response(status_code=503, headers=slow)
+    httpx_mock.add_response(status_code=500, headers=slow)
     httpx_mock.add_callback(second_answer)
     async with LightClient(api_key=API_KEY) as light:
         started = time.monotonic()

@@ -1,4 +1,4 @@
-"""The retry policy and the pacer as plain functions: no network, no sleeping."""
+"""The retry policy as plain functions: no network, no sleeping."""
 
 from __future__ import annotations
 
@@ -10,15 +10,18 @@ import pytest
 
 from light_client._constants import (
     INITIAL_RETRY_DELAY,
-    MAX_RETRY_AFTER,
     MAX_RETRY_DELAY,
     RETRY_JITTER,
 )
-from light_client._pacing import RequestPacer
 from light_client._retries import (
+    CallState,
+    Decision,
+    Pause,
+    Raise,
+    Retry,
     backoff_delay,
+    decide,
     is_retryable_status,
-    retry_decision,
     server_wait,
 )
 
@@ -74,80 +77,109 @@ def test_backoff_grows_and_is_capped() -> None:
     assert backoff_delay(10, full_jitter) == MAX_RETRY_DELAY * (1 - RETRY_JITTER)
 
 
-def test_decision_uses_the_hint_and_the_retry_budget() -> None:
-    decide = retry_decision
-    assert (
-        decide(response(503, retry_after="2"), retries_done=0, max_retries=2, now=NOW).delay == 2.0
-    )
-    assert not decide(response(503), retries_done=2, max_retries=2, now=NOW).retry
-    assert not decide(response(503), retries_done=0, max_retries=0, now=NOW).retry
-    assert not decide(response(404), retries_done=0, max_retries=2, now=NOW).retry
-    assert decide(httpx.ConnectError("x"), retries_done=0, max_retries=2, now=NOW).retry
-    assert decide(httpx.ReadTimeout("x"), retries_done=1, max_retries=2, now=NOW).retry
+FIXED = random.Random(0)
+FIRST_BACKOFF = backoff_delay(0, random.Random(0))
 
 
-def test_a_hint_beyond_the_cap_is_not_waited_out() -> None:
-    too_long = str(int(MAX_RETRY_AFTER) + 1)
-    decision = retry_decision(
-        response(429, retry_after=too_long), retries_done=0, max_retries=2, now=NOW
-    )
-    assert not decision.retry
-    assert decision.reason == f"the server asked to wait {too_long} s, over 60 s"
-    at_cap = retry_decision(response(429, retry_after="60"), retries_done=0, max_retries=2, now=NOW)
-    assert (at_cap.retry, at_cap.delay) == (True, 60.0)
+def state(max_retries: int = 2, **used: int | bool) -> CallState:
+    return CallState(max_retries, **used)  # type: ignore[arg-type]
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
+@pytest.mark.parametrize(
+    ("outcome", "call", "decision"),
+    [
+        # Statuses never retried raise with no reason of the SDK's own: the status says it all.
+        (response(400), state(), Raise(None)),
+        (response(404, retry_after="1"), state(), Raise(None)),
+        # ... even when they say nothing is left of the rate limit (a 400 is not a 429).
+        (
+            response(400, x_ratelimit_remaining="0", x_ratelimit_reset=str(int(NOW + 9))),
+            state(),
+            Raise(None),
+        ),
+        (response(401), state(), Raise(None)),
+        (
+            response(401),
+            state(can_refresh_token=True),
+            Retry(0.0, "401: asking the token provider for a fresh token", False, True),
+        ),
+        # 5xx and transport errors: backoff, or the server's hint; each costs a retry.
+        (response(500), state(), Retry(FIRST_BACKOFF, f"500: retrying in {FIRST_BACKOFF:.2f} s")),
+        (response(502, retry_after="2"), state(), Retry(2.0, "502: retrying in 2.00 s")),
+        (
+            httpx.ConnectError("x"),
+            state(),
+            Retry(FIRST_BACKOFF, f"ConnectError: retrying in {FIRST_BACKOFF:.2f} s"),
+        ),
+        (response(503), state(), Retry(FIRST_BACKOFF, f"503: retrying in {FIRST_BACKOFF:.2f} s")),
+        # A 503 that says when to come back, and every 429, pause the whole client.
+        (
+            response(503, retry_after="2"),
+            state(),
+            Pause(NOW + 2, "503: the client waits 2.00 s", costs_retry=True),
+        ),
+        (response(429, retry_after="3"), state(), Pause(NOW + 3, "429: the client waits 3.00 s")),
+        (
+            response(429),
+            state(),
+            Pause(NOW + FIRST_BACKOFF, f"429: the client waits {FIRST_BACKOFF:.2f} s"),
+        ),
+        # A 429's pause is free while the call has rate-limit waits left, even with no retries.
+        (
+            response(429, retry_after="1"),
+            state(retries_done=2, rate_limit_waits=7),
+            Pause(NOW + 1, "429: the client waits 1.00 s"),
+        ),
+        (
+            response(429, retry_after="1"),
+            state(retries_done=1, rate_limit_waits=8),
+            Pause(NOW + 1, "429: the client waits 1.00 s", costs_retry=True),
+        ),
+        (
+            response(429, retry_after="1"),
+            state(retries_done=2, rate_limit_waits=8),
+            Raise("no retries left (max_retries=2)", NOW + 1),
+        ),
+        (response(503), state(retries_done=2), Raise("no retries left (max_retries=2)")),
+        (httpx.ReadTimeout("x"), state(retries_done=2), Raise("no retries left (max_retries=2)")),
+        # max_retries=0: nothing is ever sent again.
+        (response(429, retry_after="1"), state(0), Raise("not retried (max_retries=0)", NOW + 1)),
+        (response(503), state(0), Raise("not retried (max_retries=0)")),
+        # A wait over the cap (a daily limit) is not waited out; a 429's holds the client.
+        (
+            response(429, retry_after="61"),
+            state(),
+            Raise("the server asked to wait 61 s, over the 60 s the SDK waits for", NOW + 61, True),
+        ),
+        (
+            response(503, retry_after="3600"),
+            state(),
+            Raise("the server asked to wait 3600 s, over the 60 s the SDK waits for", NOW + 3600),
+        ),
+        (
+            response(429, retry_after="60"),
+            state(),
+            Pause(NOW + 60, "429: the client waits 60.00 s"),
+        ),
+        # x-should-retry wins both ways.
+        (
+            response(400, x_should_retry="true"),
+            state(),
+            Retry(FIRST_BACKOFF, f"400: retrying in {FIRST_BACKOFF:.2f} s"),
+        ),
+        (response(503, x_should_retry="false", retry_after="1"), state(), Raise(None)),
+        # Not an HTTP failure at all: not the policy's to retry.
+        (ValueError("bug"), state(), Raise(None)),
+    ],
+)
+def test_decide(outcome: httpx.Response | Exception, call: CallState, decision: Decision) -> None:
+    assert decide(outcome, call, now=NOW, rng=random.Random(0)) == decision
 
-    def __call__(self) -> float:
-        return self.now
 
-
-def test_pacer_keeps_a_sliding_window() -> None:
-    clock = Clock()
-    pacer = RequestPacer(3, 60.0, clock=clock, wall_clock=lambda: NOW)
-    assert [pacer.reserve() for _ in range(3)] == [0.0, 0.0, 0.0]
-    assert pacer.reserve() == 60.0  # the 4th waits for the 1st to leave the window
-    assert pacer.reserve() == 60.0
-    clock.now += 30
-    assert pacer.reserve() == 30.0
-    assert pacer.reserve() == 90.0  # FIFO: behind the booking made before it
-
-
-def test_pacer_off_still_obeys_pauses() -> None:
-    clock = Clock()
-    pacer = RequestPacer(None, 60.0, clock=clock, wall_clock=lambda: NOW)
-    assert [pacer.reserve() for _ in range(1000)] == [0.0] * 1000
-    pacer.pause_for(5)
-    assert pacer.reserve() == 5.0
-
-
-def test_pacer_learns_from_rate_limit_headers() -> None:
-    clock = Clock()
-    pacer = RequestPacer(300, 60.0, clock=clock, wall_clock=lambda: NOW + clock.now - 1000)
-    pacer.observe(200, {"x-ratelimit-remaining": "5", "x-ratelimit-reset": str(NOW + 20)})
-    assert pacer.reserve() == 0.0
-    pacer.observe(200, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(NOW + 20)})
-    assert pacer.reserve() == 20.0
-    clock.now += 20
-    pacer.observe(429, {"x-ratelimit-reset": str(NOW + 45)})
-    assert pacer.reserve() == 25.0
-    pacer.observe(200, {"x-ratelimit-remaining": "junk", "x-ratelimit-reset": "x"})
-
-
-def test_pacer_rejects_nonsense() -> None:
-    with pytest.raises(ValueError, match="max_requests"):
-        RequestPacer(0, 60.0)
-
-
-def test_pacer_never_pauses_beyond_the_cap() -> None:
-    clock = Clock()
-    pacer = RequestPacer(300, 60.0, clock=clock, wall_clock=lambda: NOW)
-    a_day = str(NOW + 86_400)
-    assert not pacer.observe(200, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": a_day})
-    assert not pacer.observe(429, {"retry-after": "3600"})
-    assert pacer.reserve() == 0.0  # calls go on (and fail with the server's 429) instead
-    assert pacer.observe(429, {"retry-after": "60"})
-    assert pacer.reserve() == 60.0
+def test_a_429_reset_within_its_retry_after_second_is_exact() -> None:
+    # Retry-After is whole seconds; X-RateLimit-Reset says when within that second.
+    headers = {"retry-after": "1", "x-ratelimit-reset": str(NOW + 0.4)}
+    assert server_wait(429, headers, NOW) == pytest.approx(0.4)
+    # A reset that disagrees with Retry-After by more than its rounding is not taken.
+    headers = {"retry-after": "5", "x-ratelimit-reset": str(NOW + 0.4)}
+    assert server_wait(429, headers, NOW) == 5.0

@@ -1,0 +1,230 @@
+"""Where rate-limit schedules live: in memory, in a SQLite file, or in Redis.
+
+A store keeps one small ``Bucket`` per key and applies a change to it atomically: it reads the
+bucket, calls the change with its clock's time, and writes the result, with no other change in
+between -- across threads (memory), processes on one host (SQLite) or a fleet (Redis). What the
+change does is ``_schedule``'s business, so all three stores run the same algorithm.
+
+Keys are hashes of a credential (``rate_limit_key``), never the credential itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
+
+from ._schedule import Bucket, decode_bucket, encode_bucket
+
+if TYPE_CHECKING:
+    import redis
+    import redis.asyncio
+
+__all__ = [
+    "Change",
+    "InMemoryRateLimitStore",
+    "RateLimitStore",
+    "RedisRateLimitStore",
+    "SQLiteRateLimitStore",
+    "rate_limit_key",
+]
+
+R = TypeVar("R")
+Change = Callable[[Bucket, float], tuple[Bucket, R]]
+# A bucket untouched this long is idle: its schedule has no future left, so it may be dropped.
+IDLE_TTL_SECONDS = 3600
+
+
+def rate_limit_key(authorization: str) -> str:
+    """The store key for a credential: a hash, so the credential never reaches the store."""
+    digest = hashlib.sha256(b"light-client rate limit\0" + authorization.encode()).hexdigest()
+    return f"light-client:rate:{digest[:40]}"
+
+
+class RateLimitStore(Protocol):
+    """Keeps rate-limit buckets and applies changes to them atomically (sync and async)."""
+
+    def apply(self, key: str, change: Change[R]) -> R:
+        """Apply ``change`` to the bucket under ``key``; its answer."""
+        ...
+
+    async def aapply(self, key: str, change: Change[R]) -> R:
+        """The same, for asyncio code."""
+        ...
+
+
+class InMemoryRateLimitStore:
+    """The default: buckets in this process, shared by every client given this store.
+
+    Pass one instance to several clients (threads, tasks, tenants' clients) to give clients
+    with the same credential one budget.
+    """
+
+    def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._buckets: dict[str, Bucket] = {}
+
+    def apply(self, key: str, change: Change[R]) -> R:
+        with self._lock:
+            bucket, answer = change(self._buckets.get(key, Bucket()), self._clock())
+            self._buckets[key] = bucket
+            return answer
+
+    async def aapply(self, key: str, change: Change[R]) -> R:
+        return self.apply(key, change)  # a dict under a lock held for microseconds: no thread
+
+    def __repr__(self) -> str:
+        return f"InMemoryRateLimitStore({len(self._buckets)} keys)"
+
+
+class SQLiteRateLimitStore:
+    """Buckets in a SQLite file: one budget for every process on this host that opens it.
+
+    The embedded choice for several workers (``uvicorn --workers 4``, job runners): no server.
+    Each change is one ``BEGIN IMMEDIATE`` transaction; the file is in WAL mode.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        busy_timeout: float = 5.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.path = Path(path)
+        self._busy_timeout = busy_timeout
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._connection: sqlite3.Connection | None = None
+        self._pid = 0
+
+    def _connect(self) -> sqlite3.Connection:
+        # A connection must not cross a fork: a worker process opens its own.
+        if self._connection is None or self._pid != os.getpid():
+            connection = sqlite3.connect(
+                self.path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False
+            )
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute(
+                "CREATE TABLE IF NOT EXISTS light_rate_buckets "
+                "(key TEXT PRIMARY KEY, state TEXT NOT NULL, touched REAL NOT NULL)"
+            )
+            self._connection, self._pid = connection, os.getpid()
+        return self._connection
+
+    def apply(self, key: str, change: Change[R]) -> R:
+        with self._lock:
+            connection = self._connect()
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                row = connection.execute(
+                    "SELECT state FROM light_rate_buckets WHERE key = ?", (key,)
+                ).fetchone()
+                now = self._clock()
+                bucket, answer = change(decode_bucket(row[0] if row else None), now)
+                connection.execute(
+                    "INSERT OR REPLACE INTO light_rate_buckets (key, state, touched) "
+                    "VALUES (?, ?, ?)",
+                    (key, encode_bucket(bucket), now),
+                )
+                connection.execute(
+                    "DELETE FROM light_rate_buckets WHERE touched < ?", (now - IDLE_TTL_SECONDS,)
+                )
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+            return answer
+
+    async def aapply(self, key: str, change: Change[R]) -> R:
+        # Waiting for another process's lock must not stall the event loop.
+        return await asyncio.to_thread(self.apply, key, change)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+    def __repr__(self) -> str:
+        return f"SQLiteRateLimitStore({str(self.path)!r})"
+
+
+class RedisRateLimitStore:
+    """Buckets in Redis: one budget for a fleet. Needs ``pip install light-client[redis]``.
+
+    ``url`` is a Redis URL (``redis://localhost:6379/0``). Each change is an optimistic
+    transaction (``WATCH`` / ``MULTI`` / ``EXEC``, retried when another client got there
+    first), so the same schedule code runs here as in the other stores. Buckets expire after an
+    hour unused.
+    """
+
+    def __init__(self, url: str, *, clock: Callable[[], float] = time.time) -> None:
+        try:
+            import redis
+            import redis.asyncio
+        except ModuleNotFoundError as exc:
+            raise ModuleNotFoundError(
+                "RedisRateLimitStore needs redis-py: pip install 'light-client[redis]'"
+            ) from exc
+        self.url = url
+        self._clock = clock
+        self._redis = redis
+        self._sync: redis.Redis | None = None
+        # redis.asyncio clients belong to the event loop that made them: one per loop.
+        self._async: dict[asyncio.AbstractEventLoop, redis.asyncio.Redis] = {}
+
+    def _sync_client(self) -> redis.Redis:
+        if self._sync is None:
+            self._sync = self._redis.Redis.from_url(self.url, socket_timeout=2.0)
+        return self._sync
+
+    def _async_client(self) -> redis.asyncio.Redis:
+        loop = asyncio.get_running_loop()
+        client = self._async.get(loop)
+        if client is None:
+            for closed in [other for other in self._async if other.is_closed()]:
+                del self._async[closed]
+            client = self._redis.asyncio.Redis.from_url(self.url, socket_timeout=2.0)
+            self._async[loop] = client
+        return client
+
+    def _write(self, pipe: Any, key: str, bucket: Bucket) -> None:
+        pipe.multi()
+        pipe.set(key, encode_bucket(bucket), ex=IDLE_TTL_SECONDS)
+
+    def apply(self, key: str, change: Change[R]) -> R:
+        with self._sync_client().pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(key)  # type: ignore[no-untyped-call]
+                    # After WATCH the pipeline runs commands at once: get() is the value.
+                    current = cast(bytes | None, pipe.get(key))
+                    bucket, answer = change(decode_bucket(current), self._clock())
+                    self._write(pipe, key, bucket)
+                    pipe.execute()
+                    return answer
+                except self._redis.WatchError:
+                    continue
+
+    async def aapply(self, key: str, change: Change[R]) -> R:
+        async with self._async_client().pipeline() as pipe:
+            while True:
+                try:
+                    await pipe.watch(key)
+                    bucket, answer = change(decode_bucket(await pipe.get(key)), self._clock())
+                    self._write(pipe, key, bucket)
+                    await pipe.execute()
+                    return answer
+                except self._redis.WatchError:
+                    continue
+
+    def __repr__(self) -> str:
+        return "RedisRateLimitStore(<url redacted>)"  # a Redis URL may hold a password
