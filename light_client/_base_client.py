@@ -291,7 +291,8 @@ class BaseClient(Generic[TokenT]):
         limiter = self._limiter
         booking: Booking = yield _Schedule(key, limiter.reserve())
         while booking.wait > 0:
-            if booking.wait > MAX_RETRY_AFTER:  # held until a daily limit resets
+            if booking.hold - (booking.start - booking.wait) > MAX_RETRY_AFTER:
+                # Held until a daily limit resets: fail now rather than wait for hours.
                 yield _Schedule(key, limiter.release(booking))
                 raise _held_error(self._build_request(call), booking)
             logger.debug("rate limit: waiting %.3f s for a slot", booking.wait)
@@ -386,7 +387,7 @@ def _utc(timestamp: float | None) -> datetime | None:
 
 def _held_error(request: httpx.Request, booking: Booking) -> RateLimitError:
     """The error for a call not sent because the client is held until a daily limit resets."""
-    retry_at = _utc(booking.start)
+    retry_at = _utc(booking.hold)
     assert retry_at is not None
     message = (
         f"not sent: Light's rate limit is used up until {retry_at.isoformat(timespec='seconds')} "
@@ -394,7 +395,7 @@ def _held_error(request: httpx.Request, booking: Booking) -> RateLimitError:
     )
     response = httpx.Response(
         429,
-        headers={"Retry-After": str(math.ceil(booking.wait))},
+        headers={"Retry-After": str(math.ceil(booking.hold - (booking.start - booking.wait)))},
         json={"type": "TOO_MANY_REQUESTS", "message": message},
         request=request,
     )

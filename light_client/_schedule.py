@@ -79,6 +79,8 @@ class Booking:
     start: float
     wait: float
     epoch: int
+    # The server's hold in force when it was booked (0: none).
+    hold: float = 0.0
     # Which store made it (a shared store's, or the in-process fallback's when that one is down).
     origin: str = "store"
 
@@ -95,11 +97,13 @@ def reserve(bucket: Bucket, now: float, pace: Pace) -> tuple[Bucket, Booking]:
     """Book the next free start: a hole left by a cancelled call, else the end of the queue."""
     holes = tuple(hole for hole in bucket.holes if hole >= now)
     if holes:
-        return replace(bucket, holes=holes[1:]), Booking(holes[0], holes[0] - now, bucket.epoch)
+        booking = Booking(holes[0], holes[0] - now, bucket.epoch, bucket.hold)
+        return replace(bucket, holes=holes[1:]), booking
     interval = _interval(bucket, pace)
     start = max(now, bucket.tat - _tolerance(bucket, pace), bucket.hold)
     tat = max(bucket.tat, start) + interval
-    return replace(bucket, tat=tat, holes=()), Booking(start, start - now, bucket.epoch)
+    booking = Booking(start, start - now, bucket.epoch, bucket.hold)
+    return replace(bucket, tat=tat, holes=()), booking
 
 
 def confirm(bucket: Bucket, booking: Booking, now: float, pace: Pace) -> tuple[Bucket, Booking]:

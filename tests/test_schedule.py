@@ -94,7 +94,7 @@ def test_a_hold_voids_waiting_bookings_and_releases_them_paced() -> None:
     assert offsets(rebooked) == [10.0, 10.2, 10.4, 10.6, 10.8, 11.0]
     # A booking of the current epoch stands.
     bucket, kept = confirm(bucket, rebooked[0], T0 + 10, PACE)
-    assert kept == Booking(rebooked[0].start, 0.0, 1)
+    assert kept == Booking(rebooked[0].start, 0.0, 1, hold=T0 + 10)
 
 
 def test_a_hold_in_the_past_or_already_held_changes_nothing() -> None:

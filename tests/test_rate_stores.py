@@ -1,0 +1,245 @@
+"""Rate-limit stores: in memory, a real SQLite file, a real redis-server on loopback.
+
+Clients with the same credential share one budget, different credentials do not; the store
+never sees the credential; a store that fails degrades to in-process pacing with a warning.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_httpx import HTTPXMock
+
+from light_client import (
+    InMemoryRateLimitStore,
+    LightClient,
+    RateLimitStore,
+    RedisRateLimitStore,
+    SQLiteRateLimitStore,
+    SyncLightClient,
+)
+from light_client._pacing import RateLimiter
+from light_client._rate_stores import rate_limit_key
+from light_client._schedule import Pace
+from tests._harness import CUSTOMER_ID
+from tests.conftest import load_json
+
+CUSTOMER = load_json("seed_customer_response.json")
+KEY_A = "sk_test_tenant_A_SECRET"
+KEY_B = "sk_test_tenant_B_SECRET"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    """A real redis-server on a free loopback port, stopped after the module's tests."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed (Debian: apt-get install redis-server)")
+    port = free_port()
+    server = subprocess.Popen(
+        [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2) as conn:
+                    conn.sendall(b"PING\r\n")
+                    if conn.recv(16).startswith(b"+PONG"):
+                        break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture(params=["memory", "sqlite", "redis"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RateLimitStore]:
+    if request.param == "memory":
+        yield InMemoryRateLimitStore()
+    elif request.param == "sqlite":
+        sqlite = SQLiteRateLimitStore(tmp_path / "rate.sqlite3")
+        yield sqlite
+        sqlite.close()
+    else:
+        import redis
+
+        url = request.getfixturevalue("redis_url")
+        redis.Redis.from_url(url).flushdb()
+        yield RedisRateLimitStore(url)
+
+
+def waits_of(limiter: RateLimiter, authorization: str, n: int) -> list[float]:
+    key = limiter.key(authorization)
+    return [round(limiter.apply(key, limiter.reserve()).wait, 1) for _ in range(n)]
+
+
+def test_one_credential_one_budget_another_credential_its_own(store: RateLimitStore) -> None:
+    first = RateLimiter(300, store=store)
+    second = RateLimiter(300, store=store)  # another client (or process) with the same store
+    assert waits_of(first, f"Basic {KEY_A}", 3) == [0.0, 0.0, 0.0]
+    assert waits_of(second, f"Basic {KEY_A}", 2) == [0.2, 0.4]
+    assert waits_of(second, f"Basic {KEY_B}", 2) == [0.0, 0.0]
+
+
+async def test_async_and_sync_share_the_schedule(store: RateLimitStore) -> None:
+    limiter = RateLimiter(300, store=store)
+    key = limiter.key(f"Basic {KEY_A}")
+    waits = [(await limiter.aapply(key, limiter.reserve())).wait for _ in range(3)]
+    waits.append(limiter.apply(key, limiter.reserve()).wait)
+    assert [round(wait, 1) for wait in waits] == [0.0, 0.0, 0.0, 0.2]
+
+
+def test_the_store_key_is_a_hash_never_the_credential(redis_url: str, tmp_path: Path) -> None:
+    import redis
+
+    key = rate_limit_key(f"Basic {KEY_A}")
+    assert KEY_A not in key and key.startswith("light-client:rate:") and len(key) == 58
+    assert key != rate_limit_key(f"Basic {KEY_B}")
+    RateLimiter(300, store=RedisRateLimitStore(redis_url)).apply(key, RateLimiter(300).reserve())
+    names = [name.decode() for name in redis.Redis.from_url(redis_url).keys("*")]
+    assert key in names and not any(KEY_A in name for name in names)
+    sqlite = SQLiteRateLimitStore(tmp_path / "rate.sqlite3")
+    with SyncLightClient(api_key=KEY_A, rate_limit_store=sqlite) as light:
+        light._limiter.apply(light._limiter.key("Basic " + KEY_A), light._limiter.reserve())
+    sqlite.close()
+    assert KEY_A.encode() not in (tmp_path / "rate.sqlite3").read_bytes()
+
+
+def test_two_processes_share_one_sqlite_budget(tmp_path: Path) -> None:
+    """Each process books 3 starts at once: together they are spaced as one client's."""
+    path = tmp_path / "rate.sqlite3"
+    program = (
+        "import sys\n"
+        "from light_client import SQLiteRateLimitStore\n"
+        "from light_client._pacing import RateLimiter\n"
+        "limiter = RateLimiter(60, store=SQLiteRateLimitStore(sys.argv[1]))\n"
+        "key = limiter.key('Basic shared')\n"
+        "print(' '.join(repr(limiter.apply(key, limiter.reserve()).start) for _ in range(3)))\n"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", program, str(path)], capture_output=True, text=True, check=True
+        )
+        for _ in range(2)
+    ]
+    starts = sorted(float(word) for run in runs for word in run.stdout.split())
+    gaps = [round(b - a) for a, b in itertools.pairwise(starts)]
+    assert gaps == [0, 0, 1, 1, 1]  # a burst of 3, then one a second (60/min)
+
+
+def test_a_store_that_is_down_degrades_to_in_process_pacing(
+    caplog: pytest.LogCaptureFixture, httpx_mock: HTTPXMock, clean_env: pytest.MonkeyPatch
+) -> None:
+    down = RedisRateLimitStore(f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+    httpx_mock.add_response(json=CUSTOMER, is_reusable=True)
+    with (
+        caplog.at_level(logging.WARNING, logger="light_client"),
+        SyncLightClient(api_key=KEY_A, rate_limit_store=down) as light,
+    ):
+        customers = [light.customers.update(CUSTOMER_ID, name=f"n{n}") for n in range(2)]
+        waits = waits_of(light._limiter, f"Basic {KEY_A}", 2)
+    assert [str(customer.id) for customer in customers] == [str(CUSTOMER_ID)] * 2
+    assert len(httpx_mock.get_requests()) == 2  # no update lost
+    assert waits == [0.0, 0.2]  # still paced, in this process
+    (warning,) = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert warning.getMessage().startswith(
+        "rate-limit store RedisRateLimitStore(<url redacted>) failed (ConnectionError: "
+    )
+    assert warning.getMessage().endswith("pacing in this process only for 30 s")
+
+
+async def test_async_store_down_degrades_too(
+    caplog: pytest.LogCaptureFixture, httpx_mock: HTTPXMock, clean_env: pytest.MonkeyPatch
+) -> None:
+    down = RedisRateLimitStore(f"redis://127.0.0.1:{free_port()}/0")
+    httpx_mock.add_response(json=CUSTOMER)
+    async with LightClient(api_key=KEY_A, rate_limit_store=down) as light:
+        customer = await light.customers.update(CUSTOMER_ID, name="n")
+    assert customer.id == CUSTOMER_ID
+    assert [r.levelno for r in caplog.records] == [logging.WARNING]
+
+
+async def test_cancelled_waiters_give_their_slots_back(
+    store: RateLimitStore, httpx_mock: HTTPXMock, clean_env: pytest.MonkeyPatch
+) -> None:
+    """The issue's case: at 2/min, ten calls time out while waiting; the schedule forgets them."""
+    httpx_mock.add_response(json=CUSTOMER, is_reusable=True)
+    async with LightClient(
+        api_key=KEY_A, max_requests_per_minute=2, rate_limit_store=store
+    ) as light:
+        for n in range(3):  # the burst goes at once
+            await light.customers.update(CUSTOMER_ID, name=f"n{n}")
+
+        async def impatient(n: int) -> Any:
+            async with asyncio.timeout(0.2):
+                return await light.customers.update(CUSTOMER_ID, name=f"w{n}")
+
+        results = await asyncio.gather(*(impatient(n) for n in range(10)), return_exceptions=True)
+        assert all(isinstance(result, TimeoutError) for result in results), results
+        (wait,) = waits_of(light._limiter, f"Basic {KEY_A}", 1)
+    assert len(httpx_mock.get_requests()) == 3
+    assert 29.0 <= wait <= 30.0  # the 4th start of 2/min: not 330 s behind ten ghosts
+
+
+def test_sync_threads_cancelled_by_keyboard_interrupt_release_too(
+    httpx_mock: HTTPXMock, clean_env: pytest.MonkeyPatch
+) -> None:
+    from light_client import _waits
+
+    def interrupted(seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    with SyncLightClient(api_key=KEY_A, max_requests_per_minute=2) as light:
+        light._limiter.pace = Pace(30.0, burst=1)
+        httpx_mock.add_response(json=CUSTOMER)
+        light.customers.update(CUSTOMER_ID, name="sent")
+        original = _waits.sync_sleep
+        _waits.sync_sleep = interrupted
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                light.customers.update(CUSTOMER_ID, name="interrupted")
+        finally:
+            _waits.sync_sleep = original
+        (wait,) = waits_of(light._limiter, f"Basic {KEY_A}", 1)
+    assert 29.0 <= wait <= 30.0
+
+
+def test_redis_url_is_not_shown() -> None:
+    store = RedisRateLimitStore("redis://:hunter2@127.0.0.1:1/0")
+    assert "hunter2" not in repr(store)
+
+
+def test_redis_store_without_redis_py_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "redis", None)
+    with pytest.raises(ModuleNotFoundError, match=r"pip install 'light-client\[redis\]'"):
+        RedisRateLimitStore("redis://127.0.0.1:1/0")
+
+
+def test_in_memory_store_repr() -> None:
+    store = InMemoryRateLimitStore()
+    RateLimiter(300, store=store).apply("k", RateLimiter(300).reserve())
+    assert repr(store) == "InMemoryRateLimitStore(1 keys)"
