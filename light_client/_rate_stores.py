@@ -163,7 +163,8 @@ class RedisRateLimitStore:
     ``url`` is a Redis URL (``redis://localhost:6379/0``). Each change is an optimistic
     transaction (``WATCH`` / ``MULTI`` / ``EXEC``, retried when another client got there
     first), so the same schedule code runs here as in the other stores. Buckets expire after an
-    hour unused.
+    hour unused. The store is yours to close: ``await store.aclose()`` (or ``close()``) at
+    shutdown, after the clients that use it.
     """
 
     def __init__(self, url: str, *, clock: Callable[[], float] = time.time) -> None:
@@ -225,6 +226,19 @@ class RedisRateLimitStore:
                     return answer
                 except self._redis.WatchError:
                     continue
+
+    def close(self) -> None:
+        """Close the blocking client's connections (``aclose()`` closes the asyncio ones)."""
+        if self._sync is not None:
+            self._sync.close()
+            self._sync = None
+
+    async def aclose(self) -> None:
+        """Close the connections used from the running event loop, and the blocking ones."""
+        client = self._async.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.aclose()
+        self.close()
 
     def __repr__(self) -> str:
         return "RedisRateLimitStore(<url redacted>)"  # a Redis URL may hold a password

@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +77,7 @@ def redis_url() -> Iterator[str]:
 
 
 @pytest.fixture(params=["memory", "sqlite", "redis"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RateLimitStore]:
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[RateLimitStore]:
     if request.param == "memory":
         yield InMemoryRateLimitStore()
     elif request.param == "sqlite":
@@ -88,8 +88,11 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RateLimitS
         import redis
 
         url = request.getfixturevalue("redis_url")
-        redis.Redis.from_url(url).flushdb()
-        yield RedisRateLimitStore(url)
+        with redis.Redis.from_url(url) as admin:
+            admin.flushdb()
+        shared = RedisRateLimitStore(url)
+        yield shared
+        await shared.aclose()
 
 
 def waits_of(limiter: RateLimiter, authorization: str, n: int) -> list[float]:
@@ -119,8 +122,11 @@ def test_the_store_key_is_a_hash_never_the_credential(redis_url: str, tmp_path: 
     key = rate_limit_key(f"Basic {KEY_A}")
     assert KEY_A not in key and key.startswith("light-client:rate:") and len(key) == 58
     assert key != rate_limit_key(f"Basic {KEY_B}")
-    RateLimiter(300, store=RedisRateLimitStore(redis_url)).apply(key, RateLimiter(300).reserve())
-    names = [name.decode() for name in redis.Redis.from_url(redis_url).keys("*")]
+    shared = RedisRateLimitStore(redis_url)
+    RateLimiter(300, store=shared).apply(key, RateLimiter(300).reserve())
+    shared.close()
+    with redis.Redis.from_url(redis_url, decode_responses=True) as admin:
+        names: list[str] = admin.keys("*")
     assert key in names and not any(KEY_A in name for name in names)
     sqlite = SQLiteRateLimitStore(tmp_path / "rate.sqlite3")
     with SyncLightClient(api_key=KEY_A, rate_limit_store=sqlite) as light:
