@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Re-installed whenever pyproject.toml changes.
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install generate check-generated lint format typecheck test demo clean
+.PHONY: install generate check-generated lint format typecheck test demo bench-ratelimit clean
 
 install: $(INSTALLED)
 
@@ -36,6 +36,10 @@ test: lint typecheck check-generated
 
 demo: $(INSTALLED)
 	$(BIN)/python scripts/demo.py
+
+# Prints the rate-limit table of the README (about 3 minutes; wall-clock figures).
+bench-ratelimit: $(INSTALLED)
+	$(BIN)/python scripts/bench_ratelimit.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

@@ -25,6 +25,12 @@ from ._schedule import Booking, Bucket, Pace, confirm, hold, release, reserve, t
 
 __all__ = ["RateLimiter", "ServerLimits"]
 
+# The share of the server's advertised rate the client uses: a request a little late (a slow
+# scheduler, a GC pause) must not put the next one over a sliding window's limit.
+SERVER_RATE_MARGIN = 0.97
+# A reset nearer than this is not held for on "X-RateLimit-Remaining: 0" (see ServerLimits).
+HOLD_MIN_SECONDS = 2.0
+
 R = TypeVar("R")
 
 
@@ -39,9 +45,12 @@ def _header_number(headers: Mapping[str, str], name: str) -> float | None:
 class ServerLimits:
     """What the server's ``X-RateLimit-*`` headers tell of its limit.
 
-    The window is not sent, only when it resets: the longest time-to-reset seen (rounded up to
-    whole seconds, as the reset is a Unix second) is the window's length. ``limit`` per window
-    gives the interval between starts the server allows.
+    The window is not sent, only when it resets, in whole Unix seconds: a time-to-reset of ``x``
+    seconds is less than the window plus the one second of that rounding, whether the server
+    counts in fixed windows, a sliding window or a token bucket. So the longest ``x`` seen,
+    rounded down (at least 1 s), never makes the window longer than it is: the estimate errs
+    towards the faster rate, and a 429 corrects it. ``limit`` per window, less a small margin,
+    gives the interval between starts to keep.
     """
 
     def __init__(self) -> None:
@@ -56,11 +65,14 @@ class ServerLimits:
         if reset is None or not 0 < reset - now <= MAX_RETRY_AFTER:
             return None, None  # no reset, or a daily one: that is the 429's to tell
         interval = None
-        window = float(math.ceil(reset - now))
+        window = max(1.0, float(math.floor(reset - now)))
         if limit is not None and limit >= 1 and (window > self.window or limit != self.limit):
             self.limit, self.window = limit, max(window, self.window)
-            interval = self.window / limit
-        return interval, (reset if remaining is not None and remaining <= 0 else None)
+            interval = self.window / (limit * SERVER_RATE_MARGIN)
+        # Nothing remaining until the reset: hold until then -- unless the reset is so near that
+        # its rounding to whole seconds is most of it (a short window, which the rate covers).
+        exhausted = remaining is not None and remaining <= 0 and reset - now > HOLD_MIN_SECONDS
+        return interval, (reset if exhausted else None)
 
 
 class RateLimiter:

@@ -179,22 +179,25 @@ class RedisRateLimitStore:
         self._clock = clock
         self._redis = redis
         self._sync: redis.Redis | None = None
-        # redis.asyncio clients belong to the event loop that made them: one per loop.
-        self._async: dict[asyncio.AbstractEventLoop, redis.asyncio.Redis] = {}
+        # redis.asyncio clients belong to the event loop that made them: one per loop. Changes
+        # from one process go one at a time (a lock per loop, and one for threads), so that
+        # optimistic transactions only ever race other processes, not their own siblings.
+        self._async: dict[asyncio.AbstractEventLoop, tuple[redis.asyncio.Redis, asyncio.Lock]] = {}
+        self._thread_lock = threading.Lock()
 
     def _sync_client(self) -> redis.Redis:
         if self._sync is None:
             self._sync = self._redis.Redis.from_url(self.url, socket_timeout=2.0)
         return self._sync
 
-    def _async_client(self) -> redis.asyncio.Redis:
+    def _async_client(self) -> tuple[redis.asyncio.Redis, asyncio.Lock]:
         loop = asyncio.get_running_loop()
         client = self._async.get(loop)
         if client is None:
             for closed in [other for other in self._async if other.is_closed()]:
                 del self._async[closed]
-            client = self._redis.asyncio.Redis.from_url(self.url, socket_timeout=2.0)
-            self._async[loop] = client
+            redis_client = self._redis.asyncio.Redis.from_url(self.url, socket_timeout=2.0)
+            client = self._async[loop] = (redis_client, asyncio.Lock())
         return client
 
     def _write(self, pipe: Any, key: str, bucket: Bucket) -> None:
@@ -202,7 +205,7 @@ class RedisRateLimitStore:
         pipe.set(key, encode_bucket(bucket), ex=IDLE_TTL_SECONDS)
 
     def apply(self, key: str, change: Change[R]) -> R:
-        with self._sync_client().pipeline() as pipe:
+        with self._thread_lock, self._sync_client().pipeline() as pipe:
             while True:
                 try:
                     pipe.watch(key)  # type: ignore[no-untyped-call]
@@ -216,7 +219,8 @@ class RedisRateLimitStore:
                     continue
 
     async def aapply(self, key: str, change: Change[R]) -> R:
-        async with self._async_client().pipeline() as pipe:
+        client, lock = self._async_client()
+        async with lock, client.pipeline() as pipe:
             while True:
                 try:
                     await pipe.watch(key)
@@ -237,7 +241,7 @@ class RedisRateLimitStore:
         """Close the connections used from the running event loop, and the blocking ones."""
         client = self._async.pop(asyncio.get_running_loop(), None)
         if client is not None:
-            await client.aclose()
+            await client[0].aclose()
         self.close()
 
     def __repr__(self) -> str:

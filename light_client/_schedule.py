@@ -90,7 +90,11 @@ def _interval(bucket: Bucket, pace: Pace) -> float:
 
 
 def _tolerance(bucket: Bucket, pace: Pace) -> float:
-    return (pace.burst - 1) * _interval(bucket, pace)
+    # No burst at the server's own rate: a few at once on top of it is over its limit in any
+    # sliding window. The burst is the client's, within the client's own (slower) rate.
+    if bucket.server_interval > pace.interval:
+        return 0.0
+    return (pace.burst - 1) * pace.interval
 
 
 def reserve(bucket: Bucket, now: float, pace: Pace) -> tuple[Bucket, Booking]:
