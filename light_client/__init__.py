@@ -22,7 +22,9 @@ from ._exceptions import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    ResponseTooLargeError,
     ResponseValidationError,
+    TokenProviderError,
     UnprocessableEntityError,
 )
 from ._generated.types import UNSET, Unset
@@ -59,9 +61,11 @@ __all__ = [
     "RawResponse",
     "RedisRateLimitStore",
     "RequestOptions",
+    "ResponseTooLargeError",
     "ResponseValidationError",
     "SQLiteRateLimitStore",
     "SyncLightClient",
+    "TokenProviderError",
     "UnprocessableEntityError",
     "Unset",
     "UpdateCustomerCreditParams",

@@ -8,6 +8,7 @@ drives it with ``await``, ``SyncLightClient`` with plain calls; neither repeats 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import os
@@ -22,6 +23,14 @@ from uuid import UUID
 import httpx
 
 from . import _fields
+from ._checks import (
+    check_credential,
+    check_header_value,
+    check_headers,
+    check_max_retries,
+    check_timeout,
+    shorten,
+)
 from ._constants import (
     API_KEY_ENV,
     BASE_URL_ENV,
@@ -34,6 +43,8 @@ from ._exceptions import (
     APITimeoutError,
     LightError,
     RateLimitError,
+    ResponseTooLargeError,
+    ResponseValidationError,
     status_error_class,
 )
 from ._logging import logger, redacted_headers, setup_logging
@@ -44,11 +55,11 @@ from ._response import RawResponse
 from ._retries import CallState, Pause, Raise, decide
 from ._schedule import Booking
 from ._types import NOT_GIVEN, NotGiven, RequestOptions, TimeoutTypes
-from ._validation import parse_model, schema_problem
+from ._validation import check_request, parse_model, request_document, schema_problem
 from ._version import __version__
 from .models import ErrorDetail
 
-__all__ = ["BaseClient", "Credentials"]
+__all__ = ["BaseClient", "Credentials", "TokenRequest"]
 
 ModelT = TypeVar("ModelT")
 TokenT = TypeVar("TokenT")
@@ -58,7 +69,16 @@ USER_AGENT = f"light-client/{__version__} python-httpx/{httpx.__version__}"
 
 @dataclass(frozen=True)
 class _Send:
+    """Send a request and read its answer, whole, by ``deadline`` (monotonic; ``None``: none).
+
+    ``client_auth``: whether a user's own ``http_client`` may add its ``auth`` (not on a
+    redirect to another origin).
+    """
+
     request: httpx.Request
+    deadline: float | None
+    max_bytes: int
+    client_auth: bool = True
 
 
 @dataclass(frozen=True)
@@ -68,7 +88,10 @@ class _Sleep:
 
 @dataclass(frozen=True)
 class _FetchToken:
-    pass
+    """Get a token from the provider, unless another call already replaced ``stale``."""
+
+    stale: str | None
+    timeout: float | None
 
 
 @dataclass(frozen=True)
@@ -80,6 +103,7 @@ class _Schedule:
 
 
 Action = _Send | _Sleep | _FetchToken | _Schedule
+TokenRequest = _FetchToken
 # What a _Send gets back: the drivers turn httpx.RequestError into a value, nothing else.
 Outcome = httpx.Response | httpx.RequestError
 
@@ -119,15 +143,18 @@ def resolve_credentials(
         raise LightError("pass either api_key= or access_token=, not both")
     if access_token is not None:
         if isinstance(access_token, str):
-            return Credentials("Bearer", access_token, None)
+            return Credentials("Bearer", check_credential(access_token, what="access_token"), None)
+        if not callable(access_token):
+            raise TypeError("access_token must be a string or a callable returning one")
         return Credentials("Bearer", None, access_token)
+    what = "api_key" if api_key is not None else API_KEY_ENV
     api_key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
     if not api_key:
         raise LightError(
             f"no credentials: pass api_key=... or access_token=... to the client, "
             f"or set the {API_KEY_ENV} environment variable"
         )
-    return Credentials("Basic", api_key, None)
+    return Credentials("Basic", check_credential(api_key, what=what), None)
 
 
 def parse_id(value: UUID | str, name: str) -> UUID:
@@ -142,8 +169,9 @@ def parse_id(value: UUID | str, name: str) -> UUID:
     raise ValueError(f"{name} must be a UUID or a UUID string, got {value!r}")
 
 
-def _timeout(value: TimeoutTypes) -> httpx.Timeout:
-    return value if isinstance(value, httpx.Timeout) else httpx.Timeout(value)
+def _redacted_url(url: httpx.URL) -> str:
+    """The URL without a password (``https://user:<redacted>@host``), for reprs and messages."""
+    return str(url.copy_with(password="<redacted>")) if url.password else str(url)
 
 
 @dataclass(frozen=True)
@@ -151,6 +179,7 @@ class _Call(Generic[ModelT]):
     """One logical call, checked and resolved before anything is sent."""
 
     operation: Operation[ModelT]
+    resource_id: UUID
     method: str
     url: str
     body: dict[str, Any]
@@ -177,20 +206,26 @@ class BaseClient(Generic[TokenT]):
         max_requests_per_minute: int | None,
         rate_limit_store: RateLimitStore | None,
         default_headers: Mapping[str, str] | None,
+        max_response_bytes: int,
     ) -> None:
-        if max_retries < 0:
-            raise ValueError("max_retries must be >= 0")
         self._credentials: Credentials[TokenT] = resolve_credentials(api_key, access_token)
         self.base_url = httpx.URL(base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL)
-        self.timeout = _timeout(timeout)
-        self.max_retries = max_retries
+        if self.base_url.scheme not in ("http", "https") or not self.base_url.host:
+            raise ValueError(f"base_url must be an http(s) URL, got {_redacted_url(self.base_url)}")
+        self.timeout = check_timeout(timeout)
+        self.max_retries = check_max_retries(max_retries)
         self.max_requests_per_minute = max_requests_per_minute
         self._limiter = RateLimiter(max_requests_per_minute, store=rate_limit_store)
-        self._default_headers = dict(default_headers or {})
+        if isinstance(max_response_bytes, bool) or not isinstance(max_response_bytes, int):
+            raise TypeError("max_response_bytes must be an int")
+        if max_response_bytes < 1:
+            raise ValueError("max_response_bytes must be >= 1")
+        self.max_response_bytes = max_response_bytes
+        self._default_headers = check_headers(default_headers, what="default_headers")
         setup_logging()
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={str(self.base_url)!r})"
+        return f"{type(self).__name__}(base_url={_redacted_url(self.base_url)!r})"
 
     # -- preparing a call: every check that needs no network ----------------------------------
 
@@ -201,7 +236,10 @@ class BaseClient(Generic[TokenT]):
         options: RequestOptions = {k: v for k, v in params.items() if k in OPTION_NAMES}  # type: ignore[assignment]
         fields = {k: v for k, v in params.items() if k not in OPTION_NAMES}
         body = _fields.build_model(operation.body_type, fields)
+        check_request(operation.body_type, request_document(operation.body_type, body))
         idempotency_key = options.get("idempotency_key") or str(uuid.uuid4())
+        check_header_value("X-Idempotency-Key", idempotency_key, what="idempotency_key")
+        extra_headers = check_headers(options.get("extra_headers"), what="extra_headers")
         kwargs = operation.build_request(
             resource_uuid, body=body, x_idempotency_key=idempotency_key
         )
@@ -210,18 +248,23 @@ class BaseClient(Generic[TokenT]):
             "User-Agent": USER_AGENT,
             **self._default_headers,
             **kwargs["headers"],
-            **(options.get("extra_headers") or {}),
+            **extra_headers,
         }
         timeout = options.get("timeout", NOT_GIVEN)
         max_retries = options.get("max_retries", NOT_GIVEN)
         return _Call(
             operation=operation,
+            resource_id=resource_uuid,
             method=kwargs["method"].upper(),
             url=str(self.base_url).rstrip("/") + kwargs["url"],
             body=kwargs["json"],
             headers=headers,
-            timeout=self.timeout if isinstance(timeout, NotGiven) else _timeout(timeout),
-            max_retries=self.max_retries if isinstance(max_retries, NotGiven) else max_retries,
+            timeout=self.timeout if isinstance(timeout, NotGiven) else check_timeout(timeout),
+            max_retries=(
+                self.max_retries
+                if isinstance(max_retries, NotGiven)
+                else check_max_retries(max_retries)
+            ),
         )
 
     def _build_request(self, call: _Call[Any]) -> httpx.Request:
@@ -245,21 +288,28 @@ class BaseClient(Generic[TokenT]):
         What to do after a failed attempt is ``_retries.decide``'s answer alone.
         """
         state = CallState(call.max_retries, can_refresh_token=self._credentials.can_refresh)
+        deadline: float | None = None  # the call's timeout runs from its first send
         attempt = 0
+        token_timeout = call.timeout.read
         if self._credentials.authorization is None:
-            self._credentials.set_token((yield _FetchToken()))
+            self._credentials.set_token((yield _FetchToken(None, token_timeout)))
         while True:
             attempt += 1
-            key = self._limiter.key(self._credentials.authorization)
-            yield from self._wait_for_slot(call, key)
-            outcome = yield from self._attempt(call, attempt)
+            sent_with = self._credentials.authorization
+            key = self._limiter.key(sent_with)
+            yield from self._wait_for_slot(call, key, deadline)
+            if deadline is None and call.timeout.read is not None:
+                deadline = time.monotonic() + call.timeout.read
+            outcome = yield from self._attempt(call, attempt, deadline)
             if isinstance(outcome, httpx.Response):
                 for change in self._limiter.learn(outcome.headers):
                     yield _Schedule(key, change)
                 if outcome.is_success:
                     parsed = parse_model(call.operation.schema_name, call.operation.parse, outcome)
+                    _check_same_resource(parsed, call, outcome)
                     return RawResponse(parsed, outcome, attempt)
-            decision = decide(outcome, state, now=time.time())
+            time_left = None if deadline is None else deadline - time.monotonic()
+            decision = decide(outcome, replace(state, time_left=time_left), now=time.time())
             if isinstance(decision, Raise):
                 if decision.hold_client and decision.retry_at is not None:
                     yield _Schedule(key, self._limiter.hold(decision.retry_at))
@@ -281,16 +331,25 @@ class BaseClient(Generic[TokenT]):
                 # The whole client waits; this call is the first to book after the pause.
                 yield _Schedule(key, self._limiter.hold(decision.until))
             elif decision.refresh_token:
-                self._credentials.set_token((yield _FetchToken()))
+                self._credentials.set_token((yield _FetchToken(sent_with, token_timeout)))
                 state = replace(state, can_refresh_token=False)
             elif decision.delay > 0:
                 yield _Sleep(decision.delay)
 
-    def _wait_for_slot(self, call: _Call[Any], key: str) -> Generator[Action, Any, None]:
+    def _wait_for_slot(
+        self, call: _Call[Any], key: str, deadline: float | None
+    ) -> Generator[Action, Any, None]:
         """Book a start on the schedule and sleep until it; give it back if cancelled."""
         limiter = self._limiter
         booking: Booking = yield _Schedule(key, limiter.reserve())
         while booking.wait > 0:
+            if deadline is not None and time.monotonic() + booking.wait > deadline:
+                # A retry whose slot comes after the call's timeout: give up now, not then.
+                yield _Schedule(key, limiter.release(booking))
+                raise APITimeoutError(
+                    f"the call's timeout ({call.timeout.read} s) runs out before its next slot",
+                    request=self._build_request(call),
+                )
             if booking.hold - (booking.start - booking.wait) > MAX_RETRY_AFTER:
                 # Held until a daily limit resets: fail now rather than wait for hours.
                 yield _Schedule(key, limiter.release(booking))
@@ -312,19 +371,28 @@ class BaseClient(Generic[TokenT]):
                 return
             booking = confirmed  # the schedule moved (a pause, a stricter rate): booked anew
 
-    def _attempt(self, call: _Call[Any], attempt: int) -> Generator[Action, Any, Outcome]:
+    def _attempt(
+        self, call: _Call[Any], attempt: int, deadline: float | None
+    ) -> Generator[Action, Any, Outcome]:
         """Send one attempt and follow its redirects; the final response or transport error."""
         request = self._build_request(call)
+        client_auth = True
         for _ in range(MAX_REDIRECTS + 1):
+            if deadline is not None:  # no single connect, read or write outlasts the call
+                left = max(deadline - time.monotonic(), 0.001)
+                request.extensions["timeout"] = {
+                    phase: left if limit is None or left < limit - 0.05 else limit
+                    for phase, limit in call.timeout.as_dict().items()
+                }
             started = time.monotonic()
             logger.debug(
                 "%s %s attempt %d headers=%s",
                 request.method,
-                request.url,
+                _redacted_url(request.url),
                 attempt,
                 redacted_headers(request.headers),
             )
-            outcome: Outcome = yield _Send(request)
+            outcome: Outcome = yield _Send(request, deadline, self.max_response_bytes, client_auth)
             elapsed_ms = (time.monotonic() - started) * 1000
             status = (
                 outcome.status_code
@@ -344,6 +412,7 @@ class BaseClient(Generic[TokenT]):
             followed = _redirected(request, outcome)
             if followed is None:
                 return outcome
+            client_auth = client_auth and _same_origin(followed.url, request.url)
             request = followed
         raise self._final_error(outcome, attempt, Raise("too many redirects"))
 
@@ -406,6 +475,19 @@ def _held_error(request: httpx.Request, booking: Booking) -> RateLimitError:
     return error
 
 
+def _check_same_resource(parsed: Any, call: _Call[Any], response: httpx.Response) -> None:
+    """The answer to an update must be the resource updated: not ``{}``, not another one."""
+    answered = getattr(parsed, "id", None)
+    if answered != call.resource_id:
+        what = "no id" if not isinstance(answered, UUID) else f"id {answered}"
+        raise ResponseValidationError(
+            f"the answer describes a resource with {what}, not {call.resource_id}: the update's "
+            "result is unknown (fetch the resource before retrying)",
+            path="id",
+            response=response,
+        )
+
+
 def _same_origin(a: httpx.URL, b: httpx.URL) -> bool:
     return (a.scheme, a.host, a.port) == (b.scheme, b.host, b.port)
 
@@ -421,6 +503,8 @@ def _redirected(request: httpx.Request, response: httpx.Response) -> httpx.Reque
     if response.status_code not in (301, 302, 307, 308) or not location:
         return None
     url = request.url.join(location)
+    if url.scheme not in ("http", "https") or (request.url.scheme == "https" != url.scheme):
+        return None  # never downgrade: the body (and its data) would go out in clear text
     headers = httpx.Headers(request.headers)
     del headers["host"]
     if not _same_origin(url, request.url):
@@ -436,11 +520,14 @@ def _redirected(request: httpx.Request, response: httpx.Response) -> httpx.Reque
 
 
 def _redirect_note(response: httpx.Response) -> str:
-    location = response.headers.get("location", "(no Location)")
+    location = shorten(response.headers.get("location", "(no Location)"), 200)
+    if response.request.url.scheme == "https" and location.startswith("http:"):
+        why = "it leads from https to http, where the body would travel in clear text"
+    else:
+        why = "it would change the method or drop the body"
     return (
         f"the server redirected the {response.request.method} with {response.status_code} to "
-        f"{location}, which the SDK does not follow (it would change the method or drop the "
-        "body); the update may not have been applied"
+        f"{location}, which the SDK does not follow ({why}); the update was not sent there"
     )
 
 
@@ -451,12 +538,13 @@ def _error_fields(response: httpx.Response) -> tuple[str | None, str | None, lis
     """
     try:
         body = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None, None, []
     if not isinstance(body, dict):
         return None, None, []
-    error_type = body.get("type") if isinstance(body.get("type"), str) else None
+    error_type = shorten(body["type"], 100) if isinstance(body.get("type"), str) else None
     message = next((body[k] for k in ("message", "name") if isinstance(body.get(k), str)), None)
+    message = None if message is None else shorten(message)
     details: list[Any] = body["errors"] if isinstance(body.get("errors"), list) else []
     errors = [parsed for item in details if (parsed := _error_detail(item)) is not None]
     return error_type, message, errors
@@ -466,9 +554,72 @@ def _error_detail(item: object) -> ErrorDetail | None:
     if not isinstance(item, dict):
         return None
     for candidate in (item, {k: v for k, v in item.items() if k != "context"}):
-        if schema_problem("ErrorDetail", candidate) is None:
-            return ErrorDetail.from_dict(candidate)
+        try:
+            if schema_problem("ErrorDetail", candidate) is None:
+                return ErrorDetail.from_dict(candidate)
+        except RecursionError:
+            continue
     return None
+
+
+class _Body:
+    """Collects a streamed body within the size limit and the call's deadline."""
+
+    def __init__(self, action: _Send, response: httpx.Response) -> None:
+        self.action, self.response = action, response
+        self.chunks: list[bytes] = []
+        self.size = 0
+
+    def add(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.action.max_bytes:  # counted decoded: a gzip bomb stops here too
+            raise ResponseTooLargeError(self.response, self.action.max_bytes)
+        if self.action.deadline is not None and time.monotonic() > self.action.deadline:
+            raise httpx.ReadTimeout(
+                "the call's timeout ran out while reading the body", request=self.action.request
+            )
+        self.chunks.append(chunk)
+
+    def response_read(self) -> httpx.Response:
+        # What httpx's own Response.read() does with the chunks it iterates over.
+        self.response._content = b"".join(self.chunks)
+        return self.response
+
+
+async def _receive_async(http: httpx.AsyncClient, action: _Send) -> Outcome:
+    auth = httpx.USE_CLIENT_DEFAULT if action.client_auth else None
+    remaining = None if action.deadline is None else max(action.deadline - time.monotonic(), 0)
+    try:
+        async with asyncio.timeout(remaining):
+            response = await http.send(
+                action.request, auth=auth, follow_redirects=False, stream=True
+            )
+            body = _Body(action, response)
+            try:
+                async for chunk in response.aiter_bytes():
+                    body.add(chunk)
+            finally:
+                await response.aclose()
+    except httpx.RequestError as exc:
+        return exc
+    except TimeoutError:
+        return httpx.ReadTimeout("the call's timeout ran out", request=action.request)
+    return body.response_read()
+
+
+def _receive_sync(http: httpx.Client, action: _Send) -> Outcome:
+    auth = httpx.USE_CLIENT_DEFAULT if action.client_auth else None
+    try:
+        response = http.send(action.request, auth=auth, follow_redirects=False, stream=True)
+        body = _Body(action, response)
+        try:
+            for chunk in response.iter_bytes():
+                body.add(chunk)
+        finally:
+            response.close()
+    except httpx.RequestError as exc:
+        return exc
+    return body.response_read()
 
 
 # The drivers. Each performs the flow's actions with its own kind of I/O; nothing else. An
@@ -480,7 +631,7 @@ async def drive_async(
     flow: Generator[Action, Any, RawResponse[ModelT]],
     http: httpx.AsyncClient,
     sleep: Callable[[float], Awaitable[None]],
-    fetch_token: Callable[[], Awaitable[str]],
+    fetch_token: Callable[[_FetchToken], Awaitable[str]],
     limiter: RateLimiter,
 ) -> RawResponse[ModelT]:
     reply: Any = None
@@ -491,16 +642,13 @@ async def drive_async(
             reply, error = None, None
             try:
                 if isinstance(action, _Send):
-                    try:
-                        reply = await http.send(action.request, follow_redirects=False)
-                    except httpx.RequestError as exc:
-                        reply = exc
+                    reply = await _receive_async(http, action)
                 elif isinstance(action, _Schedule):
                     reply = await limiter.aapply(action.key, action.change)
                 elif isinstance(action, _Sleep):
                     await sleep(action.seconds)
                 else:
-                    reply = await fetch_token()
+                    reply = await fetch_token(action)
             except BaseException as exc:
                 error = exc
     except StopIteration as done:
@@ -514,7 +662,7 @@ def drive_sync(
     flow: Generator[Action, Any, RawResponse[ModelT]],
     http: httpx.Client,
     sleep: Callable[[float], None],
-    fetch_token: Callable[[], str],
+    fetch_token: Callable[[_FetchToken], str],
     limiter: RateLimiter,
 ) -> RawResponse[ModelT]:
     reply: Any = None
@@ -525,16 +673,13 @@ def drive_sync(
             reply, error = None, None
             try:
                 if isinstance(action, _Send):
-                    try:
-                        reply = http.send(action.request, follow_redirects=False)
-                    except httpx.RequestError as exc:
-                        reply = exc
+                    reply = _receive_sync(http, action)
                 elif isinstance(action, _Schedule):
                     reply = limiter.apply(action.key, action.change)
                 elif isinstance(action, _Sleep):
                     sleep(action.seconds)
                 else:
-                    reply = fetch_token()
+                    reply = fetch_token(action)
             except BaseException as exc:
                 error = exc
     except StopIteration as done:

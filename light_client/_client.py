@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import threading
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -10,9 +13,15 @@ from uuid import UUID
 import httpx
 
 from . import _waits
-from ._base_client import BaseClient, drive_async, drive_sync
-from ._constants import DEFAULT_MAX_REQUESTS_PER_MINUTE, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
-from ._exceptions import LightError
+from ._base_client import BaseClient, TokenRequest, drive_async, drive_sync
+from ._checks import check_credential
+from ._constants import (
+    DEFAULT_MAX_REQUESTS_PER_MINUTE,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+)
+from ._exceptions import LightError, TokenProviderError
 from ._operations import Operation
 from ._rate_stores import RateLimitStore
 from ._resources import (
@@ -32,9 +41,16 @@ SyncTokenProvider = Callable[[], str]
 
 
 def _checked_token(token: object) -> str:
-    if not isinstance(token, str) or not token:
-        raise LightError("the access_token provider must return a non-empty string")
-    return token
+    try:
+        return check_credential(token, what="the token the access_token provider returned")
+    except (TypeError, ValueError) as exc:
+        raise TokenProviderError(str(exc)) from None
+
+
+def _provider_failed(exc: BaseException, timeout: float | None) -> TokenProviderError:
+    if isinstance(exc, TimeoutError | concurrent.futures.TimeoutError):
+        return TokenProviderError(f"the access_token provider did not answer within {timeout} s")
+    return TokenProviderError(f"the access_token provider failed: {type(exc).__name__}")
 
 
 class LightClient(BaseClient[AsyncTokenProvider]):
@@ -55,6 +71,7 @@ class LightClient(BaseClient[AsyncTokenProvider]):
     where the pacing schedule lives -- in this client (default), or shared by every client and
     process with the same credential (``SQLiteRateLimitStore``, ``RedisRateLimitStore``).
     ``http_client``: your own ``httpx.AsyncClient``, used as given and never closed by the SDK.
+    ``max_response_bytes``: a larger answer is not read (default 4 MiB; Light's are a few KB).
     """
 
     _http: httpx.AsyncClient
@@ -70,6 +87,7 @@ class LightClient(BaseClient[AsyncTokenProvider]):
         max_requests_per_minute: int | None = DEFAULT_MAX_REQUESTS_PER_MINUTE,
         rate_limit_store: RateLimitStore | None = None,
         default_headers: Mapping[str, str] | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         super().__init__(
@@ -81,9 +99,12 @@ class LightClient(BaseClient[AsyncTokenProvider]):
             max_requests_per_minute=max_requests_per_minute,
             rate_limit_store=rate_limit_store,
             default_headers=default_headers,
+            max_response_bytes=max_response_bytes,
         )
         self._owns_http_client = http_client is None
         self._http = http_client or httpx.AsyncClient(timeout=self.timeout)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._token_fetch: tuple[asyncio.AbstractEventLoop, asyncio.Task[str]] | None = None
         self.customers = AsyncCustomers(self._request)
         self.customer_credits = AsyncCustomerCredits(self._request)
 
@@ -91,14 +112,53 @@ class LightClient(BaseClient[AsyncTokenProvider]):
         self, operation: Operation[ModelT], resource_id: UUID | str, params: Mapping[str, Any]
     ) -> RawResponse[ModelT]:
         call = self._prepare(operation, resource_id, params)
+        self._use_running_loop()
         return await drive_async(
             self._flow(call), self._http, _waits.async_sleep, self._fetch_token, self._limiter
         )
 
-    async def _fetch_token(self) -> str:
+    async def _fetch_token(self, request: TokenRequest) -> str:
+        """One provider call at a time, shared by every call that needs it, within the timeout."""
+        current = self._credentials.authorization
+        if current is not None and current != request.stale:
+            return current.partition(" ")[2]  # another call has already fetched a fresh one
+        loop = asyncio.get_running_loop()
+        if (
+            self._token_fetch is None
+            or self._token_fetch[0] is not loop
+            or self._token_fetch[1].done()
+        ):
+            self._token_fetch = (loop, loop.create_task(self._call_provider()))
+        try:
+            async with asyncio.timeout(request.timeout):
+                return await asyncio.shield(self._token_fetch[1])
+        except TokenProviderError:
+            raise
+        except Exception as exc:
+            raise _provider_failed(exc, request.timeout) from exc
+
+    async def _call_provider(self) -> str:
         provider = self._credentials.token_provider
         assert provider is not None  # the flow only asks when there is one
-        return _checked_token(await provider())
+        token = _checked_token(await provider())
+        self._credentials.set_token(token)
+        return token
+
+    def _use_running_loop(self) -> None:
+        """A connection pool belongs to one event loop: a new loop gets a new pool (if ours)."""
+        loop = asyncio.get_running_loop()
+        if self._loop is None or self._loop is loop:
+            self._loop = loop
+            return
+        if not self._owns_http_client:
+            raise LightError(
+                "this LightClient was first used in another event loop, and its http_client "
+                "belongs to that loop: create the client (and its http_client) in the loop "
+                "that uses it"
+            )
+        # The old loop is gone with its connections: start a fresh pool in this one.
+        self._http = httpx.AsyncClient(timeout=self.timeout)
+        self._loop = loop
 
     async def aclose(self) -> None:
         """Close the connection pool (unless it is the caller's own ``http_client``)."""
@@ -142,6 +202,7 @@ class SyncLightClient(BaseClient[SyncTokenProvider]):
         max_requests_per_minute: int | None = DEFAULT_MAX_REQUESTS_PER_MINUTE,
         rate_limit_store: RateLimitStore | None = None,
         default_headers: Mapping[str, str] | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         http_client: httpx.Client | None = None,
     ) -> None:
         super().__init__(
@@ -153,9 +214,14 @@ class SyncLightClient(BaseClient[SyncTokenProvider]):
             max_requests_per_minute=max_requests_per_minute,
             rate_limit_store=rate_limit_store,
             default_headers=default_headers,
+            max_response_bytes=max_response_bytes,
         )
         self._owns_http_client = http_client is None
         self._http = http_client or httpx.Client(timeout=self.timeout)
+        self._token_lock = threading.Lock()
+        self._token_pool = concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="light-token"
+        )
         self.customers = SyncCustomers(self._request)
         self.customer_credits = SyncCustomerCredits(self._request)
 
@@ -167,13 +233,28 @@ class SyncLightClient(BaseClient[SyncTokenProvider]):
             self._flow(call), self._http, _waits.sync_sleep, self._fetch_token, self._limiter
         )
 
-    def _fetch_token(self) -> str:
-        provider = self._credentials.token_provider
-        assert provider is not None  # the flow only asks when there is one
-        return _checked_token(provider())
+    def _fetch_token(self, request: TokenRequest) -> str:
+        """One provider call at a time across threads, bounded by the call's timeout."""
+        with self._token_lock:
+            current = self._credentials.authorization
+            if current is not None and current != request.stale:
+                return current.partition(" ")[2]  # another thread has already fetched one
+            provider = self._credentials.token_provider
+            assert provider is not None  # the flow only asks when there is one
+            # In a thread of its own, so that a provider that hangs is bounded by the timeout.
+            future = self._token_pool.submit(provider)
+            try:
+                token = _checked_token(future.result(timeout=request.timeout))
+            except TokenProviderError:
+                raise
+            except Exception as exc:
+                raise _provider_failed(exc, request.timeout) from exc
+            self._credentials.set_token(token)
+            return token
 
     def close(self) -> None:
         """Close the connection pool (unless it is the caller's own ``http_client``)."""
+        self._token_pool.shutdown(wait=False)
         if self._owns_http_client:
             self._http.close()
 

@@ -9,6 +9,7 @@ __all__ = [
     "BASE_URL_ENV",
     "DEFAULT_BASE_URL",
     "DEFAULT_MAX_REQUESTS_PER_MINUTE",
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "INITIAL_RETRY_DELAY",
@@ -17,6 +18,7 @@ __all__ = [
     "MAX_REDIRECTS",
     "MAX_RETRY_AFTER",
     "MAX_RETRY_DELAY",
+    "MIN_SERVER_WAIT",
     "RATE_LIMIT_BURST",
     "RETRY_JITTER",
     "STORE_RETRY_SECONDS",
@@ -39,6 +41,8 @@ RETRY_JITTER = 0.25
 # A server hint (Retry-After, X-RateLimit-Reset) longer than this is not waited out: the call
 # fails with the typed error instead of hanging.
 MAX_RETRY_AFTER = 60.0
+# A hint shorter than this ("Retry-After: 0", a past date) is no hint: the backoff applies.
+MIN_SERVER_WAIT = 0.1
 
 # A 429 that tells when to come back pauses the whole client until then; re-sending after
 # that pause does not use up max_retries (it is waiting for a slot), up to this many per call.
@@ -53,3 +57,6 @@ RATE_LIMIT_BURST = 3
 STORE_RETRY_SECONDS = 30.0
 
 MAX_REDIRECTS = 5
+
+# Light's answers are a few kilobytes: a larger body (decoded) is not read, whatever its status.
+DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024

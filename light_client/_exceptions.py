@@ -1,6 +1,8 @@
 """The errors this SDK raises. Catch ``LightError`` for all of them::
 
     LightError
+    ├── TokenProviderError          the access_token provider failed or hung
+    ├── ResponseTooLargeError       an answer over max_response_bytes
     ├── APIConnectionError          the request did not get an answer (DNS, refused, reset, ...)
     │   └── APITimeoutError         ... because a timeout ran out
     ├── APIStatusError              the server answered with an error status
@@ -25,6 +27,7 @@ from typing import Any
 
 import httpx
 
+from ._checks import shorten
 from .models import ErrorDetail
 
 __all__ = [
@@ -39,7 +42,9 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "ResponseValidationError",
+    "TokenProviderError",
     "UnprocessableEntityError",
 ]
 
@@ -49,7 +54,33 @@ def _attempts_note(attempts: int) -> str:
 
 
 class LightError(Exception):
-    """The root of every error raised by light-client."""
+    """The root of every error raised by light-client.
+
+    Errors can be pickled (to cross a ``ProcessPoolExecutor``) and copied. A pickle keeps every
+    attribute but ``request`` and ``response``, whose headers hold the credential: those come
+    back as ``None``.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        state = {k: v for k, v in self.__dict__.items() if k not in _NOT_PICKLED}
+        dropped = sorted(_NOT_PICKLED & self.__dict__.keys())
+        return _restore, (type(self), str(self), state, dropped)
+
+
+_NOT_PICKLED = frozenset({"request", "response"})
+
+
+def _restore(
+    cls: type[LightError], message: str, state: dict[str, Any], dropped: list[str]
+) -> LightError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.__dict__.update(state, **dict.fromkeys(dropped))
+    return error
+
+
+class TokenProviderError(LightError):
+    """The ``access_token`` provider failed, hung past the timeout, or returned no usable token."""
 
 
 class APIConnectionError(LightError):
@@ -195,6 +226,22 @@ def status_error_class(status_code: int) -> type[APIStatusError]:
     return _STATUS_ERRORS.get(status_code, APIStatusError)
 
 
+class ResponseTooLargeError(LightError):
+    """The answer's body was larger than ``max_response_bytes`` (a client setting): not read.
+
+    Light's answers are a few kilobytes; a body this large is a proxy's error page, a
+    misrouted request or a hostile server. ``limit`` is the limit, ``status_code`` the status.
+    """
+
+    def __init__(self, response: httpx.Response, limit: int) -> None:
+        super().__init__(
+            f"the answer ({response.status_code}) from {response.request.url.path} is larger "
+            f"than max_response_bytes={limit}; it was not read"
+        )
+        self.status_code = response.status_code
+        self.limit = limit
+
+
 class ResponseValidationError(LightError, ValueError):
     """A successful answer the SDK cannot trust: not JSON, or not shaped as the API documents.
 
@@ -206,8 +253,10 @@ class ResponseValidationError(LightError, ValueError):
     def __init__(
         self, message: str, *, path: str | None, response: httpx.Response, instance: Any = None
     ) -> None:
-        where = f" at {path}" if path else ""
-        super().__init__(f"unexpected response from {response.request.url.path}{where}: {message}")
+        where = f" at {shorten(path, 100)}" if path else ""
+        super().__init__(
+            f"unexpected response from {response.request.url.path}{where}: {shorten(message)}"
+        )
         self.path = path
         self.response = response
         self.status_code = response.status_code

@@ -13,7 +13,7 @@ from typing import Any, Protocol, TypeVar, overload
 
 from . import _fields
 from ._generated.types import Unset
-from ._validation import json_path, schema_problem
+from ._validation import check_request, nullable_properties
 
 __all__ = ["fields_from_mapping", "minimal_update", "or_none", "request_body"]
 
@@ -45,11 +45,7 @@ def fields_from_mapping(request_type: type[Any], data: Mapping[str, Any]) -> dic
                 request_type, key, [*json_names.values(), *json_names]
             )
         document[json_name] = _jsonable(value)
-    problem = schema_problem(request_type.__name__, document)
-    if problem is not None:
-        raise ValueError(
-            f"{request_type.__name__}: {json_path(problem.absolute_path) or 'body'}: {problem.message}"
-        )
+    check_request(request_type, document)
     return _set_fields(request_type.from_dict(document))
 
 
@@ -77,13 +73,21 @@ def minimal_update(
 
     ``last_seen`` is the resource as last fetched (e.g. a ``Customer``); ``wanted`` maps fields
     (JSON or Python keys, as for ``fields_from_mapping``) to the values they should have. Only
-    fields whose value differs are set; a text field that became empty (``""``) is sent as null;
+    fields whose value differs are set; a text field that became empty (``""``) is sent as null
+    where the resource's field may be null (else as ``""``: Light refuses null there);
     nested objects are compared field by field, and when one field changed the object is sent
     whole with the others as they were (a PATCH replaces a nested object). Lists of objects
     cannot be compared with the response shape and are sent whenever they are wanted.
     """
+    json_names = _fields.json_names(request_type)
+    clearable = nullable_properties(type(last_seen).__name__)
     wanted_fields = fields_from_mapping(
-        request_type, {key: (None if value == "" else value) for key, value in wanted.items()}
+        request_type,
+        {
+            # An emptied text is a cleared field -- where the resource can hold null at all.
+            key: (None if value == "" and json_names.get(key, key) in clearable else value)
+            for key, value in wanted.items()
+        },
     )
     new = request_type(**wanted_fields).to_dict()
     old = last_seen.to_dict()

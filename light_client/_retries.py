@@ -20,6 +20,7 @@ from ._constants import (
     MAX_RATE_LIMIT_WAITS,
     MAX_RETRY_AFTER,
     MAX_RETRY_DELAY,
+    MIN_SERVER_WAIT,
     RETRY_JITTER,
 )
 
@@ -49,6 +50,8 @@ class CallState:
     rate_limit_waits: int = 0
     # A token provider is configured and has not been asked again during this call.
     can_refresh_token: bool = False
+    # Seconds left of the call's timeout (``None``: no timeout).
+    time_left: float | None = None
 
 
 @dataclass(frozen=True)
@@ -163,6 +166,9 @@ def decide(
     else:
         return Raise(None)
     retry_at = now + hint if hint is not None else None
+    if hint is not None and hint < MIN_SERVER_WAIT:
+        # "Retry-After: 0", negative or past: no reason to hammer; back off as without a hint.
+        hint = None
     if hint is not None and hint > MAX_RETRY_AFTER:
         return Raise(
             f"the server asked to wait {hint:.0f} s, over the {MAX_RETRY_AFTER:.0f} s the SDK "
@@ -175,7 +181,10 @@ def decide(
     free_wait = status == 429 and state.rate_limit_waits < MAX_RATE_LIMIT_WAITS
     if state.retries_done >= state.max_retries and not free_wait:
         return Raise(f"no retries left (max_retries={state.max_retries})", retry_at)
-    delay = backoff_delay(state.retries_done, rng) if hint is None else hint
+    tries = state.retries_done + state.rate_limit_waits
+    delay = backoff_delay(tries, rng) if hint is None else hint
+    if state.time_left is not None and delay >= state.time_left:
+        return Raise("the call's timeout runs out before a retry could be sent", retry_at)
     if status == 429 or (status == 503 and hint is not None):
         return Pause(now + delay, f"{what}: the client waits {delay:.2f} s", not free_wait)
     return Retry(delay, f"{what}: retrying in {delay:.2f} s")

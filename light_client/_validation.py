@@ -21,9 +21,19 @@ import httpx
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError, best_match
 
+from ._checks import shorten
 from ._exceptions import ResponseValidationError
 
-__all__ = ["json_path", "parse_model", "response_schema_name", "schema_problem"]
+__all__ = [
+    "check_request",
+    "is_nullable",
+    "json_path",
+    "nullable_properties",
+    "parse_model",
+    "request_document",
+    "response_schema_name",
+    "schema_problem",
+]
 
 ModelT = TypeVar("ModelT")
 INT64 = range(-(2**63), 2**63)
@@ -93,6 +103,21 @@ def response_schema_name(operation_id: str) -> str:
     raise LookupError(f"no operation {operation_id!r} in openapi.yaml")
 
 
+def is_nullable(schema: Mapping[str, Any]) -> bool:
+    """Whether a property schema (3.1 dialect) admits null."""
+    types = schema.get("type")
+    if isinstance(types, list) and "null" in types:
+        return True
+    return any(branch.get("type") == "null" for branch in schema.get("oneOf", ()))
+
+
+@cache
+def nullable_properties(schema_name: str) -> frozenset[str]:
+    """The JSON names of ``schema_name``'s properties that may hold null."""
+    properties = _spec()["components"]["schemas"][schema_name].get("properties", {})
+    return frozenset(name for name, schema in properties.items() if is_nullable(schema))
+
+
 def json_path(parts: Iterable[str | int]) -> str:
     """``["lines", 3, "amount"]`` -> ``"lines[3].amount"``."""
     text = ""
@@ -107,6 +132,29 @@ def schema_problem(schema_name: str, instance: Any) -> ValidationError | None:
     return problem
 
 
+def request_document(request_type: type[Any], model: Any) -> dict[str, Any]:
+    """The JSON document of a request model; ``ValueError`` when a field cannot be encoded."""
+    try:
+        document: dict[str, Any] = model.to_dict()
+    except (AttributeError, TypeError, ValueError) as exc:  # e.g. a str where a date belongs
+        raise ValueError(
+            shorten(f"{request_type.__name__}: a field has a value of the wrong type ({exc})")
+        ) from None
+    return document
+
+
+def check_request(request_type: type[Any], document: Mapping[str, Any]) -> None:
+    """``ValueError`` naming the path, if ``document`` does not fit the request's schema.
+
+    The generated models take whatever they are given (``amount=12500.0``, ``name=5``); this is
+    what stops such a value before it is sent.
+    """
+    problem = schema_problem(request_type.__name__, document)
+    if problem is not None:
+        where = json_path(problem.absolute_path) or "body"
+        raise ValueError(shorten(f"{request_type.__name__}: {where}: {problem.message}"))
+
+
 def parse_model(
     schema_name: str,
     parse: Callable[[Mapping[str, Any]], ModelT],
@@ -117,7 +165,16 @@ def parse_model(
         instance = json.loads(response.content)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ResponseValidationError("the body is not JSON", path=None, response=response) from exc
-    problem = schema_problem(schema_name, instance)
+    except RecursionError:
+        raise ResponseValidationError(
+            "the body is nested too deep to read", path=None, response=response
+        ) from None
+    try:
+        problem = schema_problem(schema_name, instance)
+    except RecursionError:
+        raise ResponseValidationError(
+            "the body is nested too deep to check", path=None, response=response
+        ) from None
     if problem is not None:
         raise ResponseValidationError(
             problem.message,
