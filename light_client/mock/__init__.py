@@ -11,8 +11,25 @@ or in-process::
 
 pytest users get two fixtures from the plugin this package registers: ``light_mock`` (the
 running ``LightMock``) and ``light_mock_url`` (its base URL).
+
+The names below are loaded on first use, so that importing this package (as the pytest plugin
+and ``python -m light_client.mock`` do) works without the extra; using one without it raises
+``MockExtraMissingError`` (a ``ModuleNotFoundError``) naming the install command.
 """
 
-from ._server import DEFAULT_API_KEY, Faults, LightMock, RateLimit
+from __future__ import annotations
 
-__all__ = ["DEFAULT_API_KEY", "Faults", "LightMock", "RateLimit"]
+from typing import TYPE_CHECKING, Any
+
+from ._extra import MockExtraMissingError, load_server
+
+if TYPE_CHECKING:
+    from ._server import DEFAULT_API_KEY, Faults, LightMock, RateLimit
+
+__all__ = ["DEFAULT_API_KEY", "Faults", "LightMock", "MockExtraMissingError", "RateLimit"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in {"DEFAULT_API_KEY", "Faults", "LightMock", "RateLimit"}:
+        return getattr(load_server(), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

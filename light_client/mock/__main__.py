@@ -1,4 +1,7 @@
-"""``python -m light_client.mock``: run the Light mock until interrupted."""
+"""``python -m light_client.mock``: run the Light mock until interrupted.
+
+Without the ``[mock]`` extra it exits with status 2 and the install command on stderr.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +11,19 @@ import signal
 import sys
 import threading
 
-from ._server import DEFAULT_API_KEY, Faults, LightMock, RateLimit
+from ._extra import MockExtraMissingError, load_server
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        server = load_server()
+    except MockExtraMissingError as error:
+        print(f"python -m light_client.mock: {error}", file=sys.stderr)
+        return 2
     parser = argparse.ArgumentParser(prog="python -m light_client.mock", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1", help="loopback address (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port (default)")
-    parser.add_argument("--api-key", default=DEFAULT_API_KEY)
+    parser.add_argument("--api-key", default=server.DEFAULT_API_KEY)
     parser.add_argument("--rate-limit", type=int, default=300, help="requests per window")
     parser.add_argument("--window", type=float, default=60.0, help="rate-limit window, seconds")
     parser.add_argument("--server-errors", type=float, default=0.0, help="share answered 503")
@@ -23,12 +31,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to answers")
     parser.add_argument("--redirect", type=int, default=None, help="redirect status, e.g. 307")
     args = parser.parse_args(argv)
-    mock = LightMock(
+    mock = server.LightMock(
         host=args.host,
         port=args.port,
         api_key=args.api_key,
-        rate_limit=RateLimit(args.rate_limit, args.window),
-        faults=Faults(args.server_errors, args.dropped, args.latency, args.redirect),
+        rate_limit=server.RateLimit(args.rate_limit, args.window),
+        faults=server.Faults(args.server_errors, args.dropped, args.latency, args.redirect),
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -1,0 +1,42 @@
+"""pytest fixtures for the Light mock, registered as a pytest plugin by ``light-client``.
+
+    def test_my_service(light_mock_url: str) -> None:
+        client = SyncLightClient(api_key=DEFAULT_API_KEY, base_url=light_mock_url)
+        ...
+
+Each test gets a fresh mock on a free loopback port, stopped after the test. The plugin is
+registered whether or not the ``[mock]`` extra is installed, so it must import nothing of the
+extra: without it, a test that asks for a fixture is skipped with the install command, and
+every other test runs as usual.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+from .mock._extra import MockExtraMissingError, load_server
+
+if TYPE_CHECKING:
+    from .mock import LightMock
+
+__all__ = ["light_mock", "light_mock_url"]
+
+
+@pytest.fixture
+def light_mock() -> Iterator[LightMock]:
+    """A running ``LightMock`` (``.base_url``, ``.api_key``, ``.store``, ``.stats``)."""
+    try:
+        server = load_server()
+    except MockExtraMissingError as error:
+        pytest.skip(str(error))
+    with server.LightMock() as mock:
+        yield mock
+
+
+@pytest.fixture
+def light_mock_url(light_mock: LightMock) -> str:
+    """The base URL of a running Light mock; its API key is ``light_client.mock.DEFAULT_API_KEY``."""
+    return light_mock.base_url
