@@ -76,3 +76,14 @@ __all__ = [
     "or_none",
     "request_body",
 ]
+
+# Tracebacks and reprs show the public name (`light_client.NotFoundError`), not the private module
+# a class is defined in, as httpx does. Only the exceptions and the clients: other classes keep
+# their module so that typing.get_type_hints() still resolves their string annotations there.
+for _name in __all__:
+    _public = globals()[_name]
+    if isinstance(_public, type) and issubclass(
+        _public, (LightClient, SyncLightClient, LightError)
+    ):
+        _public.__module__ = __name__
+del _name, _public

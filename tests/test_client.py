@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import traceback
 from collections.abc import AsyncIterator
 from types import ModuleType
 from typing import Any
@@ -506,3 +507,28 @@ def test_public_names_are_complete_and_sorted() -> None:
     }
     assert sorted(public) == sorted(name for name in light_client.__all__ if name != "__version__")
     assert light_client.__all__ == sorted(light_client.__all__, key=lambda n: (not n.isupper(), n))
+
+
+def test_public_classes_show_their_public_name() -> None:
+    assert repr(light_client.NotFoundError) == "<class 'light_client.NotFoundError'>"
+    assert repr(light_client.LightClient) == "<class 'light_client.LightClient'>"
+    assert repr(light_client.SyncLightClient) == "<class 'light_client.SyncLightClient'>"
+    errors = [
+        v for v in vars(light_client).values() if isinstance(v, type) and issubclass(v, LightError)
+    ]
+    assert len(errors) == 13
+    assert {error.__module__ for error in errors} == {"light_client"}
+    # Other classes keep their defining module (their string annotations resolve there).
+    assert light_client.RawResponse.__module__ == "light_client._response"
+
+
+def test_traceback_names_the_public_error_class() -> None:
+    error = light_client.NotFoundError(
+        response=httpx.Response(404, request=httpx.Request("PATCH", "https://light.test/x")),
+        error_type="NOT_FOUND",
+        message="no such customer",
+        errors=[],
+        attempts=1,
+    )
+    last_line = traceback.format_exception_only(error)[-1]
+    assert last_line.startswith("light_client.NotFoundError: ")
