@@ -113,7 +113,7 @@ def or_none(value: Any) -> Any:
     """A model field's value, or ``None`` when the field is ``UNSET`` (absent from the JSON).
 
     >>> from light_client.models import Customer
-    >>> or_none(Customer(name="Acme").email) is None
+    >>> or_none(Customer.from_dict({"id": "5f0c6a8e-1b7d-4c1e-9a43-7f2d9a3b6c01"}).email) is None
     True
     """
     return None if isinstance(value, Unset) else value

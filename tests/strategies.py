@@ -76,7 +76,11 @@ def from_schema(node: dict[str, Any], *, open_enums: bool) -> st.SearchStrategy[
         return st.dictionaries(
             st.text(max_size=5), from_schema(extra, open_enums=open_enums), max_size=2
         )
-    return st.fixed_dictionaries({}, optional=properties)
+    required = set(node.get("required", ()))
+    return st.fixed_dictionaries(
+        {name: value for name, value in properties.items() if name in required},
+        optional={name: value for name, value in properties.items() if name not in required},
+    )
 
 
 def documents(name: str, *, open_enums: bool = False) -> st.SearchStrategy[dict[str, Any]]:

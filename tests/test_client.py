@@ -385,7 +385,12 @@ async def test_error_body_not_in_lights_format(
     [
         (b"<html>oops</html>", None, "the body is not JSON"),
         (b'{"id": "not-a-uuid"}', "id", "'not-a-uuid' is not a 'uuid'"),
-        (b'{"customProperties": {"a": 1}}', "customProperties", "is not of type 'array'"),
+        (
+            b'{"id": "3c90c3cc-0d44-4b50-8888-8dd25736052a", "customProperties": {"a": 1}}',
+            "customProperties",
+            "is not of type 'array'",
+        ),
+        (b'{"name": "Acme"}', None, "'id' is a required property"),
         (b"[]", None, "[] is not of type 'object'"),
     ],
 )

@@ -208,3 +208,18 @@ def _assert_python_types(doc: dict[str, Any], schema: dict[str, Any], value: Any
         ("boolean", None): bool,
     }[(json_type, schema.get("format"))]
     assert type(value) is expected, f"{at}: {type(value)} is not {expected}"
+
+
+def test_unset_has_a_short_repr() -> None:
+    assert repr(UNSET) == "UNSET"
+    assert repr(UpdateCustomerRequest(name="Acme", email=None)).startswith(
+        "UpdateCustomerRequest(name='Acme', email=None, address=UNSET, billing_address=UNSET, "
+    )
+
+
+def test_response_ids_are_typed_as_present() -> None:
+    # openapi.yaml marks `id` required on the response schemas (Light always returns it).
+    for model in (Customer, CustomerCredit):
+        assert model.__annotations__["id"] == "UUID"
+        with pytest.raises(KeyError):
+            model.from_dict({})

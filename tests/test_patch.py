@@ -128,7 +128,7 @@ def test_minimal_update() -> None:
 
 
 def test_or_none() -> None:
-    customer = Customer(name="Acme", email=None)
+    customer = Customer(id=UUID("5f0c6a8e-1b7d-4c1e-9a43-7f2d9a3b6c01"), name="Acme", email=None)
     assert or_none(customer.name) == "Acme"
     assert or_none(customer.email) is None
     assert or_none(customer.vat_number) is None

@@ -46,7 +46,7 @@ def _to_type_(value: CustomerType | None | Unset | str) -> CustomerType | None |
 
 @_attrs_define
 class Customer:
-    id: UUID | Unset = UNSET
+    id: UUID
     """ Unique identifier for the object """
     name: str | Unset = UNSET
     """ Name of the customer """
@@ -100,9 +100,7 @@ class Customer:
         from ..models.custom_property import CustomProperty
         from ..models.external_source import ExternalSource
 
-        id: str | Unset = UNSET
-        if not isinstance(self.id, Unset):
-            id = str(self.id)
+        id = str(self.id)
 
         name = self.name
 
@@ -242,9 +240,11 @@ class Customer:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
+        field_dict.update(
+            {
+                "id": id,
+            }
+        )
         if name is not UNSET:
             field_dict["name"] = name
         if email is not UNSET:
@@ -297,12 +297,7 @@ class Customer:
         from ..models.external_source import ExternalSource
 
         d = dict(src_dict)
-        _id = d.pop("id", UNSET)
-        id: UUID | Unset
-        if isinstance(_id, Unset):
-            id = UNSET
-        else:
-            id = UUID(_id)
+        id = UUID(d.pop("id"))
 
         name = d.pop("name", UNSET)
 
@@ -601,7 +596,7 @@ class Customer:
 class CustomerFields(TypedDict, total=False):
     """The keyword arguments of ``Customer(...)``: one per JSON property, all optional."""
 
-    id: UUID | Unset
+    id: UUID
     name: str | Unset
     email: None | str | Unset
     address: Address | None | Unset

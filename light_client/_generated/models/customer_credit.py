@@ -35,7 +35,7 @@ def _to_status(
 
 @_attrs_define
 class CustomerCredit:
-    id: UUID | Unset = UNSET
+    id: UUID
     """ Unique identifier for the object """
     company_id: UUID | Unset = UNSET
     """ ID of the company """
@@ -75,9 +75,7 @@ class CustomerCredit:
     def to_dict(self) -> dict[str, Any]:
         from ..models.related_document import RelatedDocument
 
-        id: str | Unset = UNSET
-        if not isinstance(self.id, Unset):
-            id = str(self.id)
+        id = str(self.id)
 
         company_id: str | Unset = UNSET
         if not isinstance(self.company_id, Unset):
@@ -174,9 +172,11 @@ class CustomerCredit:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
+        field_dict.update(
+            {
+                "id": id,
+            }
+        )
         if company_id is not UNSET:
             field_dict["companyId"] = company_id
         if company_entity_id is not UNSET:
@@ -218,12 +218,7 @@ class CustomerCredit:
         from ..models.related_document import RelatedDocument
 
         d = dict(src_dict)
-        _id = d.pop("id", UNSET)
-        id: UUID | Unset
-        if isinstance(_id, Unset):
-            id = UNSET
-        else:
-            id = UUID(_id)
+        id = UUID(d.pop("id"))
 
         _company_id = d.pop("companyId", UNSET)
         company_id: UUID | Unset
@@ -442,7 +437,7 @@ class CustomerCredit:
 class CustomerCreditFields(TypedDict, total=False):
     """The keyword arguments of ``CustomerCredit(...)``: one per JSON property, all optional."""
 
-    id: UUID | Unset
+    id: UUID
     company_id: UUID | Unset
     company_entity_id: None | Unset | UUID
     amount: int | None | Unset
