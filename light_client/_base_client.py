@@ -257,7 +257,7 @@ class BaseClient(Generic[TokenT]):
             resource_id=resource_uuid,
             method=kwargs["method"].upper(),
             url=str(self.base_url).rstrip("/") + kwargs["url"],
-            body=kwargs["json"],
+            body=_fields.merge_extra_body(operation.body_type, kwargs["json"], options),
             headers=headers,
             timeout=self.timeout if isinstance(timeout, NotGiven) else check_timeout(timeout),
             max_retries=(

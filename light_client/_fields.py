@@ -8,7 +8,13 @@ import sys
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
-__all__ = ["build_model", "encode_body", "json_names", "unknown_field_error"]
+__all__ = [
+    "build_model",
+    "encode_body",
+    "json_names",
+    "merge_extra_body",
+    "unknown_field_error",
+]
 
 ModelT = TypeVar("ModelT")
 
@@ -44,6 +50,26 @@ def build_model(model_type: type[ModelT], fields: Mapping[str, Any]) -> ModelT:
         if name not in known:
             raise unknown_field_error(model_type, name, known)
     return model_type(**fields)
+
+
+def merge_extra_body(
+    model_type: type[Any], body: dict[str, Any], options: Mapping[str, Any]
+) -> dict[str, Any]:
+    """``body`` with the call's ``extra_body`` added; a known field's name there is an error.
+
+    A known field must go through its keyword (typed, and UNSET/None kept apart), never around
+    it: ``extra_body`` is for what the SDK cannot name yet.
+    """
+    extra: Mapping[str, Any] = options.get("extra_body") or {}
+    names = json_names(model_type)
+    for key in extra:
+        if key in names or key in names.values():
+            keyword = key if key in names else next(k for k, v in names.items() if v == key)
+            raise ValueError(
+                f"extra_body: {key!r} is a field of {model_type.__name__}; "
+                f"pass it as {keyword}=... instead"
+            )
+    return {**body, **extra}
 
 
 def encode_body(body: Mapping[str, Any]) -> bytes:

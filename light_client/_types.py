@@ -50,9 +50,13 @@ class RequestOptions(TypedDict, total=False):
     - ``extra_headers``: more headers for this call; they win over the SDK's own.
     - ``idempotency_key``: the ``X-Idempotency-Key`` to send (default: a new UUID4 per call,
       the same on each of its retries).
+    - ``extra_body``: more JSON properties for the body, sent as given, for a field the API has
+      and this SDK does not know yet (``extra_body={"newField": 1}``). A key that is a known
+      field is a ``ValueError``: use its keyword, which is typed and checked.
     """
 
     timeout: TimeoutTypes | NotGiven
     max_retries: int | NotGiven
     extra_headers: Mapping[str, str] | None
     idempotency_key: str | None
+    extra_body: Mapping[str, object] | None

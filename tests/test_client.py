@@ -537,3 +537,28 @@ def test_traceback_names_the_public_error_class() -> None:
     )
     last_line = traceback.format_exception_only(error)[-1]
     assert last_line.startswith("light_client.NotFoundError: ")
+
+
+async def test_extra_body_sends_fields_the_sdk_does_not_know(
+    light: Light, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(json=CUSTOMER)
+    await light.update_customer(
+        name="Acme", extra_body={"preferredLanguage": "da", "tags": ["a", None]}
+    )
+    (request,) = httpx_mock.get_requests()
+    assert request.content == b'{"name":"Acme","preferredLanguage":"da","tags":["a",null]}'
+
+
+@pytest.mark.parametrize(
+    ("key", "keyword"), [("vatNumber", "vat_number"), ("vat_number", "vat_number")]
+)
+async def test_extra_body_refuses_a_known_field(
+    light: Light, httpx_mock: HTTPXMock, key: str, keyword: str
+) -> None:
+    with pytest.raises(ValueError) as caught:
+        await light.update_customer(name="Acme", extra_body={key: "DK1"})
+    assert str(caught.value) == (
+        f"extra_body: {key!r} is a field of UpdateCustomerRequest; pass it as {keyword}=... instead"
+    )
+    assert httpx_mock.get_requests() == []
