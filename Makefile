@@ -34,6 +34,13 @@ typecheck: $(INSTALLED)
 
 test: lint typecheck check-generated
 	$(BIN)/python -m pytest
+	$(MAKE) test-wheel
+
+# The built wheel in a fresh venv outside the tree, as users install it (scripts/check_wheel.py).
+# `make test-wheel PYTHON=python3.13`: that venv (not .venv) gets another interpreter.
+.PHONY: test-wheel
+test-wheel: $(INSTALLED)
+	$(BIN)/python scripts/check_wheel.py --python $(PYTHON)
 
 demo: $(INSTALLED)
 	$(BIN)/python scripts/demo.py

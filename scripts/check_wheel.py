@@ -1,0 +1,238 @@
+"""Test what users install: build the wheel and the sdist, check them, use the wheel from outside.
+
+    python scripts/check_wheel.py                      # the venv gets this interpreter's Python
+    python scripts/check_wheel.py --python python3.13  # ... or another one
+
+Steps, all in a temporary directory (never inside the repository, so nothing is imported from
+the source tree):
+
+1. build the sdist and the wheel, and check what they contain (``py.typed``, the generated code,
+   the spec, the entry point, the license; no tests, no dev extra);
+2. create a fresh virtualenv and install the wheel without extras, plus pytest and mypy (the
+   versions of the dev group, so pip's cache serves them);
+3. run ``scripts/wheel_check/without_mock`` with pytest: must exit 0, the mock test skipped with
+   the install command; ``python -m light_client.mock`` must exit 2 naming the extra;
+4. install the wheel's ``[mock]`` extra and run ``scripts/wheel_check/with_mock`` with pytest;
+5. ``mypy --strict`` on the README's Python blocks and ``scripts/wheel_check/typing`` (user code
+   that must pass, misuses that must each be flagged), and ``reveal_type`` of an update's result
+   must be ``Customer``.
+
+Exit status 0 when everything holds; otherwise 1, with what failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import tomllib
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHECKS = ROOT / "scripts" / "wheel_check"
+README_BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
+# Tools the user-side projects need, and what the README's examples import besides
+# light-client (the event hooks example: opentelemetry-api), at the dev group's pinned versions.
+TOOLS = ("pytest", "mypy", "opentelemetry-api")
+
+WHEEL_MUST_HAVE = [
+    "light_client/__init__.py",
+    "light_client/py.typed",
+    "light_client/_pytest_plugin.py",
+    "light_client/_generated/py.typed",
+    "light_client/_generated/openapi.json",
+    "light_client/_generated/models/customer.py",
+    "light_client/_generated/api/customers/update_customer.py",
+    "light_client/mock/__main__.py",
+    "light_client/mock/_server.py",
+]
+SDIST_MUST_HAVE = [
+    "LICENSE",
+    "CHANGELOG.md",
+    "README.md",
+    "pyproject.toml",
+    "openapi.yaml",
+    "light_client/py.typed",
+    "light_client/_generated/openapi.json",
+]
+ENTRY_POINTS = "[pytest11]\nlight_client_mock = light_client._pytest_plugin\n"
+MOCK_MISSING = "pip install 'light-client[mock]'"
+REVEAL = """\
+from light_client import LightClient
+
+
+async def user(light: LightClient) -> None:
+    reveal_type(await light.customers.update("5f0c6a8e-1b7d-4c1e-9a43-7f2d9a3b6c01", name="A"))
+"""
+REVEALED = (
+    'reveal_user.py:5: note: Revealed type is "light_client._generated.models.customer.Customer"'
+)
+
+
+class Failed(Exception):
+    pass
+
+
+def run(command: list[str | Path], cwd: Path, expect: int = 0) -> str:
+    """Run ``command`` in ``cwd`` with a clean environment; its output, or ``Failed``."""
+    env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV"}}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    result = subprocess.run(
+        [str(part) for part in command], cwd=cwd, env=env, capture_output=True, text=True
+    )
+    output = result.stdout + result.stderr
+    if result.returncode != expect:
+        raise Failed(
+            f"{' '.join(map(str, command))}: exit {result.returncode}, not {expect}\n{output}"
+        )
+    return output
+
+
+def dev_pins() -> dict[str, str]:
+    """``{name: "name==version"}`` of the dev dependency group."""
+    group = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))[
+        "dependency-groups"
+    ]["dev"]
+    return {requirement.split("==")[0].lower(): requirement for requirement in group}
+
+
+def build(out: Path) -> tuple[Path, Path]:
+    """The sdist and the wheel, built from the working tree (no isolation: the dev venv has
+    the pinned hatchling, and no network is needed)."""
+    run([sys.executable, "-m", "build", "--no-isolation", "--outdir", out, ROOT], cwd=ROOT)
+    (sdist,) = out.glob("*.tar.gz")
+    (wheel,) = out.glob("*.whl")
+    return sdist, wheel
+
+
+def check_wheel_contents(wheel: Path) -> None:
+    names = zipfile.ZipFile(wheel).namelist()
+    missing = [name for name in WHEEL_MUST_HAVE if name not in names]
+    stray = [
+        name
+        for name in names
+        if not name.startswith(("light_client/", "light_client-"))
+        or "__pycache__" in name
+        or name.endswith(".pyc")
+    ]
+    if missing or stray:
+        raise Failed(f"wheel: missing {missing}, unexpected {stray}")
+    dist_info = next(name.split("/")[0] for name in names if ".dist-info/" in name)
+    read = zipfile.ZipFile(wheel).read
+    metadata = read(f"{dist_info}/METADATA").decode()
+    entry_points = read(f"{dist_info}/entry_points.txt").decode()
+    headers = set(metadata.split("\n\n", 1)[0].splitlines())
+    wanted = {
+        "License-Expression: MIT",
+        "License-File: LICENSE",
+        "Requires-Python: >=3.11",
+        "Classifier: Typing :: Typed",
+        "Classifier: Programming Language :: Python :: 3.13",
+        "Provides-Extra: mock",
+    }
+    problems = [f"METADATA lacks {line!r}" for line in sorted(wanted - headers)]
+    problems += [
+        f"METADATA has {line!r}" for line in headers if line.startswith("Provides-Extra: dev")
+    ]
+    if f"{dist_info}/licenses/LICENSE" not in names:
+        problems.append("no LICENSE in the dist-info")
+    if entry_points.strip() != ENTRY_POINTS.strip():
+        problems.append(f"entry_points.txt is {entry_points!r}")
+    if problems:
+        raise Failed("wheel: " + "; ".join(problems))
+
+
+def check_sdist_contents(sdist: Path) -> None:
+    with tarfile.open(sdist) as archive:
+        names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    missing = [name for name in SDIST_MUST_HAVE if name not in names]
+    stray = [
+        name for name in names if name.startswith((".venv/", "dist/")) or "__pycache__" in name
+    ]
+    if missing or stray:
+        raise Failed(f"sdist: missing {missing}, unexpected {stray}")
+
+
+def readme_blocks(into: Path) -> list[Path]:
+    blocks = README_BLOCK.findall((ROOT / "README.md").read_text(encoding="utf-8"))
+    paths = []
+    for number, block in enumerate(blocks):
+        path = into / f"readme_block{number}.py"
+        path.write_text(block, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--python", default=sys.executable, help="interpreter for the venv")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="light-client-wheel-"))
+    try:
+        check(work, args.python)
+    except Failed as failure:
+        print(f"check_wheel: FAILED (in {work})\n{failure}", file=sys.stderr)
+        return 1
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def check(work: Path, python: str) -> None:
+    pins = dev_pins()
+    sdist, wheel = build(work / "dist")
+    check_wheel_contents(wheel)
+    check_sdist_contents(sdist)
+    print(f"check_wheel: built and checked {sdist.name} and {wheel.name}")
+
+    venv = work / "venv"
+    run([python, "-m", "venv", venv], cwd=work)
+    bin_dir = venv / "bin"
+    pip: list[str | Path] = [bin_dir / "python", "-m", "pip", "install", "--quiet"]
+    run([*pip, wheel, *(pins[tool] for tool in TOOLS)], cwd=work)
+    version = run([bin_dir / "python", "-c", "import sys; print(sys.version.split()[0])"], cwd=work)
+    print(f"check_wheel: fresh venv with Python {version.strip()} and the wheel, no extras")
+
+    project = work / "without_mock"
+    shutil.copytree(CHECKS / "without_mock", project)
+    output = run([bin_dir / "python", "-m", "pytest", "-rs", "-p", "no:cacheprovider"], cwd=project)
+    if "2 passed, 1 skipped" not in output or MOCK_MISSING not in output:
+        raise Failed(f"without [mock]: expected 2 passed, 1 skipped naming the extra\n{output}")
+    output = run([bin_dir / "python", "-m", "light_client.mock"], cwd=project, expect=2)
+    if MOCK_MISSING not in output:
+        raise Failed(f"python -m light_client.mock without [mock] does not name it:\n{output}")
+    print("check_wheel: without [mock]: pytest exits 0 (fixture test skipped), the CLI exits 2")
+
+    run([*pip, f"{wheel}[mock]"], cwd=work)
+    project = work / "with_mock"
+    shutil.copytree(CHECKS / "with_mock", project)
+    output = run([bin_dir / "python", "-m", "pytest", "-p", "no:cacheprovider"], cwd=project)
+    if "3 passed" not in output:
+        raise Failed(f"with [mock]: expected 3 passed\n{output}")
+    print("check_wheel: with [mock]: the consumer project's tests pass with the mock fixtures")
+
+    project = work / "typing"
+    shutil.copytree(CHECKS / "typing", project)
+    (project / "reveal_user.py").write_text(REVEAL, encoding="utf-8")
+    files = [*sorted(project.glob("*.py")), *readme_blocks(project)]
+    mypy: list[str | Path] = [bin_dir / "python", "-m", "mypy", "--strict", "--no-incremental"]
+    output = run([*mypy, *(path.name for path in files)], cwd=project)
+    if REVEALED not in output.splitlines():
+        raise Failed(f"reveal_type of customers.update(...) is not Customer:\n{output}")
+    ignores = (project / "misuse.py").read_text(encoding="utf-8").count("# type: ignore[")
+    print(
+        f"check_wheel: mypy --strict passes on {len(files)} user files against the wheel "
+        f"({ignores} misuses each flagged); reveal_type(update(...)) is Customer"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
