@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import datetime
+import inspect
+import itertools
+import sys
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -223,3 +227,29 @@ def test_response_ids_are_typed_as_present() -> None:
         assert model.__annotations__["id"] == "UUID"
         with pytest.raises(KeyError):
             model.from_dict({})
+
+
+@pytest.mark.parametrize("model", [UpdateCustomerRequest, UpdateCustomerCreditRequest])
+def test_update_keywords_are_documented_from_the_spec(
+    spec: dict[str, Any], model: type[Any]
+) -> None:
+    # Each key of the ...Fields TypedDict (the update(...) keywords) is followed by a docstring:
+    # the property's description in openapi.yaml, which editors show for the keyword.
+    module = ast.parse(inspect.getsource(sys.modules[model.__module__]))
+    (fields,) = [
+        node
+        for node in module.body
+        if isinstance(node, ast.ClassDef) and node.name == f"{model.__name__}Fields"
+    ]
+    docs = {
+        target.target.id: " ".join(ast.literal_eval(doc.value).split())
+        for target, doc in itertools.pairwise(fields.body)
+        if isinstance(target, ast.AnnAssign)
+        and isinstance(target.target, ast.Name)
+        and isinstance(doc, ast.Expr)
+    }
+    properties = spec["components"]["schemas"][model.__name__]["properties"]
+    assert docs == {
+        python_name: " ".join(properties[json_name]["description"].split())
+        for python_name, json_name in json_names(model).items()
+    }

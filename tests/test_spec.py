@@ -150,3 +150,53 @@ def test_servers_and_security(spec: dict[str, Any]) -> None:
 
 def test_test_data_is_where_tests_expect_it() -> None:
     assert Path(DATA / "light-openapi-public.json").is_file()
+
+
+REQUEST_SCHEMAS = {
+    "UpdateCustomerRequest": ("ExternalUpdateCustomerRequestV1Model", "ExternalCustomerV1Model"),
+    "UpdateCustomerCreditRequest": (
+        "ExternalUpdateCustomerCreditRequestV1Model",
+        "ExternalCustomerCreditV1Model",
+    ),
+}
+# Request properties Light describes in neither schema: their descriptions are ours.
+OUR_DESCRIPTIONS = {
+    "UpdateCustomerRequest.address",
+    "UpdateCustomerRequest.billingAddress",
+    "UpdateCustomerRequest.shippingAddress",
+    "UpdateCustomerCreditRequest.currency",
+    "UpdateCustomerCreditRequest.documentNumber",
+}
+
+
+def _official_description(official: dict[str, Any], models: tuple[str, str], name: str) -> str:
+    """The first paragraph of Light's description of a property: request schema, else response
+    schema; a description that is only the list of enum values does not count."""
+    for model in models:
+        text = (
+            official["components"]["schemas"][model]["properties"].get(name, {}).get("description")
+        )
+        if text and not text.startswith("- "):
+            return str(text).split("\n\n")[0]
+    return ""
+
+
+@pytest.mark.parametrize("schema", REQUEST_SCHEMAS)
+def test_request_properties_carry_the_official_descriptions(
+    spec: dict[str, Any], official: dict[str, Any], schema: str
+) -> None:
+    # They become the docstrings of the update(...) keywords.
+    properties = spec["components"]["schemas"][schema]["properties"]
+    described = {
+        name: (
+            prop.get("description"),
+            _official_description(official, REQUEST_SCHEMAS[schema], name),
+        )
+        for name, prop in properties.items()
+    }
+    ours = {f"{schema}.{name}" for name, (_, theirs) in described.items() if not theirs}
+    assert ours == {name for name in OUR_DESCRIPTIONS if name.startswith(f"{schema}.")}
+    assert all(mine for mine, _ in described.values())
+    assert {name: mine for name, (mine, theirs) in described.items() if theirs} == {
+        name: theirs for name, (_, theirs) in described.items() if theirs
+    }

@@ -114,6 +114,7 @@ class AddressFields(TypedDict, total=False):
     """The keyword arguments of ``Address(...)``: one per JSON property, all optional."""
 
     country: CountryCode | Unset | str
+    """ Not exhaustive: new values may be added at any time, and clients must accept them. """
     city: str | Unset
     state: str | Unset
     zipcode: str | Unset

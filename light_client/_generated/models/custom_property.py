@@ -115,8 +115,12 @@ class CustomPropertyFields(TypedDict, total=False):
     """The keyword arguments of ``CustomProperty(...)``: one per JSON property, all optional."""
 
     group_id: UUID | Unset
+    """ ID of the custom property group """
     group_internal_name: str | Unset
+    """ Internal name of the custom property group """
     values: list[CustomPropertyValue] | Unset
+    """ List of values. Note that this will be a single value unless the group input type supports multiple values
+    """
 
 
 # JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.

@@ -190,14 +190,23 @@ class CustomPropertyValueFields(TypedDict, total=False):
     """The keyword arguments of ``CustomPropertyValue(...)``: one per JSON property, all optional."""
 
     id: UUID | Unset
+    """ Unique identifier for the object """
     group_id: UUID | Unset
+    """ ID of the custom property group """
     group_internal_name: str | Unset
+    """ Internal name of the custom property group """
     company_id: UUID | Unset
+    """ ID of the company """
     internal_name: str | Unset
+    """ Internal name of the custom property value """
     label: str | Unset
+    """ Label of the custom property value """
     context: None | str | Unset
+    """ Context/description of the custom property value """
     created_at: datetime.datetime | Unset
+    """ Timestamp when the custom property value was created """
     updated_at: datetime.datetime | Unset
+    """ Timestamp when the custom property value was last updated """
 
 
 # JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.

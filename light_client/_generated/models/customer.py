@@ -597,27 +597,48 @@ class CustomerFields(TypedDict, total=False):
     """The keyword arguments of ``Customer(...)``: one per JSON property, all optional."""
 
     id: UUID
+    """ Unique identifier for the object """
     name: str | Unset
+    """ Name of the customer """
     email: None | str | Unset
+    """ Email address of the customer """
     address: Address | None | Unset
     billing_address: Address | None | Unset
     shipping_address: Address | None | Unset
     status: CustomerStatus | Unset | str
+    """ - `ACTIVE` - The customer is active and can be used in invoices and contracts
+    - `ARCHIVED` - The customer is archived and cannot be used in new invoices or contracts
+
+    Not exhaustive: new values may be added at any time, and clients must accept them. """
     description: None | str | Unset
+    """ Description or notes about the customer """
     vat_number: None | str | Unset
+    """ VAT number of the customer """
     business_registration_number: None | str | Unset
+    """ Business registration number of the customer """
     eas_code: None | str | Unset
+    """ Electronic Address Scheme code used for sending e-invoices """
     einvoice_address: None | str | Unset
+    """ E-invoice address for the customer """
     einvoice_network: EinvoiceNetwork | None | Unset | str
+    """ E-invoice network the customer is registered on """
     type_: CustomerType | None | Unset | str
+    """ Type of customer """
     logo_url: None | str | Unset
+    """ URL to the customer's logo """
     domain: None | str | Unset
+    """ Domain of the customer's website """
     external_source: ExternalSource | None | Unset
     created_at: datetime.datetime | Unset
+    """ Timestamp when the customer was created """
     updated_at: datetime.datetime | Unset
+    """ Timestamp when the customer was last updated """
     custom_properties: list[CustomProperty | None] | None | Unset
+    """ List of custom properties associated with the customer """
     recipient_emails: list[str] | Unset
+    """ Billing email recipients ("Send to") used when sending invoices to this customer """
     cc_emails: list[str] | Unset
+    """ Billing email CC recipients used when sending invoices to this customer """
 
 
 # JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.

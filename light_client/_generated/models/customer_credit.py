@@ -438,21 +438,37 @@ class CustomerCreditFields(TypedDict, total=False):
     """The keyword arguments of ``CustomerCredit(...)``: one per JSON property, all optional."""
 
     id: UUID
+    """ Unique identifier for the object """
     company_id: UUID | Unset
+    """ ID of the company """
     company_entity_id: None | Unset | UUID
+    """ ID of the entity """
     amount: int | None | Unset
+    """ Total customer credit amount in cents """
     customer_name: None | str | Unset
+    """ Name of the customer """
     customer_id: None | Unset | UUID
+    """ ID of the customer """
     status: CustomerCreditStatus | Unset | str
+    """ Not exhaustive: new values may be added at any time, and clients must accept them. """
     description: None | str | Unset
+    """ Description of the customer credit """
     currency: str | Unset
     document_date: datetime.date | None | Unset
+    """ Date when the customer credit was issued """
     valuation_date: datetime.date | None | Unset
+    """ Date used when applying foreign exchange rate """
     are_lines_with_tax: bool | Unset
+    """ Whether the customer credit line amount is inclusive of tax or not. True means tax is already included in
+    the line amount and will not be added on top, false means tax will be added on top of the line amount """
     lines: list[CustomerCreditLine] | Unset
+    """ List of customer credit line items """
     created_at: datetime.datetime | Unset
+    """ Timestamp when the customer credit was created """
     updated_at: datetime.datetime | Unset
+    """ Timestamp when the customer credit was last updated """
     updated_by: None | Unset | UUID
+    """ ID of the user who last updated the customer credit """
     linked_invoice_receivable: None | RelatedDocument | Unset
 
 

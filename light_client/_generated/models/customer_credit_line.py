@@ -488,23 +488,38 @@ class CustomerCreditLineFields(TypedDict, total=False):
     """The keyword arguments of ``CustomerCreditLine(...)``: one per JSON property, all optional."""
 
     id: UUID | Unset
+    """ Unique identifier for the object """
     company_id: UUID | Unset
+    """ ID of the company """
     customer_credit_id: UUID | Unset
+    """ ID of the customer credit this line belongs to """
     gross_transaction_amount: DirectedAmount | None | Unset
     net_transaction_amount: DirectedAmount | None | Unset
     description: None | str | Unset
+    """ Description of the customer credit line item """
     ledger_tax_id: None | Unset | UUID
+    """ ID of the tax code """
     tax_transaction_amount: DirectedAmount | None | Unset
     ledger_account_id: None | Unset | UUID
+    """ ID of the ledger account """
     avatax_code: None | str | Unset
+    """ Avalara tax code. Used when the customer credit tax engine is AVATAX """
     product_id: UUID | Unset
+    """ ID of the product """
     quantity: float | Unset
+    """ Quantity of the product """
     created_at: datetime.datetime | Unset
+    """ Timestamp when the customer credit was created """
     updated_at: datetime.datetime | Unset
+    """ Timestamp when the customer credit was last updated """
     accrual_template_id: None | Unset | UUID
+    """ ID of the accrual template """
     accrual_start_date: datetime.date | None | Unset
+    """ Start date for accrual """
     accrual_end_date: datetime.date | None | Unset
+    """ End date for accrual """
     accrual_default_duration: int | None | Unset
+    """ Default duration for accrual in months """
 
 
 # JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.

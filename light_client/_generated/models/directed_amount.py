@@ -83,6 +83,7 @@ class DirectedAmountFields(TypedDict, total=False):
 
     amount: int | Unset
     dc_sign: DcSign | Unset | str
+    """ Not exhaustive: new values may be added at any time, and clients must accept them. """
 
 
 # JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.

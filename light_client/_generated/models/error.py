@@ -127,9 +127,13 @@ class ErrorFields(TypedDict, total=False):
     """The keyword arguments of ``Error(...)``: one per JSON property, all optional."""
 
     name: str | Unset
+    """ The error name """
     type_: ErrorType | Unset | str
+    """ Not exhaustive: new values may be added at any time, and clients must accept them. """
     errors: list[ErrorDetail] | Unset
+    """ List of errors providing details about what went wrong """
     message: str | Unset
+    """ A human-readable message (short error form `{"type", "message"}` seen from the live API) """
 
 
 # JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.

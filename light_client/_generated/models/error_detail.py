@@ -166,9 +166,15 @@ class ErrorDetailFields(TypedDict, total=False):
     """The keyword arguments of ``ErrorDetail(...)``: one per JSON property, all optional."""
 
     type_: str | Unset
+    """ A string code identifying the error type """
     message: str | Unset
+    """ A human-readable message providing more details about the error """
     path: list[None | str] | None | Unset
+    """ Optional path of the error when the error is for a specific field. Used mostly on BAD_REQUEST errors, that
+    path will match the field name on the request object """
     context: ErrorContext | None | Unset
+    """ Optional context providing additional information about the error. This can include any relevant data that
+    might help in understanding or resolving the error """
 
 
 # JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.

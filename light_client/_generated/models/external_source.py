@@ -90,7 +90,14 @@ class ExternalSourceFields(TypedDict, total=False):
     """The keyword arguments of ``ExternalSource(...)``: one per JSON property, all optional."""
 
     name: ExternalSourceName | Unset | str
+    """ - `CHARGEBEE` - Data synced from Chargebee
+    - `HUBSPOT` - Data synced from HubSpot
+    - `SALESFORCE` - Data synced from Salesforce
+    - `STRIPE` - Data synced from Stripe
+
+    Not exhaustive: new values may be added at any time, and clients must accept them. """
     external_id: str | Unset
+    """ The ID of the object in the external source system """
 
 
 # JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.

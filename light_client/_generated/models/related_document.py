@@ -178,10 +178,15 @@ class RelatedDocumentFields(TypedDict, total=False):
     """The keyword arguments of ``RelatedDocument(...)``: one per JSON property, all optional."""
 
     id: UUID | Unset
+    """ Unique identifier for the object """
     document_number: None | str | Unset
+    """ Document number """
     document_date: datetime.date | None | Unset
+    """ Date the accounting document was issued """
     status: DocumentStatus | Unset | str
+    """ Not exhaustive: new values may be added at any time, and clients must accept them. """
     amount: int | None | Unset
+    """ The amount of the accounting document in cents """
     currency: str | Unset
 
 

@@ -149,8 +149,13 @@ class SetCustomPropertyRequestFields(TypedDict, total=False):
     """The keyword arguments of ``SetCustomPropertyRequest(...)``: one per JSON property, all optional."""
 
     group_id: UUID | Unset
+    """ ID of the custom property group. """
     value_ids: list[UUID] | Unset
+    """ IDs of the selected custom property values. It behaves as a PUT operation, so if empty the existing ones
+    will be effectively deleted. """
     inline_values: list[None | str] | None | Unset
+    """ Inline custom property values (used for TEXT/NUMERIC/DATE/etc. groups). It behaves as a PUT operation, so if
+    empty or null the existing ones will be effectively deleted. """
 
 
 # JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.

@@ -41,9 +41,11 @@ class UpdateCustomerCreditRequest:
     description: None | str | Unset = UNSET
     """ Description of the customer credit """
     currency: None | str | Unset = UNSET
+    """ Currency of the customer credit (ISO 4217 code, e.g. USD) """
     amount: int | None | Unset = UNSET
     """ Total customer credit amount in cents """
     document_number: None | str | Unset = UNSET
+    """ Document number of the customer credit """
     document_template_id: None | Unset | UUID = UNSET
     """ ID of the document template that the customer credit will use """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -363,15 +365,26 @@ class UpdateCustomerCreditRequestFields(TypedDict, total=False):
     """The keyword arguments of ``UpdateCustomerCreditRequest(...)``: one per JSON property, all optional."""
 
     company_entity_id: None | Unset | UUID
+    """ ID of the entity """
     customer_id: None | Unset | UUID
+    """ ID of the customer """
     document_date: datetime.date | None | Unset
+    """ Date when the customer credit was issued """
     are_lines_with_tax: bool | None | Unset
+    """ Whether the customer credit line amount is inclusive of tax or not. True means tax is already included in
+    the line amount and will not be added on top, false means tax will be added on top of the line amount """
     custom_properties: list[None | SetCustomPropertyRequest] | None | Unset
+    """ List of custom properties associated with the customer credit """
     description: None | str | Unset
+    """ Description of the customer credit """
     currency: None | str | Unset
+    """ Currency of the customer credit (ISO 4217 code, e.g. USD) """
     amount: int | None | Unset
+    """ Total customer credit amount in cents """
     document_number: None | str | Unset
+    """ Document number of the customer credit """
     document_template_id: None | Unset | UUID
+    """ ID of the document template that the customer credit will use """
 
 
 # JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.

@@ -39,24 +39,39 @@ def _to_type_(value: CustomerType | None | Unset | str) -> CustomerType | None |
 @_attrs_define
 class UpdateCustomerRequest:
     name: None | str | Unset = UNSET
+    """ Name of the customer """
     email: None | str | Unset = UNSET
+    """ Email address of the customer """
     address: Address | None | Unset = UNSET
+    """ Address of the customer """
     billing_address: Address | None | Unset = UNSET
+    """ Billing address of the customer """
     custom_properties: list[None | SetCustomPropertyRequest] | None | Unset = UNSET
+    """ List of custom properties associated with the customer """
     shipping_address: Address | None | Unset = UNSET
+    """ Shipping address of the customer """
     domain: None | str | Unset = UNSET
+    """ Domain of the customer's website """
     description: None | str | Unset = UNSET
+    """ Description or notes about the customer """
     vat_number: None | str | Unset = UNSET
+    """ VAT number of the customer """
     business_registration_number: None | str | Unset = UNSET
+    """ Business registration number of the customer """
     eas_code: None | str | Unset = UNSET
+    """ Electronic Address Scheme code used for sending e-invoices """
     einvoice_address: None | str | Unset = UNSET
+    """ E-invoice address for the customer """
     einvoice_network: EinvoiceNetwork | None | Unset = _attrs_field(
         default=UNSET, converter=_to_einvoice_network
     )
+    """ E-invoice network the customer is registered on """
     type_: CustomerType | None | Unset = _attrs_field(
         default=UNSET, converter=_to_type_
     )
+    """ Type of customer """
     logo_url: None | str | Unset = UNSET
+    """ URL to the customer's logo """
     recipient_emails: list[None | str] | None | Unset = UNSET
     """ Billing email recipients ("Send to"). Omit to leave unchanged; send an empty list to clear. """
     cc_emails: list[None | str] | None | Unset = UNSET
@@ -572,22 +587,39 @@ class UpdateCustomerRequestFields(TypedDict, total=False):
     """The keyword arguments of ``UpdateCustomerRequest(...)``: one per JSON property, all optional."""
 
     name: None | str | Unset
+    """ Name of the customer """
     email: None | str | Unset
+    """ Email address of the customer """
     address: Address | None | Unset
+    """ Address of the customer """
     billing_address: Address | None | Unset
+    """ Billing address of the customer """
     custom_properties: list[None | SetCustomPropertyRequest] | None | Unset
+    """ List of custom properties associated with the customer """
     shipping_address: Address | None | Unset
+    """ Shipping address of the customer """
     domain: None | str | Unset
+    """ Domain of the customer's website """
     description: None | str | Unset
+    """ Description or notes about the customer """
     vat_number: None | str | Unset
+    """ VAT number of the customer """
     business_registration_number: None | str | Unset
+    """ Business registration number of the customer """
     eas_code: None | str | Unset
+    """ Electronic Address Scheme code used for sending e-invoices """
     einvoice_address: None | str | Unset
+    """ E-invoice address for the customer """
     einvoice_network: EinvoiceNetwork | None | Unset | str
+    """ E-invoice network the customer is registered on """
     type_: CustomerType | None | Unset | str
+    """ Type of customer """
     logo_url: None | str | Unset
+    """ URL to the customer's logo """
     recipient_emails: list[None | str] | None | Unset
+    """ Billing email recipients ("Send to"). Omit to leave unchanged; send an empty list to clear. """
     cc_emails: list[None | str] | None | Unset
+    """ Billing email CC recipients. Omit to leave unchanged; send an empty list to clear. """
 
 
 # JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.
