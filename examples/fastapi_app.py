@@ -31,7 +31,7 @@ from light_client import (
     UnprocessableEntityError,
     fields_from_mapping,
 )
-from light_client.models import UpdateCustomerRequest
+from light_client.models import Customer, UpdateCustomerRequest
 
 
 @asynccontextmanager
@@ -55,14 +55,14 @@ Light = Annotated[LightClient, Depends(get_light)]
 @app.patch("/customers/{customer_id}")
 async def update_customer(
     customer_id: UUID, changes: Annotated[dict[str, Any], Body()], light: Light
-) -> dict[str, Any]:
+) -> Customer:
     """Apply a partial update: keys left out stay as they are, null clears a field."""
     try:
         fields = fields_from_mapping(UpdateCustomerRequest, changes)
     except (TypeError, ValueError) as error:  # unknown field (with a suggestion), wrong type
         raise HTTPException(status_code=422, detail=str(error)) from error
-    customer = await light.customers.update(customer_id, **fields)
-    return customer.to_dict()
+    # A generated model is a valid return type (and response_model): sent as its to_dict().
+    return await light.customers.update(customer_id, **fields)
 
 
 @app.exception_handler(LightError)
