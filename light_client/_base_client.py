@@ -171,7 +171,10 @@ def parse_id(value: UUID | str, name: str) -> UUID:
 
 def _redacted_url(url: httpx.URL) -> str:
     """The URL without a password (``https://user:<redacted>@host``), for reprs and messages."""
-    return str(url.copy_with(password="<redacted>")) if url.password else str(url)
+    if not url.password:
+        return str(url)
+    userinfo = url.userinfo.decode("ascii")
+    return str(url).replace(f"{userinfo}@", f"{url.username}:<redacted>@", 1)
 
 
 @dataclass(frozen=True)

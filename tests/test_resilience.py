@@ -126,7 +126,6 @@ async def test_client_max_retries(
     [
         ({"retry-after-ms": "1250"}, 1.25),
         ({"Retry-After": "3"}, 3.0),
-        ({"Retry-After": "0"}, 0.0),
     ],
 )
 async def test_server_hint_is_the_wait(
@@ -140,7 +139,30 @@ async def test_server_hint_is_the_wait(
     httpx_mock.add_response(json=CUSTOMER)
     await light.update_customer(name="a")
     # A 503 that says when to come back pauses the client: the wait is counted from the answer.
-    assert waits == ([pytest.approx(expected_wait, abs=0.05)] if expected_wait else [])
+    assert waits == [pytest.approx(expected_wait, abs=0.05)]
+
+
+@pytest.mark.parametrize("status", [429, 503])
+@pytest.mark.parametrize("hint", ["0", "-5", "Wed, 21 Oct 2015 07:28:00 GMT"])
+async def test_a_zero_negative_or_past_hint_is_no_reason_to_hammer(
+    kind: Kind,
+    clean_env: Any,
+    httpx_mock: HTTPXMock,
+    waits: list[float],
+    status: int,
+    hint: str,
+) -> None:
+    for _ in range(3):
+        httpx_mock.add_response(status_code=status, headers={"Retry-After": hint})
+    httpx_mock.add_response(json=CUSTOMER)
+    # No pacing of its own: with waits instant the clock stands still (see test_client_max_retries).
+    light = Light(kind, api_key=API_KEY, max_retries=3, max_requests_per_minute=None)
+    await light.update_customer(name="a")
+    await light.close()
+    # The backoff applies, growing: 0.5 s, 1 s, 2 s (less up to 25 % jitter).
+    assert len(waits) == 3
+    for wait, base in zip(waits, [0.5, 1.0, 2.0], strict=True):
+        assert base * 0.75 - 0.05 <= wait <= base
 
 
 async def test_http_date_hint(light: Light, httpx_mock: HTTPXMock, waits: list[float]) -> None:

@@ -1,0 +1,50 @@
+"""Answers nested deeper than Python's recursion: a typed error, never a RecursionError."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pytest_httpx import HTTPXMock
+
+from light_client import BadRequestError, ResponseValidationError
+from tests._harness import Light
+
+DEEP = b"[" * 5000 + b"]" * 5000
+DEEP_OBJECT = b'{"id": ' + b'{"a": ' * 5000 + b"1" + b"}" * 5000 + b"}"
+DEEP_ERROR = b'{"type": "BAD_REQUEST", "errors": [' + b"[" * 5000 + b"]" * 5000 + b"]}"
+
+
+@pytest.fixture
+async def light(kind: Any, clean_env: pytest.MonkeyPatch) -> Any:
+    client = Light(kind, api_key="k", max_retries=0)
+    yield client
+    await client.close()
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (DEEP, "the body is nested too deep to read"),
+        (DEEP_OBJECT, "the body is nested too deep to read"),
+    ],
+)
+async def test_a_deep_success_body_is_a_response_validation_error(
+    light: Light, httpx_mock: HTTPXMock, body: bytes, message: str
+) -> None:
+    httpx_mock.add_response(content=body)
+    with pytest.raises(ResponseValidationError) as caught:
+        await light.update_customer(name="a")
+    assert str(caught.value).endswith(message)
+    assert caught.value.body == body
+
+
+@pytest.mark.parametrize("body", [DEEP, DEEP_ERROR])
+async def test_a_deep_error_body_is_still_the_status_error(
+    light: Light, httpx_mock: HTTPXMock, body: bytes
+) -> None:
+    httpx_mock.add_response(status_code=400, content=body)
+    with pytest.raises(BadRequestError) as caught:
+        await light.update_customer(name="a")
+    assert caught.value.errors == []
+    assert caught.value.body == body
