@@ -131,6 +131,12 @@ class Credentials(Generic[TokenT]):
     def set_token(self, token: str) -> None:
         self._secret = token
 
+    def arguments(self) -> dict[str, Any]:
+        """The constructor keyword that gives this credential (for a derived client)."""
+        if self.scheme == "Basic":
+            return {"api_key": self._secret}
+        return {"access_token": self.token_provider or self._secret}
+
     def __repr__(self) -> str:
         return f"Credentials({self.scheme} <redacted>)"
 
@@ -229,6 +235,34 @@ class BaseClient(Generic[TokenT]):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={_redacted_url(self.base_url)!r})"
+
+    def _derived(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
+        """Constructor keywords for a client like this one but for ``overrides`` (``with_options``).
+
+        The derived client shares this one's connection pool and rate-limit store, so clients
+        with the same credential keep sharing one budget, and a new credential gets its own.
+        """
+        given = {name: value for name, value in overrides.items() if value is not NOT_GIVEN}
+        settings: dict[str, Any] = {
+            "base_url": str(self.base_url),
+            "timeout": self.timeout,
+            "max_retries": self.max_retries,
+            "max_requests_per_minute": self.max_requests_per_minute,
+            "rate_limit_store": self._limiter.store,
+            "default_headers": self._default_headers,
+            "max_response_bytes": self.max_response_bytes,
+            "http_client": self._http,
+        }
+        if "default_headers" in given:  # added to this client's, not instead of them
+            given["default_headers"] = {**self._default_headers, **(given["default_headers"] or {})}
+        if "api_key" not in given and "access_token" not in given:
+            settings.update(self._credentials.arguments())
+        return {**settings, **given}
+
+    def _share_credentials(self, derived: BaseClient[Any], overrides: Mapping[str, Any]) -> None:
+        """Without a new credential, the derived client shares this one's (and its token)."""
+        if all(overrides.get(name, NOT_GIVEN) is NOT_GIVEN for name in ("api_key", "access_token")):
+            derived._credentials = self._credentials
 
     # -- preparing a call: every check that needs no network ----------------------------------
 

@@ -31,7 +31,7 @@ from ._resources import (
     SyncCustomers,
 )
 from ._response import RawResponse
-from ._types import TimeoutTypes
+from ._types import NOT_GIVEN, NotGiven, TimeoutTypes
 
 __all__ = ["LightClient", "SyncLightClient"]
 
@@ -160,6 +160,34 @@ class LightClient(BaseClient[AsyncTokenProvider]):
         self._http = httpx.AsyncClient(timeout=self.timeout)
         self._loop = loop
 
+    def with_options(
+        self,
+        *,
+        api_key: str | NotGiven = NOT_GIVEN,
+        access_token: str | AsyncTokenProvider | NotGiven = NOT_GIVEN,
+        base_url: str | NotGiven = NOT_GIVEN,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_requests_per_minute: int | NotGiven | None = NOT_GIVEN,
+        default_headers: Mapping[str, str] | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | NotGiven = NOT_GIVEN,
+    ) -> LightClient:
+        """A client like this one with some settings changed, sharing its connection pool.
+
+        Example: ``light.with_options(timeout=5)`` for a few calls, or one client per tenant,
+        ``light.with_options(access_token=tenant_token_provider)``. The derived client shares
+        the connection pool and the rate-limit store (each credential keeps its own budget);
+        ``default_headers`` are added to this client's. Close only the original client.
+        """
+        overrides = dict(locals())
+        del overrides["self"]
+        derived = LightClient(**self._derived(overrides))
+        self._share_credentials(derived, overrides)
+        derived._loop = self._loop
+        return derived
+
+    copy = with_options
+
     async def aclose(self) -> None:
         """Close the connection pool (unless it is the caller's own ``http_client``)."""
         if self._owns_http_client:
@@ -251,6 +279,27 @@ class SyncLightClient(BaseClient[SyncTokenProvider]):
                 raise _provider_failed(exc, request.timeout) from exc
             self._credentials.set_token(token)
             return token
+
+    def with_options(
+        self,
+        *,
+        api_key: str | NotGiven = NOT_GIVEN,
+        access_token: str | SyncTokenProvider | NotGiven = NOT_GIVEN,
+        base_url: str | NotGiven = NOT_GIVEN,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_requests_per_minute: int | NotGiven | None = NOT_GIVEN,
+        default_headers: Mapping[str, str] | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | NotGiven = NOT_GIVEN,
+    ) -> SyncLightClient:
+        """A client like this one with some settings changed (see ``LightClient.with_options``)."""
+        overrides = dict(locals())
+        del overrides["self"]
+        derived = SyncLightClient(**self._derived(overrides))
+        self._share_credentials(derived, overrides)
+        return derived
+
+    copy = with_options
 
     def close(self) -> None:
         """Close the connection pool (unless it is the caller's own ``http_client``)."""
