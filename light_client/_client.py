@@ -190,8 +190,11 @@ class LightClient(BaseClient[AsyncTokenProvider]):
 
     async def aclose(self) -> None:
         """Close the connection pool (unless it is the caller's own ``http_client``)."""
-        if self._owns_http_client:
-            await self._http.aclose()
+        if not self._owns_http_client:
+            return
+        if self._loop not in (None, asyncio.get_running_loop()):
+            return  # the pool's loop has ended (asyncio.run): nothing of it can be closed now
+        await self._http.aclose()
 
     async def __aenter__(self) -> Self:
         return self

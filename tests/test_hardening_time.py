@@ -5,14 +5,23 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import subprocess
+import sys
 import threading
 import time
 from typing import Any
 
+import httpx
 import pytest
 from pytest_httpx import HTTPXMock
 
-from light_client import APITimeoutError, LightClient, SyncLightClient, TokenProviderError
+from light_client import (
+    APITimeoutError,
+    LightClient,
+    SyncLightClient,
+    TokenProviderError,
+)
+from light_client.mock import LightMock
 from tests._harness import CUSTOMER_ID, Light
 from tests._servers import RawServer
 from tests.conftest import load_json
@@ -78,7 +87,6 @@ async def test_fifty_calls_getting_401_refresh_once(
         return next(tokens)
 
     def answer(request: Any) -> Any:
-        import httpx
 
         if request.headers["Authorization"] == "Bearer old":
             return httpx.Response(401, json={"type": "UNAUTHORIZED", "message": "expired"})
@@ -86,12 +94,13 @@ async def test_fifty_calls_getting_401_refresh_once(
 
     httpx_mock.add_callback(answer, is_reusable=True)
     async with LightClient(access_token=provider, max_requests_per_minute=None) as light:
-        await light.customers.update(CUSTOMER_ID, name="first")  # fetches "old", refreshes
-        assert calls == 2
+        # All fifty fetch one token ("old"), all get 401 with it, all need a fresh one: one call.
         await asyncio.gather(
             *(light.customers.update(CUSTOMER_ID, name=f"n{n}") for n in range(50))
         )
     assert calls == 2
+    sent = [r.headers["Authorization"] for r in httpx_mock.get_requests()]
+    assert sent.count("Bearer old") == 50 and sent.count("Bearer new") == 50
 
 
 def test_sync_threads_share_one_provider_call(
@@ -164,12 +173,54 @@ async def test_a_failing_provider_is_a_token_provider_error(
     assert isinstance(caught.value.__cause__, ConnectionError)  # the details, for the user
 
 
-def test_one_async_client_in_two_event_loops(
-    clean_env: pytest.MonkeyPatch, httpx_mock: HTTPXMock
-) -> None:
-    httpx_mock.add_response(json=CUSTOMER, is_reusable=True)
-    light = LightClient(api_key="k")
-    first = asyncio.run(light.customers.update(CUSTOMER_ID, name="a"))
-    second = asyncio.run(light.customers.update(CUSTOMER_ID, name="b"))  # a second asyncio.run
-    asyncio.run(light.aclose())
-    assert first.id == second.id == CUSTOMER_ID
+TWO_LOOPS = """
+import asyncio, sys
+import httpx
+from light_client import LightClient, LightError
+
+base_url, api_key, customer_id = sys.argv[1:]
+light = LightClient(api_key=api_key, base_url=base_url)
+first = asyncio.run(light.customers.update(customer_id, name="a"))
+second = asyncio.run(light.customers.update(customer_id, name="b"))  # a second asyncio.run
+asyncio.run(light.aclose())
+print(first.name, second.name)
+
+async def own_pool() -> LightClient:
+    mine = LightClient(api_key=api_key, base_url=base_url, http_client=httpx.AsyncClient())
+    await mine.customers.update(customer_id, name="c")
+    return mine
+
+mine = asyncio.run(own_pool())
+try:
+    asyncio.run(mine.customers.update(customer_id, name="d"))
+except LightError as error:
+    print(type(error).__name__, error)
+"""
+
+
+def test_one_async_client_in_two_event_loops(light_mock: LightMock) -> None:
+    """As a script does it, over real keep-alive connections (which belong to their loop).
+
+    In a process of its own: the first loop's sockets can only be reclaimed by the garbage
+    collector once asyncio.run() has closed that loop, which a test's warning filter reports.
+    """
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            TWO_LOOPS,
+            light_mock.base_url,
+            light_mock.api_key,
+            str(light_mock.customer_id),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == [
+        "a b",
+        "LightError this LightClient was first used in another event loop, and its http_client "
+        "belongs to that loop: create the client (and its http_client) in the loop that uses it",
+    ]
+    assert light_mock.stats.statuses[200] == 3
