@@ -47,6 +47,7 @@ from ._exceptions import (
     ResponseValidationError,
     status_error_class,
 )
+from ._generated.models import ErrorDetail
 from ._logging import logger, redacted_headers, setup_logging
 from ._operations import Operation
 from ._pacing import RateLimiter
@@ -57,7 +58,6 @@ from ._schedule import Booking
 from ._types import NOT_GIVEN, NotGiven, RequestOptions, TimeoutTypes
 from ._validation import check_request, parse_model, request_document, schema_problem
 from ._version import __version__
-from .models import ErrorDetail
 
 __all__ = ["BaseClient", "Credentials", "TokenRequest"]
 

@@ -28,7 +28,7 @@ from typing import Any
 import httpx
 
 from ._checks import shorten
-from .models import ErrorDetail
+from ._generated.models import ErrorDetail
 
 __all__ = [
     "APIConnectionError",
