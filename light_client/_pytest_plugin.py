@@ -4,7 +4,8 @@
         client = SyncLightClient(api_key=DEFAULT_API_KEY, base_url=light_mock_url)
         ...
 
-Each test gets a fresh mock on a free loopback port, stopped after the test. The plugin is
+Each test gets a fresh mock on a free loopback port, stopped after the test (about 10 ms to
+start and stop); ``light_mock_session`` is one mock for the whole session, to ``reset()``. The plugin is
 registered whether or not the ``[mock]`` extra is installed, so it must import nothing of the
 extra: without it, a test that asks for a fixture is skipped with the install command, and
 every other test runs as usual.
@@ -22,12 +23,24 @@ from .mock._extra import MockExtraMissingError, load_server
 if TYPE_CHECKING:
     from .mock import LightMock
 
-__all__ = ["light_mock", "light_mock_url"]
+__all__ = ["light_mock", "light_mock_session", "light_mock_url"]
 
 
 @pytest.fixture
 def light_mock() -> Iterator[LightMock]:
     """A running ``LightMock`` (``.base_url``, ``.api_key``, ``.store``, ``.stats``)."""
+    try:
+        server = load_server()
+    except MockExtraMissingError as error:
+        pytest.skip(str(error))
+    with server.LightMock() as mock:
+        yield mock
+
+
+@pytest.fixture(scope="session")
+def light_mock_session() -> Iterator[LightMock]:
+    """One ``LightMock`` for the whole session, for suites that want speed: call its
+    ``reset()`` where a test needs the seeded data back (``light_mock`` is a fresh one each)."""
     try:
         server = load_server()
     except MockExtraMissingError as error:

@@ -1,12 +1,22 @@
-"""A local HTTP server that behaves like Light for the two PATCH operations."""
+"""A local HTTP server that behaves like Light for the operations in openapi.yaml.
+
+Every request goes through one pipeline, as in Prism and stripe-mock: route (taken from the
+spec) -> read the body (bounded) -> rate limit -> authenticate -> validate the request (the
+spec, then the SDK's own strict checks) -> idempotency replay -> handle -> validate the answer
+against the response schema. A malformed request of any kind gets an answer in Light's error
+format; an answer that breaks the spec is the mock's own bug: a 500 and a loud log line.
+"""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import logging
 import math
 import random
 import re
+import socket
 import threading
 import time
 from collections import Counter
@@ -18,19 +28,76 @@ from typing import Any, Self
 from jsonschema.exceptions import best_match
 from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
+from openapi_core.validation.request.exceptions import SecurityValidationError
 from werkzeug.datastructures import Headers
 
-from .._validation import _spec, json_path
-from ._store import SEED_CREDIT_ID, SEED_CUSTOMER_ID, Store, is_nullable, response_properties
+from .._validation import _spec, is_nullable, json_path, schema_problem
+from ._store import SEED_CREDIT_ID, SEED_CUSTOMER_ID, Store, response_properties
 
 __all__ = ["Faults", "LightMock", "RateLimit"]
 
 DEFAULT_API_KEY = "sk_mock_light_0000000000000000"
-ROUTES = {
-    re.compile(r"^/v1/customers/(?P<id>[^/]+)$"): "Customer",
-    re.compile(r"^/v1/customer-credits/(?P<id>[^/]+)$"): "CustomerCredit",
-}
 REDIRECT_PREFIX = "/moved"
+# Light's answers and requests are small: a larger body is refused before it is read.
+MAX_BODY_BYTES = 1024 * 1024
+# An open connection that sends nothing for this long is closed (keep-alive clients reconnect).
+IDLE_TIMEOUT_SECONDS = 30.0
+# At most this many connections are served at once; further ones wait to be accepted.
+MAX_CONNECTIONS = 128
+# How often the serving thread looks for a stop request: stopping takes at most this long.
+POLL_INTERVAL_SECONDS = 0.01
+
+logger = logging.getLogger("light_client.mock")
+
+
+@dataclass(frozen=True)
+class Route:
+    """A path of openapi.yaml: its pattern, and per method the operation's schemas."""
+
+    pattern: re.Pattern[str]
+    parameter: str
+    # method (upper case) -> (resource schema of the 200 answer, request body schema or None)
+    operations: dict[str, tuple[str, str | None]]
+
+
+def _schema_name(content: dict[str, Any] | None) -> str | None:
+    if not content:
+        return None
+    (media,) = content.values()
+    ref: str = media["schema"]["$ref"]
+    return ref.removeprefix("#/components/schemas/")
+
+
+@functools.cache
+def routes() -> tuple[Route, ...]:
+    """The routes of openapi.yaml: an operation added there is routed with no code here."""
+    found = []
+    for template, item in _spec()["paths"].items():
+        (parameter,) = re.findall(r"{(\w+)}", template)
+        pattern = re.compile("^" + re.sub(r"{\w+}", "(?P<id>[^/]+)", template) + "$")
+        operations = {
+            method.upper(): (
+                str(_schema_name(operation["responses"]["200"]["content"])),
+                _schema_name(operation.get("requestBody", {}).get("content")),
+            )
+            for method, operation in item.items()
+            if isinstance(operation, dict) and "responses" in operation
+        }
+        found.append(Route(pattern, parameter, operations))
+    return tuple(found)
+
+
+@functools.cache
+def _openapi() -> OpenAPI:
+    """openapi.yaml parsed for openapi-core once per process (building it takes ~200 ms)."""
+    return OpenAPI.from_dict(_spec())
+
+
+@functools.cache
+def read_only(resource: str, request: str) -> frozenset[str]:
+    """Properties of the resource that its update request does not have: set by the server."""
+    schemas = _spec()["components"]["schemas"]
+    return frozenset(schemas[resource]["properties"]) - frozenset(schemas[request]["properties"])
 
 
 @dataclass
@@ -72,6 +139,32 @@ class _Server(ThreadingHTTPServer):
     # socketserver's default backlog of 5 drops connects when a client opens dozens at once.
     request_queue_size = 256
 
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(address, handler)
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self._slots.acquire()  # bounded: no thread per connection beyond MAX_CONNECTIONS
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hangs up (or times out) mid-answer is not the mock's error: stay quiet.
+        import sys
+
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError | socket.timeout):
+            return
+        super().handle_error(request, client_address)
+
 
 @dataclass
 class _Request:
@@ -85,13 +178,22 @@ class _Request:
     parameters: RequestParameters
 
 
+class _Refusal(Exception):
+    """A request answered with an error, at whichever stage of the pipeline found it."""
+
+    def __init__(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None):
+        super().__init__(status)
+        self.status, self.body, self.headers = status, body, headers or {}
+
+
 class LightMock:
     """Light on loopback. Use as a context manager, or ``start()`` / ``stop()``::
 
         with LightMock() as light_mock:
             client = LightClient(api_key=light_mock.api_key, base_url=light_mock.base_url)
 
-    ``port=0`` picks a free port. State lives in ``store``; ``stats`` counts what happened.
+    ``port=0`` picks a free port. State lives in ``store``; ``stats`` counts what happened;
+    ``reset()`` puts both back as they were at the start (for a mock shared by many tests).
     """
 
     def __init__(
@@ -108,20 +210,24 @@ class LightMock:
         self.api_key = api_key
         self.rate_limit = rate_limit or RateLimit()
         self.faults = faults or Faults()
-        self.store = Store()
-        self.stats = Stats()
         self.customer_id = SEED_CUSTOMER_ID
         self.customer_credit_id = SEED_CREDIT_ID
-        self._spec = _spec()
-        self._openapi = OpenAPI.from_dict(self._spec)
-        self._server_url = self._spec["servers"][0]["url"]
-        self._random = random.Random(self.faults.seed)
-        self._lock = threading.Lock()
-        self._window_start = time.time()
-        self._window_count = 0
-        self._idempotency: dict[tuple[str, str], tuple[str, int, bytes]] = {}
+        self._server_url = _spec()["servers"][0]["url"]
+        self._lock = threading.Lock()  # everything below, and the store's changes
+        self.reset()
         self._httpd = _Server((host, port), _handler_for(self))
         self._thread: threading.Thread | None = None
+
+    def reset(self) -> None:
+        """Back to the seeded data, with no requests counted and no idempotency keys seen."""
+        with self._lock:
+            self.store = Store()
+            self.stats = Stats()
+            self._random = random.Random(self.faults.seed)
+            self._window_start = time.time()
+            self._window_count = 0
+            # key -> (method, path, body fingerprint, status, answer) of its first request
+            self._idempotency: dict[str, tuple[str, str, str, int, bytes]] = {}
 
     @property
     def base_url(self) -> str:
@@ -129,7 +235,9 @@ class LightMock:
         return f"http://{host}:{port}"
 
     def start(self) -> Self:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, args=(POLL_INTERVAL_SECONDS,), daemon=True
+        )
         self._thread.start()
         return self
 
@@ -150,7 +258,7 @@ class LightMock:
     ) -> None:
         self.stop()
 
-    # -- the pieces of an answer ---------------------------------------------------------------
+    # -- the stages of the pipeline ------------------------------------------------------------
 
     def rate_limit_headers(self) -> tuple[bool, dict[str, str]]:
         """Count this request; whether it is over the limit, and the X-RateLimit-* headers."""
@@ -180,58 +288,122 @@ class LightMock:
         with self._lock:
             return share > 0 and self._random.random() < share
 
-    def validation_problem(
-        self, path: str, body: bytes, headers: Headers, content_type: str
-    ) -> tuple[int, dict[str, Any]] | None:
-        """Check the request against openapi.yaml with openapi-core: 400/401 in Light's format."""
+    def route(self, method: str, path: str) -> tuple[Route, str, str]:
+        """The route, resource id and method of a request: 404 or 405 (with ``Allow``) if none."""
+        for route in routes():
+            if match := route.pattern.match(path):
+                if method not in route.operations:
+                    allow = ", ".join(sorted(route.operations))
+                    raise _Refusal(
+                        405,
+                        _error_body("METHOD_NOT_ALLOWED", f"{method} is not allowed here", None),
+                        {"Allow": allow},
+                    )
+                return route, match["id"], method
+        raise _Refusal(404, {"type": "NOT_FOUND", "message": f"no route {path}"})
+
+    def authenticate(self, authorization: str | None) -> None:
+        if authorization not in (f"Basic {self.api_key}", f"Bearer {self.api_key}"):
+            raise _Refusal(401, {"type": "UNAUTHORIZED", "message": "invalid API key or token"})
+
+    def validate(
+        self, method: str, path: str, body: bytes, headers: Headers, content_type: str
+    ) -> None:
+        """The request against openapi.yaml with openapi-core: 400 in Light's format."""
         request = _Request(
             self._server_url,
             path,
-            "patch",
+            method.lower(),
             body,
             content_type,
             RequestParameters(header=headers, path={}),
         )
         try:
-            self._openapi.validate_request(request)
-        except Exception as exc:  # openapi-core's error classes are many; map by meaning
-            return _validation_answer(exc)
-        return None
+            _openapi().validate_request(request)
+        except SecurityValidationError as exc:  # authenticated already: a spec/mock mismatch
+            raise _Refusal(401, {"type": "UNAUTHORIZED", "message": str(exc)}) from exc
+        except Exception as exc:  # openapi-core's request errors; mapped by what they carry
+            status, answer = _validation_answer(exc)
+            raise _Refusal(status, answer) from exc
 
-    def authorized(self, authorization: str | None) -> bool:
-        return authorization in (f"Basic {self.api_key}", f"Bearer {self.api_key}")
+    def check_fields(self, resource: str, request_schema: str, document: dict[str, Any]) -> None:
+        """What the spec's request schema leaves open, Light does not: read-only fields, and
+        values the resource could not hold (``1e2`` for an integer, null where it may not be)."""
+        for name in sorted(read_only(resource, request_schema) & document.keys()):
+            raise _Refusal(400, _error_body("BAD_REQUEST", "is read-only", [name]))
+        problem = schema_problem(request_schema, document)
+        if problem is not None:
+            parts = [str(part) for part in problem.absolute_path]
+            raise _Refusal(400, _error_body("BAD_REQUEST", problem.message, parts or None))
+        properties = response_properties(_spec(), resource)
+        for name, value in document.items():
+            if value is None and name in properties and not is_nullable(properties[name]):
+                raise _Refusal(400, _error_body("BAD_REQUEST", "must not be null", [name]))
 
     def update(
-        self, kind: str, resource_id: str, body: dict[str, Any], key: str | None
+        self,
+        method: str,
+        path: str,
+        kind: str,
+        resource_id: str,
+        body: dict[str, Any],
+        key: str | None,
     ) -> tuple[int, bytes]:
-        """Apply (or replay) an update: the status and body of the answer."""
+        """Apply (or replay) an update: the status and body of the answer.
+
+        A key is scoped to its method and path; used again with another body, or for another
+        resource, it is answered 422 (Light's UNPROCESSABLE_CONTENT) and nothing is applied.
+        """
         fingerprint = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
-        with self.store.lock:
-            if key is not None and (kind, key) in self._idempotency:
-                seen_fingerprint, status, answer = self._idempotency[(kind, key)]
-                if seen_fingerprint != fingerprint:
-                    return 422, _error(
-                        "UNPROCESSABLE_CONTENT",
-                        "X-Idempotency-Key was already used with a different body",
-                        ["X-Idempotency-Key"],
+        with self._lock:
+            if key is not None and key in self._idempotency:
+                seen = self._idempotency[key]
+                if seen[:3] != (method, path, fingerprint):
+                    raise _Refusal(
+                        422,
+                        _error_body(
+                            "UNPROCESSABLE_CONTENT",
+                            "X-Idempotency-Key was already used with a different body or path",
+                            ["X-Idempotency-Key"],
+                        ),
                     )
-                return status, answer
+                return seen[3], seen[4]
             status, answer = self._apply(kind, resource_id, body)
             if key is not None:
-                self._idempotency[(kind, key)] = (fingerprint, status, answer)
+                self._idempotency[key] = (method, path, fingerprint, status, answer)
                 if status == 200:
                     self.stats.applied[key] += 1
             return status, answer
 
+    def retrieve(self, kind: str, resource_id: str) -> tuple[int, bytes]:
+        found = self.store.get(kind, resource_id)
+        if found is None:
+            return 404, _error("NOT_FOUND", f"{kind} {resource_id} not found", None)
+        return 200, json.dumps(found).encode()
+
     def _apply(self, kind: str, resource_id: str, body: dict[str, Any]) -> tuple[int, bytes]:
         if self.store.get(kind, resource_id) is None:
             return 404, _error("NOT_FOUND", f"{kind} {resource_id} not found", None)
-        properties = response_properties(self._spec, kind)
-        for name, value in body.items():
-            if value is None and name in properties and not is_nullable(properties[name]):
-                return 400, _error("BAD_REQUEST", "must not be null", [name])
+        properties = response_properties(_spec(), kind)
         update = {name: value for name, value in body.items() if name in properties}
         return 200, json.dumps(self.store.apply(kind, resource_id, update)).encode()
+
+    def check_answer(self, kind: str, status: int, answer: bytes) -> tuple[int, bytes]:
+        """A 200 must fit the response schema: if not, it is the mock's bug -- a loud 500."""
+        if status != 200:
+            return status, answer
+        problem = schema_problem(kind, json.loads(answer))
+        if problem is None:
+            return status, answer
+        where = json_path(problem.absolute_path) or "body"
+        logger.error(
+            "Light mock bug: its %s answer breaks openapi.yaml at %s: %s",
+            kind,
+            where,
+            problem.message,
+        )
+        message = f"the mock's answer broke the spec at {where}: {problem.message}"
+        return 500, _error("INTERNAL_SERVER_ERROR", message, None)
 
 
 def _error_body(
@@ -252,9 +424,7 @@ def _error(error_type: str, message: str, path: list[str] | None) -> bytes:
 
 
 def _validation_answer(exc: Exception) -> tuple[int, dict[str, Any]]:
-    """openapi-core's verdict as Light would answer: 401 without credentials, else 400."""
-    if "Security" in type(exc).__name__:
-        return 401, {"type": "UNAUTHORIZED", "message": "missing Authorization header"}
+    """openapi-core's verdict as Light would answer it: a 400 naming the field when it can."""
     cause = exc.__cause__
     parameter = getattr(exc, "name", None)  # set when a parameter (e.g. the path id) is wrong
     where = [parameter] if isinstance(parameter, str) else None
@@ -266,73 +436,103 @@ def _validation_answer(exc: Exception) -> tuple[int, dict[str, Any]]:
     return 400, _error_body("BAD_REQUEST", problem.message, path, context)
 
 
+def _content_length(value: str | None) -> int:
+    """The declared body size: 400 if it is not a number, 413 if it is over the limit."""
+    if value is None:
+        return 0
+    if not value.strip().isdigit():
+        raise _Refusal(400, _error_body("BAD_REQUEST", "Content-Length is not a number", None))
+    length = int(value)
+    if length > MAX_BODY_BYTES:
+        raise _Refusal(
+            413, _error_body("PAYLOAD_TOO_LARGE", f"bodies over {MAX_BODY_BYTES} bytes", None)
+        )
+    return length
+
+
 def _handler_for(mock: LightMock) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "LightMock/1"
+        timeout = IDLE_TIMEOUT_SECONDS  # an idle keep-alive connection is closed after this
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet: tests and demo print
             pass
 
-        def do_PATCH(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        def handle_one_request(self) -> None:
+            try:
+                super().handle_one_request()
+            except (ConnectionError, TimeoutError):
+                self.close_connection = True  # the client hung up or went quiet
+
+        def __getattr__(self, name: str) -> Any:
+            if name.startswith("do_"):  # every method, declared in the spec or not
+                return lambda: self._dispatch(name.removeprefix("do_"))
+            raise AttributeError(name)
+
+        def _dispatch(self, method: str) -> None:
+            limit_headers: dict[str, str] = {}
+            try:
+                status, answer, extra = self._pipeline(method, limit_headers)
+            except _Refusal as refusal:
+                status, answer, extra = refusal.status, refusal.body, refusal.headers
+            if status is None:  # the fault "dropped": applied, and no answer at all
+                self.close_connection = True
+                self.connection.close()
+                return
+            self._answer(status, answer, {**limit_headers, **extra}, method)
+
+        def _pipeline(
+            self, method: str, limit_headers: dict[str, str]
+        ) -> tuple[int | None, bytes | dict[str, Any], dict[str, str]]:
+            try:
+                length = _content_length(self.headers.get("Content-Length"))
+            except _Refusal:
+                self.close_connection = True  # the body cannot be skipped: end the connection
+                raise
+            body = self.rfile.read(length)
             mock.count(request=True)
             if mock.faults.latency:
                 time.sleep(mock.faults.latency)
-            over, limit_headers = mock.rate_limit_headers()
+            over, limits = mock.rate_limit_headers()
+            limit_headers.update(limits)
             if over:
-                return self._answer(
-                    429,
-                    {"type": "TOO_MANY_REQUESTS", "message": "rate limit exceeded"},
-                    limit_headers,
-                )
+                raise _Refusal(429, {"type": "TOO_MANY_REQUESTS", "message": "rate limit exceeded"})
             path = self.path.split("?", 1)[0]
             if mock.faults.redirect and not path.startswith(REDIRECT_PREFIX):
-                return self._answer(
-                    mock.faults.redirect,
-                    b"",
-                    {**limit_headers, "Location": REDIRECT_PREFIX + self.path},
-                )
+                return mock.faults.redirect, b"", {"Location": REDIRECT_PREFIX + self.path}
             path = path.removeprefix(REDIRECT_PREFIX)
-            route = next(
-                ((kind, m["id"]) for pattern, kind in ROUTES.items() if (m := pattern.match(path))),
-                None,
-            )
-            if route is None:
-                return self._answer(
-                    404, {"type": "NOT_FOUND", "message": f"no route {path}"}, limit_headers
-                )
+            route, resource_id, method = mock.route(method, path)
             if mock.draw(mock.faults.server_errors):
-                return self._answer(503, {"message": "injected server error"}, limit_headers)
+                raise _Refusal(503, {"message": "injected server error"})
+            mock.authenticate(self.headers.get("Authorization"))
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise _Refusal(
+                    400, _error_body("BAD_REQUEST", "the body is not valid UTF-8", None)
+                ) from exc
             headers = Headers(list(self.headers.items()))
-            content_type = self.headers.get("Content-Type", "")
-            problem = mock.validation_problem(path, body, headers, content_type)
-            if problem is not None:
-                return self._answer(problem[0], problem[1], limit_headers)
-            if not mock.authorized(self.headers.get("Authorization")):
-                return self._answer(
-                    401,
-                    {"type": "UNAUTHORIZED", "message": "invalid API key or token"},
-                    limit_headers,
+            mock.validate(method, path, body, headers, self.headers.get("Content-Type", ""))
+            kind, request_schema = route.operations[method]
+            key = self.headers.get("X-Idempotency-Key")
+            if key is not None and not key.strip():
+                raise _Refusal(
+                    400, _error_body("BAD_REQUEST", "must not be empty", ["X-Idempotency-Key"])
                 )
-            kind, resource_id = route
-            status, answer = mock.update(
-                kind, resource_id, json.loads(body), self.headers.get("X-Idempotency-Key")
-            )
+            if request_schema is None:
+                status, answer = mock.retrieve(kind, resource_id)
+            else:
+                document = json.loads(text)
+                mock.check_fields(kind, request_schema, document)
+                status, answer = mock.update(method, path, kind, resource_id, document, key)
+            status, answer = mock.check_answer(kind, status, answer)
             if mock.draw(mock.faults.dropped):
-                # Applied, but the answer is lost: only the idempotency key makes a retry safe.
-                self.close_connection = True
-                self.connection.close()
-                return None
-            return self._answer(status, answer, limit_headers)
-
-        def do_GET(self) -> None:
-            self._answer(405, {"type": "BAD_REQUEST", "message": "the mock serves PATCH only"}, {})
-
-        do_POST = do_PUT = do_DELETE = do_GET
+                return None, b"", {}  # applied, but the answer is lost: only the key helps
+            return status, answer, {}
 
         def _answer(
-            self, status: int, body: bytes | dict[str, Any], headers: dict[str, str]
+            self, status: int, body: bytes | dict[str, Any], headers: dict[str, str], method: str
         ) -> None:
             content = body if isinstance(body, bytes) else json.dumps(body).encode()
             mock.count(status=status)
@@ -343,6 +543,7 @@ def _handler_for(mock: LightMock) -> type[BaseHTTPRequestHandler]:
             for name, value in headers.items():
                 self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(content)
+            if method != "HEAD":
+                self.wfile.write(content)
 
     return Handler
