@@ -44,7 +44,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"LIGHT_BASE_URL={mock.base_url}")
         print(f"LIGHT_API_KEY={mock.api_key}")
         print(f"CUSTOMER_ID={mock.customer_id}")
-        print(f"CUSTOMER_CREDIT_ID={mock.customer_credit_id}", flush=True)
+        print(f"CUSTOMER_CREDIT_ID={mock.customer_credit_id}")
+        print(f"LIGHT_OAUTH_CLIENT_ID={mock.oauth_client_id}")
+        print(f"LIGHT_OAUTH_CLIENT_SECRET={mock.oauth_client_secret}", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             stop.wait()
     return 0

@@ -9,6 +9,7 @@ format; an answer that breaks the spec is the mock's own bug: a 500 and a loud l
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
 import json
@@ -16,6 +17,7 @@ import logging
 import math
 import random
 import re
+import secrets
 import socket
 import threading
 import time
@@ -24,6 +26,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
+from urllib.parse import parse_qs, urlencode
 
 from jsonschema.exceptions import best_match
 from openapi_core import OpenAPI
@@ -98,6 +101,25 @@ def read_only(resource: str, request: str) -> frozenset[str]:
     """Properties of the resource that its update request does not have: set by the server."""
     schemas = _spec()["components"]["schemas"]
     return frozenset(schemas[resource]["properties"]) - frozenset(schemas[request]["properties"])
+
+
+OAUTH_CLIENT_ID = "mock_client_id"
+OAUTH_CLIENT_SECRET = "mock_client_secret"
+
+
+@dataclass
+class OAuthState:
+    """Codes, tokens and refresh tokens the mock has issued (each refresh token works once)."""
+
+    codes: dict[str, tuple[str, float]] = field(default_factory=dict)  # code: (redirect, expiry)
+    access_tokens: dict[str, float] = field(default_factory=dict)  # token: expiry
+    refresh_tokens: dict[str, str] = field(default_factory=dict)  # live refresh token: access
+    refreshes: int = 0
+
+
+def _oauth_error(error: str, description: str) -> dict[str, str]:
+    """An error as OAuth 2.0 (RFC 6749) words it: ``error`` and ``error_description``."""
+    return {"error": error, "error_description": description}
 
 
 @dataclass
@@ -212,6 +234,10 @@ class LightMock:
         self.faults = faults or Faults()
         self.customer_id = SEED_CUSTOMER_ID
         self.customer_credit_id = SEED_CREDIT_ID
+        # OAuth 2.0 (``/oauth/authorize``, ``/oauth/token``): one registered integration.
+        self.oauth_client_id = OAUTH_CLIENT_ID
+        self.oauth_client_secret = OAUTH_CLIENT_SECRET
+        self.oauth_expires_in = 3600  # seconds an access token lives; lower it to test expiry
         self._server_url = _spec()["servers"][0]["url"]
         self._lock = threading.Lock()  # everything below, and the store's changes
         self.reset()
@@ -228,6 +254,7 @@ class LightMock:
             self._window_count = 0
             # key -> (method, path, body fingerprint, status, answer) of its first request
             self._idempotency: dict[str, tuple[str, str, str, int, bytes]] = {}
+            self.oauth = OAuthState()
 
     @property
     def base_url(self) -> str:
@@ -303,8 +330,63 @@ class LightMock:
         raise _Refusal(404, {"type": "NOT_FOUND", "message": f"no route {path}"})
 
     def authenticate(self, authorization: str | None) -> None:
-        if authorization not in (f"Basic {self.api_key}", f"Bearer {self.api_key}"):
+        if authorization in (f"Basic {self.api_key}", f"Bearer {self.api_key}"):
+            return
+        scheme, _, token = (authorization or "").partition(" ")
+        with self._lock:
+            expires = self.oauth.access_tokens.get(token) if scheme == "Bearer" else None
+        if expires is None or expires <= time.time():
             raise _Refusal(401, {"type": "UNAUTHORIZED", "message": "invalid API key or token"})
+
+    # -- OAuth 2.0, as Light documents it (outside openapi.yaml: not an SDK operation) ---------
+
+    def authorize(self, query: dict[str, list[str]]) -> tuple[int, bytes, dict[str, str]]:
+        """``GET /oauth/authorize``: the user consents at once; 302 to ``redirect_uri?code&state``."""
+        client_id, redirect_uri, state = (
+            (query.get(name) or [""])[0] for name in ("client_id", "redirect_uri", "state")
+        )
+        if client_id != self.oauth_client_id:
+            raise _Refusal(400, _error_body("BAD_REQUEST", "unknown client_id", ["client_id"]))
+        if not redirect_uri.startswith(("http://", "https://")):
+            raise _Refusal(400, _error_body("BAD_REQUEST", "must be a URL", ["redirect_uri"]))
+        code = secrets.token_urlsafe(24)
+        with self._lock:
+            self.oauth.codes[code] = (redirect_uri, time.time() + 600)
+        location = f"{redirect_uri}{'&' if '?' in redirect_uri else '?'}" + urlencode(
+            {"code": code, "state": state}
+        )
+        return 302, b"", {"Location": location}
+
+    def token(self, form: dict[str, list[str]], authorization: str | None) -> tuple[int, Any]:
+        """``POST /oauth/token``: the code or the refresh token for a new pair (rotated)."""
+        field = {name: (values or [""])[0] for name, values in form.items()}
+        client_id, client_secret = field.get("client_id", ""), field.get("client_secret", "")
+        if authorization and authorization.startswith("Basic "):  # or HTTP Basic, per RFC 6749
+            decoded = base64.b64decode(authorization[6:] + "==").decode("utf-8", "replace")
+            client_id, _, client_secret = decoded.partition(":")
+        if (client_id, client_secret) != (self.oauth_client_id, self.oauth_client_secret):
+            return 401, _oauth_error("invalid_client", "unknown client or wrong secret")
+        grant = field.get("grant_type", "")
+        with self._lock:
+            if grant == "authorization_code":
+                redirect_uri, expires = self.oauth.codes.pop(field.get("code", ""), ("", 0.0))
+                if expires <= time.time() or redirect_uri != field.get("redirect_uri"):
+                    return 400, _oauth_error("invalid_grant", "unknown, used or expired code")
+            elif grant == "refresh_token":
+                if self.oauth.refresh_tokens.pop(field.get("refresh_token", ""), None) is None:
+                    return 400, _oauth_error("invalid_grant", "unknown or used refresh token")
+                self.oauth.refreshes += 1
+            else:
+                return 400, _oauth_error("unsupported_grant_type", f"grant_type {grant!r}")
+            access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+            self.oauth.access_tokens[access] = time.time() + self.oauth_expires_in
+            self.oauth.refresh_tokens[refresh] = access
+        return 200, {
+            "access_token": access,
+            "expires_in": self.oauth_expires_in,
+            "token_type": "Bearer",
+            "refresh_token": refresh,
+        }
 
     def validate(
         self, method: str, path: str, body: bytes, headers: Headers, content_type: str
@@ -502,6 +584,12 @@ def _handler_for(mock: LightMock) -> type[BaseHTTPRequestHandler]:
             if mock.faults.redirect and not path.startswith(REDIRECT_PREFIX):
                 return mock.faults.redirect, b"", {"Location": REDIRECT_PREFIX + self.path}
             path = path.removeprefix(REDIRECT_PREFIX)
+            if path == "/oauth/authorize" and method == "GET":
+                return mock.authorize(parse_qs(self.path.partition("?")[2]))
+            if path == "/oauth/token" and method == "POST":
+                form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+                status, token = mock.token(form, self.headers.get("Authorization"))
+                return status, token, {"Cache-Control": "no-store"}
             route, resource_id, method = mock.route(method, path)
             if mock.draw(mock.faults.server_errors):
                 raise _Refusal(503, {"message": "injected server error"})
