@@ -26,27 +26,27 @@ if TYPE_CHECKING:
 __all__ = ["light_mock", "light_mock_session", "light_mock_url"]
 
 
-@pytest.fixture
-def light_mock() -> Iterator[LightMock]:
-    """A running ``LightMock`` (``.base_url``, ``.api_key``, ``.store``, ``.stats``)."""
+def _running_mock() -> Iterator[LightMock]:
+    """A started mock until the fixture ends; the test skipped, naming the extra, without it."""
     try:
         server = load_server()
     except MockExtraMissingError as error:
         pytest.skip(str(error))
     with server.LightMock() as mock:
         yield mock
+
+
+@pytest.fixture
+def light_mock() -> Iterator[LightMock]:
+    """A running ``LightMock`` (``.base_url``, ``.api_key``, ``.store``, ``.stats``)."""
+    yield from _running_mock()
 
 
 @pytest.fixture(scope="session")
 def light_mock_session() -> Iterator[LightMock]:
     """One ``LightMock`` for the whole session, for suites that want speed: call its
     ``reset()`` where a test needs the seeded data back (``light_mock`` is a fresh one each)."""
-    try:
-        server = load_server()
-    except MockExtraMissingError as error:
-        pytest.skip(str(error))
-    with server.LightMock() as mock:
-        yield mock
+    yield from _running_mock()
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import datetime
 import threading
 from typing import Any
 
-__all__ = ["SEED_CREDIT_ID", "SEED_CUSTOMER_ID", "Store", "is_nullable", "response_properties"]
+__all__ = ["SEED_CREDIT_ID", "SEED_CUSTOMER_ID", "Store", "response_properties"]
 
 SEED_CUSTOMER_ID = "5f0c6a8e-1b7d-4c1e-9a43-7f2d9a3b6c01"
 SECOND_CUSTOMER_ID = "a3e9b1d2-64c8-4f0a-8e15-2b7c9d4f1e02"
@@ -102,14 +102,6 @@ def _credit(credit_id: str, customer: dict[str, Any]) -> dict[str, Any]:
 def response_properties(spec: dict[str, Any], schema_name: str) -> dict[str, Any]:
     properties: dict[str, Any] = spec["components"]["schemas"][schema_name]["properties"]
     return properties
-
-
-def is_nullable(schema: dict[str, Any]) -> bool:
-    """Whether a property schema (3.1 dialect) admits null."""
-    types = schema.get("type")
-    if isinstance(types, list) and "null" in types:
-        return True
-    return any(branch.get("type") == "null" for branch in schema.get("oneOf", ()))
 
 
 def _now_after(previous: str) -> str:
