@@ -124,6 +124,12 @@ class Credentials(Generic[TokenT]):
     def can_refresh(self) -> bool:
         return self.token_provider is not None
 
+    def fresh(self) -> bool:
+        """Whether the token in hand may still be used: a provider that knows (``is_fresh``,
+        e.g. an OAuth ``TokenProvider`` near expiry) is asked; any other token is kept."""
+        is_fresh = getattr(self.token_provider, "is_fresh", None)
+        return self._secret is None or not callable(is_fresh) or bool(is_fresh(self._secret))
+
     @property
     def authorization(self) -> str | None:
         return f"{self.scheme} {self._secret}" if self._secret is not None else None
@@ -328,8 +334,9 @@ class BaseClient(Generic[TokenT]):
         deadline: float | None = None  # the call's timeout runs from its first send
         attempt = 0
         token_timeout = call.timeout.read
-        if self._credentials.authorization is None:
-            self._credentials.set_token((yield _FetchToken(None, token_timeout)))
+        if self._credentials.authorization is None or not self._credentials.fresh():
+            stale = self._credentials.authorization
+            self._credentials.set_token((yield _FetchToken(stale, token_timeout)))
         while True:
             attempt += 1
             sent_with = self._credentials.authorization

@@ -47,6 +47,13 @@ def _checked_token(token: object) -> str:
         raise TokenProviderError(str(exc)) from None
 
 
+def _report_refused(provider: object, stale: str | None) -> None:
+    """Tell a provider that can hear it (``invalidate``) which token the server refused."""
+    invalidate = getattr(provider, "invalidate", None)
+    if stale is not None and callable(invalidate):
+        invalidate(stale.partition(" ")[2])
+
+
 def _provider_failed(exc: BaseException, timeout: float | None) -> TokenProviderError:
     if isinstance(exc, TimeoutError | concurrent.futures.TimeoutError):
         return TokenProviderError(f"the access_token provider did not answer within {timeout} s")
@@ -122,6 +129,7 @@ class LightClient(BaseClient[AsyncTokenProvider]):
         current = self._credentials.authorization
         if current is not None and current != request.stale:
             return current.partition(" ")[2]  # another call has already fetched a fresh one
+        _report_refused(self._credentials.token_provider, request.stale)
         loop = asyncio.get_running_loop()
         if (
             self._token_fetch is None
@@ -132,7 +140,7 @@ class LightClient(BaseClient[AsyncTokenProvider]):
         try:
             async with asyncio.timeout(request.timeout):
                 return await asyncio.shield(self._token_fetch[1])
-        except TokenProviderError:
+        except LightError:  # TokenProviderError, or the provider's own (e.g. OAuthError)
             raise
         except Exception as exc:
             raise _provider_failed(exc, request.timeout) from exc
@@ -272,11 +280,12 @@ class SyncLightClient(BaseClient[SyncTokenProvider]):
                 return current.partition(" ")[2]  # another thread has already fetched one
             provider = self._credentials.token_provider
             assert provider is not None  # the flow only asks when there is one
+            _report_refused(provider, request.stale)
             # In a thread of its own, so that a provider that hangs is bounded by the timeout.
             future = self._token_pool.submit(provider)
             try:
                 token = _checked_token(future.result(timeout=request.timeout))
-            except TokenProviderError:
+            except LightError:  # TokenProviderError, or the provider's own (e.g. OAuthError)
                 raise
             except Exception as exc:
                 raise _provider_failed(exc, request.timeout) from exc

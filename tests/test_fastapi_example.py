@@ -2,48 +2,21 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 
 from examples.fastapi_app import app
 from light_client.mock import LightMock
-
-
-class Service:
-    """The example app served by uvicorn on a free loopback port, in a thread."""
-
-    def __init__(self) -> None:
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="on", log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> httpx.Client:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.01)
-        host, port = self.server.servers[0].sockets[0].getsockname()[:2]
-        self.client = httpx.Client(base_url=f"http://{host}:{port}")
-        return self.client
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.client.close()
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+from tests._harness_uvicorn import Service
 
 
 @pytest.fixture
 def service(light_mock: LightMock, monkeypatch: pytest.MonkeyPatch) -> Iterator[httpx.Client]:
     monkeypatch.setenv("LIGHT_API_KEY", light_mock.api_key)
     monkeypatch.setenv("LIGHT_BASE_URL", light_mock.base_url)
-    with Service() as client:
+    with Service(app) as client:
         yield client
 
 
@@ -93,7 +66,7 @@ def test_light_rejecting_the_body_is_422_with_fields(
 def test_bad_credentials_are_502(light_mock: LightMock, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LIGHT_API_KEY", "sk_wrong")
     monkeypatch.setenv("LIGHT_BASE_URL", light_mock.base_url)
-    with Service() as client:
+    with Service(app) as client:
         answer = client.patch(f"/customers/{light_mock.customer_id}", json={"name": "x"})
     assert (answer.status_code, answer.json()) == (
         502,
@@ -106,7 +79,7 @@ def test_light_unreachable_is_504(monkeypatch: pytest.MonkeyPatch) -> None:
         url = stopped.base_url
     monkeypatch.setenv("LIGHT_API_KEY", "k")
     monkeypatch.setenv("LIGHT_BASE_URL", url)  # nothing listens there any more
-    with Service() as client:
+    with Service(app) as client:
         answer = client.patch(f"/customers/{stopped.customer_id}", json={"name": "x"})
     assert (answer.status_code, answer.json()) == (504, {"detail": "Light is unreachable"})
 
@@ -116,7 +89,7 @@ def test_one_client_opened_and_closed_by_the_lifespan(
 ) -> None:
     monkeypatch.setenv("LIGHT_API_KEY", light_mock.api_key)
     monkeypatch.setenv("LIGHT_BASE_URL", light_mock.base_url)
-    with Service() as client:
+    with Service(app) as client:
         light = app.state.light
         for name in ("a", "b"):
             assert (

@@ -22,20 +22,18 @@ async def light(kind: Any, clean_env: pytest.MonkeyPatch) -> Any:
     await client.close()
 
 
-@pytest.mark.parametrize(
-    ("body", "message"),
-    [
-        (DEEP, "the body is nested too deep to read"),
-        (DEEP_OBJECT, "the body is nested too deep to read"),
-    ],
-)
+@pytest.mark.parametrize("body", [DEEP, DEEP_OBJECT])
 async def test_a_deep_success_body_is_a_response_validation_error(
-    light: Light, httpx_mock: HTTPXMock, body: bytes, message: str
+    light: Light, httpx_mock: HTTPXMock, body: bytes
 ) -> None:
     httpx_mock.add_response(content=body)
     with pytest.raises(ResponseValidationError) as caught:
         await light.update_customer(name="a")
-    assert str(caught.value).endswith(message)
+    # Python 3.11's JSON decoder stops at its recursion limit, 3.13's reads it whole and the
+    # schema refuses it: either way a typed error with a short message, never a RecursionError.
+    message = str(caught.value)
+    assert message.endswith("the body is nested too deep to read") or "more characters)" in message
+    assert len(message) < 500
     assert caught.value.body == body
 
 

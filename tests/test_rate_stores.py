@@ -9,12 +9,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-import shutil
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -33,47 +30,11 @@ from light_client._pacing import RateLimiter
 from light_client._rate_stores import rate_limit_key
 from light_client._schedule import Pace
 from tests._harness import CUSTOMER_ID
-from tests.conftest import load_json
+from tests.conftest import free_port, load_json
 
 CUSTOMER = load_json("seed_customer_response.json")
 KEY_A = "sk_test_tenant_A_SECRET"
 KEY_B = "sk_test_tenant_B_SECRET"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    """A real redis-server on a free loopback port, stopped after the module's tests."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed (Debian: apt-get install redis-server)")
-    port = free_port()
-    server = subprocess.Popen(
-        [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2) as conn:
-                    conn.sendall(b"PING\r\n")
-                    if conn.recv(16).startswith(b"+PONG"):
-                        break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.02)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 @pytest.fixture(params=["memory", "sqlite", "redis"])

@@ -1,0 +1,270 @@
+"""OAuth 2.0 against the mock: the whole flow, rotation, single-flight refreshes, no secrets."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+from light_client import (
+    InMemoryTokenStore,
+    LightClient,
+    LightOAuth,
+    OAuthError,
+    RedisTokenStore,
+    SQLiteTokenStore,
+    SyncLightClient,
+    TokenSet,
+    TokenStore,
+)
+from light_client.mock import LightMock
+
+REDIRECT = "https://partner.example/callback"
+TENANT = "acme-aps"
+
+
+@pytest.fixture
+def oauth(light_mock: LightMock) -> Iterator[LightOAuth]:
+    client = LightOAuth(
+        client_id=light_mock.oauth_client_id,
+        client_secret=light_mock.oauth_client_secret,
+        redirect_uri=REDIRECT,
+        base_url=light_mock.base_url,
+    )
+    yield client
+    client.close()
+
+
+def connect(oauth: LightOAuth) -> tuple[str, TokenSet]:
+    """What a user's browser does: follow the authorization URL; the code of the callback."""
+    state = LightOAuth.new_state()
+    answer = httpx.get(oauth.authorization_url(state=state))
+    assert answer.status_code == 302
+    query = parse_qs(urlsplit(answer.headers["Location"]).query)
+    assert query["state"] == [state]
+    (code,) = query["code"]
+    return code, oauth.exchange_code(code)
+
+
+def expire(store: InMemoryTokenStore | SQLiteTokenStore) -> TokenSet:
+    tokens = store.get(TENANT)
+    assert tokens is not None
+    expired = replace(tokens, expires_at=time.time() - 1)
+    store.put(TENANT, expired)
+    return expired
+
+
+def test_the_authorization_url(oauth: LightOAuth, light_mock: LightMock) -> None:
+    url = urlsplit(oauth.authorization_url(state="s-1"))
+    assert f"{url.scheme}://{url.netloc}{url.path}" == f"{light_mock.base_url}/oauth/authorize"
+    assert parse_qs(url.query) == {
+        "client_id": [light_mock.oauth_client_id],
+        "redirect_uri": [REDIRECT],
+        "state": ["s-1"],
+    }
+    states = {LightOAuth.new_state() for _ in range(100)}
+    assert len(states) == 100 and all(len(state) >= 43 for state in states)
+
+
+async def test_the_whole_flow(oauth: LightOAuth, light_mock: LightMock) -> None:
+    light_mock.oauth_expires_in = 3  # with a 2 s margin: due for a refresh after about 1 s
+    code, tokens = connect(oauth)
+    store = InMemoryTokenStore()
+    store.put(TENANT, tokens)
+    async with LightClient(api_key=light_mock.api_key, base_url=light_mock.base_url) as base:
+        provider = oauth.async_provider(TENANT, store, margin=2)
+        tenant = base.with_options(access_token=provider)  # one client per tenant, one pool
+        first = await tenant.customers.update(light_mock.customer_id, name="Via OAuth")
+        assert first.name == "Via OAuth" and light_mock.oauth.refreshes == 0
+        await asyncio.sleep(1.1)  # the token nears its expiry
+        await tenant.customers.update(light_mock.customer_id, name="Refreshed")
+    expired = tokens
+    assert light_mock.oauth.refreshes == 1
+    rotated = store.get(TENANT)
+    assert rotated is not None and rotated.refresh_token != expired.refresh_token  # persisted
+    assert expired.refresh_token is not None
+    with pytest.raises(OAuthError) as caught:  # the old refresh token is dead
+        oauth.refresh(expired.refresh_token)
+    assert (caught.value.error, caught.value.status_code) == ("invalid_grant", 400)
+    with pytest.raises(OAuthError, match="invalid_grant"):  # and so is a used code
+        oauth.exchange_code(code)
+
+
+async def test_fifty_concurrent_calls_at_expiry_make_one_refresh(
+    oauth: LightOAuth, light_mock: LightMock, tmp_path: Path
+) -> None:
+    store = SQLiteTokenStore(tmp_path / "tokens.sqlite3")
+    store.put(TENANT, connect(oauth)[1])
+    expire(store)
+    async with LightClient(
+        access_token=oauth.async_provider(TENANT, store),
+        base_url=light_mock.base_url,
+        max_requests_per_minute=None,
+    ) as light:
+        await asyncio.gather(
+            *(light.customers.update(light_mock.customer_id, name=f"n{n}") for n in range(50))
+        )
+    store.close()
+    assert light_mock.oauth.refreshes == 1
+    assert len(light_mock.stats.applied) == 50
+
+
+def test_a_revoked_token_is_refreshed_after_one_401(
+    oauth: LightOAuth, light_mock: LightMock
+) -> None:
+    store = InMemoryTokenStore()
+    store.put(TENANT, connect(oauth)[1])
+    with SyncLightClient(
+        access_token=oauth.provider(TENANT, store), base_url=light_mock.base_url
+    ) as light:
+        light.customers.update(light_mock.customer_id, name="a")
+        light_mock.oauth.access_tokens.clear()  # revoked on Light's side
+        raw = light.customers.with_raw_response.update(light_mock.customer_id, name="b")
+    assert (raw.attempts, light_mock.oauth.refreshes) == (2, 1)
+    assert light_mock.stats.statuses[401] == 1
+
+
+TWO_PROCESSES = """
+import sys
+from light_client import LightOAuth, SQLiteTokenStore
+base_url, client_id, client_secret, path = sys.argv[1:]
+oauth = LightOAuth(client_id=client_id, client_secret=client_secret,
+                   redirect_uri="https://partner.example/callback", base_url=base_url)
+store = SQLiteTokenStore(path)
+print(oauth.provider("acme-aps", store)())
+store.close()
+"""
+
+
+def test_two_processes_sharing_the_sqlite_store_refresh_once(
+    oauth: LightOAuth, light_mock: LightMock, tmp_path: Path
+) -> None:
+    path = tmp_path / "tokens.sqlite3"
+    store = SQLiteTokenStore(path)
+    store.put(TENANT, connect(oauth)[1])
+    expire(store)
+    arguments = [light_mock.base_url, light_mock.oauth_client_id, light_mock.oauth_client_secret]
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", TWO_PROCESSES, *arguments, str(path)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    tokens = {worker.communicate(timeout=60)[0].strip() for worker in workers}
+    assert [worker.returncode for worker in workers] == [0, 0]
+    assert light_mock.oauth.refreshes == 1
+    stored = store.get(TENANT)
+    store.close()
+    assert stored is not None and tokens == {stored.access_token}  # both use the one new token
+
+
+def test_oauth_errors_are_typed(light_mock: LightMock) -> None:
+    wrong = LightOAuth(
+        client_id=light_mock.oauth_client_id,
+        client_secret="not-the-secret",
+        redirect_uri=REDIRECT,
+        base_url=light_mock.base_url,
+    )
+    with pytest.raises(OAuthError) as caught:
+        wrong.exchange_code("any")
+    wrong.close()
+    assert (caught.value.error, caught.value.status_code) == ("invalid_client", 401)
+    assert str(caught.value) == "OAuth: invalid_client (unknown client or wrong secret)"
+    with pytest.raises(OAuthError, match="no tokens stored for tenant 'nobody'"):
+        LightOAuth(
+            client_id="c", client_secret="s", redirect_uri=REDIRECT, base_url=light_mock.base_url
+        ).provider("nobody", InMemoryTokenStore())()
+
+
+def test_no_secret_in_logs_reprs_or_errors(
+    oauth: LightOAuth, light_mock: LightMock, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = InMemoryTokenStore()
+    code, tokens = connect(oauth)  # the user's browser: not the SDK's to log
+    with caplog.at_level(logging.DEBUG):  # every logger: the SDK's, httpx's, httpcore's
+        store.put(TENANT, tokens)
+        expire(store)
+        provider = oauth.provider(TENANT, store)
+        with SyncLightClient(access_token=provider, base_url=light_mock.base_url) as light:
+            light.customers.update(light_mock.customer_id, name="a")
+        refreshed = store.get(TENANT)
+        assert refreshed is not None and refreshed.refresh_token is not None
+        errors = []
+        with pytest.raises(OAuthError) as used_code:
+            oauth.exchange_code(code)
+        errors.append(used_code.value)
+        with pytest.raises(OAuthError) as unknown_token:
+            oauth.refresh("x" * 40)
+        errors.append(unknown_token.value)
+    secrets_seen = [
+        light_mock.oauth_client_secret,
+        code,
+        tokens.access_token,
+        str(tokens.refresh_token),
+        refreshed.access_token,
+        refreshed.refresh_token,
+    ]
+    text = caplog.text + "".join(map(str, errors)) + repr(oauth) + repr(tokens) + repr(provider)
+    text += "".join(repr(error) for error in errors) + repr(store)
+    assert caplog.records  # there was debug logging to scan
+    leaked = [secret for secret in secrets_seen if secret in text]
+    assert not leaked, [line for line in text.splitlines() if any(x in line for x in leaked)]
+
+
+@pytest.fixture(params=["memory", "sqlite", "redis"])
+def token_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TokenStore]:
+    if request.param == "memory":
+        yield InMemoryTokenStore()
+    elif request.param == "sqlite":
+        sqlite = SQLiteTokenStore(tmp_path / "tokens.sqlite3")
+        yield sqlite
+        sqlite.close()
+    else:
+        import redis
+
+        url = request.getfixturevalue("redis_url")
+        with redis.Redis.from_url(url) as admin:
+            admin.flushdb()
+        store = RedisTokenStore(url)
+        yield store
+        store.close()
+
+
+def test_every_store_refreshes_once_for_twenty_threads(
+    oauth: LightOAuth, light_mock: LightMock, token_store: TokenStore
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    token_store.put(TENANT, replace(connect(oauth)[1], expires_at=time.time() - 1))
+    provider = oauth.provider(TENANT, token_store)
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        tokens = set(pool.map(lambda _: provider(), range(20)))
+    stored = token_store.get(TENANT)
+    assert light_mock.oauth.refreshes == 1
+    assert stored is not None and tokens == {stored.access_token}
+
+
+def test_a_callback_store_keeps_tokens_in_your_database(oauth: LightOAuth) -> None:
+    database: dict[str, str] = {}
+    store = InMemoryTokenStore(
+        load=lambda tenant: TokenSet.from_json(database[tenant]) if tenant in database else None,
+        on_save=lambda tenant, tokens: database.__setitem__(tenant, tokens.to_json()),
+    )
+    tokens = connect(oauth)[1]
+    store.put(TENANT, tokens)
+    assert TokenSet.from_json(database[TENANT]) == tokens
+    assert (
+        InMemoryTokenStore(load=lambda tenant: TokenSet.from_json(database[tenant])).get(TENANT)
+        == tokens
+    )
