@@ -19,12 +19,10 @@ import asyncio
 import json
 import os
 import secrets
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol, cast
 from urllib.parse import urlencode
 
@@ -34,6 +32,7 @@ from ._checks import check_credential, shorten
 from ._constants import BASE_URL_ENV, DEFAULT_BASE_URL, DEFAULT_TIMEOUT
 from ._exceptions import LightError
 from ._logging import logger
+from ._sqlite import SQLiteFile
 
 __all__ = [
     "InMemoryTokenStore",
@@ -133,11 +132,7 @@ class InMemoryTokenStore:
 
     def update(self, tenant: str, change: TokenUpdate) -> TokenSet | None:
         with self._lock(tenant):
-            before = self.get(tenant)
-            after = change(before)
-            if after is not None and after != before:
-                self.put(tenant, after)
-            return after
+            return _changed(self, tenant, change)
 
     def __repr__(self) -> str:
         return f"InMemoryTokenStore({len(self._tokens)} tenants)"
@@ -150,66 +145,48 @@ class SQLiteTokenStore:
     shutdown."""
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 30.0) -> None:
-        self.path = Path(path)
-        self._busy_timeout = busy_timeout
-        self._lock = threading.RLock()
-        self._connection: sqlite3.Connection | None = None
-        self._pid = 0
-
-    def _connect(self) -> sqlite3.Connection:
-        # A connection must not cross a fork: a worker process opens its own.
-        if self._connection is None or self._pid != os.getpid():
-            created = not self.path.exists()
-            connection = sqlite3.connect(
-                self.path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False
-            )
-            if created:
-                os.chmod(self.path, 0o600)
-            connection.execute(
-                "CREATE TABLE IF NOT EXISTS light_oauth_tokens (tenant TEXT PRIMARY KEY, tokens TEXT)"
-            )
-            self._connection, self._pid = connection, os.getpid()
-        return self._connection
+        self._file = SQLiteFile(
+            path,
+            "CREATE TABLE IF NOT EXISTS light_oauth_tokens (tenant TEXT PRIMARY KEY, tokens TEXT)",
+            busy_timeout=busy_timeout,
+            private=True,
+        )
+        self.path = self._file.path
 
     def get(self, tenant: str) -> TokenSet | None:
-        with self._lock:
+        with self._file.lock:
             row = (
-                self._connect()
+                self._file.connect()
                 .execute("SELECT tokens FROM light_oauth_tokens WHERE tenant = ?", (tenant,))
                 .fetchone()
             )
         return TokenSet.from_json(row[0]) if row else None
 
     def put(self, tenant: str, tokens: TokenSet) -> None:
-        with self._lock:
-            self._connect().execute(
+        with self._file.lock:
+            self._file.connect().execute(
                 "INSERT OR REPLACE INTO light_oauth_tokens VALUES (?, ?)",
                 (tenant, tokens.to_json()),
             )
 
     def update(self, tenant: str, change: TokenUpdate) -> TokenSet | None:
-        with self._lock:  # threads of this process one at a time; other processes: the file lock
-            connection = self._connect()
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                before = self.get(tenant)
-                after = change(before)
-                if after is not None and after != before:
-                    self.put(tenant, after)
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
-            connection.execute("COMMIT")
-            return after
+        with self._file.transaction():  # threads: the lock; other processes: the file's
+            return _changed(self, tenant, change)
 
     def close(self) -> None:
-        with self._lock:
-            if self._connection is not None:
-                self._connection.close()
-                self._connection = None
+        self._file.close()
 
     def __repr__(self) -> str:
         return f"SQLiteTokenStore({str(self.path)!r})"
+
+
+def _changed(store: TokenStore, tenant: str, change: TokenUpdate) -> TokenSet | None:
+    """Read, change and (if it changed) write one tenant's tokens; the caller holds the lock."""
+    before = store.get(tenant)
+    after = change(before)
+    if after is not None and after != before:
+        store.put(tenant, after)
+    return after
 
 
 class RedisTokenStore:
@@ -235,11 +212,7 @@ class RedisTokenStore:
 
     def update(self, tenant: str, change: TokenUpdate) -> TokenSet | None:
         with self._redis.lock(f"{self._prefix}{tenant}:lock", timeout=30, blocking_timeout=30):
-            before = self.get(tenant)
-            after = change(before)
-            if after is not None and after != before:
-                self.put(tenant, after)
-            return after
+            return _changed(self, tenant, change)
 
     def close(self) -> None:
         self._redis.close()

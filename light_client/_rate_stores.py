@@ -13,14 +13,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from ._schedule import Bucket, decode_bucket, encode_bucket
+from ._sqlite import SQLiteFile
 
 if TYPE_CHECKING:
     import redis
@@ -98,49 +97,30 @@ class SQLiteRateLimitStore:
         busy_timeout: float = 5.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.path = Path(path)
-        self._busy_timeout = busy_timeout
+        self._file = SQLiteFile(
+            path,
+            "CREATE TABLE IF NOT EXISTS light_rate_buckets "
+            "(key TEXT PRIMARY KEY, state TEXT NOT NULL, touched REAL NOT NULL)",
+            busy_timeout=busy_timeout,
+            private=False,
+        )
+        self.path = self._file.path
         self._clock = clock
-        self._lock = threading.Lock()
-        self._connection: sqlite3.Connection | None = None
-        self._pid = 0
-
-    def _connect(self) -> sqlite3.Connection:
-        # A connection must not cross a fork: a worker process opens its own.
-        if self._connection is None or self._pid != os.getpid():
-            connection = sqlite3.connect(
-                self.path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False
-            )
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute(
-                "CREATE TABLE IF NOT EXISTS light_rate_buckets "
-                "(key TEXT PRIMARY KEY, state TEXT NOT NULL, touched REAL NOT NULL)"
-            )
-            self._connection, self._pid = connection, os.getpid()
-        return self._connection
 
     def apply(self, key: str, change: Change[R]) -> R:
-        with self._lock:
-            connection = self._connect()
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                row = connection.execute(
-                    "SELECT state FROM light_rate_buckets WHERE key = ?", (key,)
-                ).fetchone()
-                now = self._clock()
-                bucket, answer = change(decode_bucket(row[0] if row else None), now)
-                connection.execute(
-                    "INSERT OR REPLACE INTO light_rate_buckets (key, state, touched) "
-                    "VALUES (?, ?, ?)",
-                    (key, encode_bucket(bucket), now),
-                )
-                connection.execute(
-                    "DELETE FROM light_rate_buckets WHERE touched < ?", (now - IDLE_TTL_SECONDS,)
-                )
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
-            connection.execute("COMMIT")
+        with self._file.transaction() as connection:
+            row = connection.execute(
+                "SELECT state FROM light_rate_buckets WHERE key = ?", (key,)
+            ).fetchone()
+            now = self._clock()
+            bucket, answer = change(decode_bucket(row[0] if row else None), now)
+            connection.execute(
+                "INSERT OR REPLACE INTO light_rate_buckets (key, state, touched) VALUES (?, ?, ?)",
+                (key, encode_bucket(bucket), now),
+            )
+            connection.execute(
+                "DELETE FROM light_rate_buckets WHERE touched < ?", (now - IDLE_TTL_SECONDS,)
+            )
             return answer
 
     async def aapply(self, key: str, change: Change[R]) -> R:
@@ -148,10 +128,7 @@ class SQLiteRateLimitStore:
         return await asyncio.to_thread(self.apply, key, change)
 
     def close(self) -> None:
-        with self._lock:
-            if self._connection is not None:
-                self._connection.close()
-                self._connection = None
+        self._file.close()
 
     def __repr__(self) -> str:
         return f"SQLiteRateLimitStore({str(self.path)!r})"
