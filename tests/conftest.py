@@ -69,6 +69,16 @@ def redis_url() -> Iterator[str]:
         server.wait(timeout=10)
 
 
+@pytest.fixture
+def empty_redis(redis_url: str) -> str:
+    """The session's redis-server, emptied for this test: its URL."""
+    import redis
+
+    with redis.Redis.from_url(redis_url) as admin:
+        admin.flushdb()
+    return redis_url
+
+
 API_KEY = "sk_test_SECRET_4f9a"
 
 

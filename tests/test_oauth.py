@@ -231,12 +231,7 @@ def token_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Toke
         yield sqlite
         sqlite.close()
     else:
-        import redis
-
-        url = request.getfixturevalue("redis_url")
-        with redis.Redis.from_url(url) as admin:
-            admin.flushdb()
-        store = RedisTokenStore(url)
+        store = RedisTokenStore(request.getfixturevalue("empty_redis"))
         yield store
         store.close()
 

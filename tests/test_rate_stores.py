@@ -46,12 +46,7 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
         yield sqlite
         sqlite.close()
     else:
-        import redis
-
-        url = request.getfixturevalue("redis_url")
-        with redis.Redis.from_url(url) as admin:
-            admin.flushdb()
-        shared = RedisRateLimitStore(url)
+        shared = RedisRateLimitStore(request.getfixturevalue("empty_redis"))
         yield shared
         await shared.aclose()
 
