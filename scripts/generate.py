@@ -54,7 +54,8 @@ def generate_into(out_dir: Path, spec: Path = SPEC) -> None:
             "none",
             "--output-path",
             str(out_dir),
-            # The generator exits 0 even when it skips an operation; a warning is a failure here.
+            # By default the generator exits 0 when it skips an operation or a schema it cannot
+            # handle; here any warning is a failure.
             "--fail-on-warning",
         ],
         cwd=ROOT,

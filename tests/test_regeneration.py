@@ -36,6 +36,24 @@ def test_check_generated_fails_until_regenerated(extended_spec: Path) -> None:
     assert "Run `make generate`" in result.stderr
 
 
+def test_a_generator_warning_fails_generation(tmp_path: Path) -> None:
+    # An operation the generator cannot build is skipped with a warning and exit status 0 by
+    # default; generate.py passes --fail-on-warning, so the skip is a failure.
+    spec = yaml.safe_load((ROOT / "openapi.yaml").read_text(encoding="utf-8"))
+    operation = spec["paths"]["/v1/customers/{customerId}"]["patch"]
+    (media,) = operation["requestBody"]["content"].values()
+    media["schema"] = {"$ref": "#/components/schemas/NoSuchSchema"}
+    path = tmp_path / "openapi.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    result = subprocess.run(
+        [*GENERATE, "--check", "--spec", str(path)], capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    assert "WARNING parsing PATCH /v1/customers/{customerId}" in result.stderr
+    assert "Endpoint will not be generated" in result.stderr
+    assert "openapi-python-client failed or warned" in result.stderr
+
+
 def test_new_property_passes_through_the_client(extended_spec: Path, tmp_path: Path) -> None:
     package = tmp_path / "light_client"
     shutil.copytree(
