@@ -197,7 +197,7 @@ class _Call(Generic[ModelT]):
     resource_id: UUID
     method: str
     url: str
-    body: dict[str, Any]
+    body: dict[str, Any] | None
     headers: dict[str, str]
     timeout: httpx.Timeout
     max_retries: int
@@ -278,19 +278,18 @@ class BaseClient(Generic[TokenT]):
         resource_uuid = parse_id(resource_id, operation.id_name)
         options: RequestOptions = {k: v for k, v in params.items() if k in OPTION_NAMES}  # type: ignore[assignment]
         fields = {k: v for k, v in params.items() if k not in OPTION_NAMES}
-        body = _fields.build_model(operation.body_type, fields)
-        check_request(operation.body_type, request_document(operation.body_type, body))
+        body = _fields.build_body(operation.body_type, fields, operation.operation_id)
+        if operation.body_type is not None:
+            check_request(operation.body_type, request_document(operation.body_type, body))
         idempotency_key = options.get("idempotency_key") or str(uuid.uuid4())
         check_header_value("X-Idempotency-Key", idempotency_key, what="idempotency_key")
         extra_headers = check_headers(options.get("extra_headers"), what="extra_headers")
-        kwargs = operation.build_request(
-            resource_uuid, body=body, x_idempotency_key=idempotency_key
-        )
+        kwargs = operation.request_kwargs(resource_uuid, body, idempotency_key)
         headers = {
             "Accept": "application/json",
             "User-Agent": USER_AGENT,
             **self._default_headers,
-            **kwargs["headers"],
+            **kwargs.get("headers", {}),
             **extra_headers,
         }
         timeout = options.get("timeout", NOT_GIVEN)
@@ -300,7 +299,7 @@ class BaseClient(Generic[TokenT]):
             resource_id=resource_uuid,
             method=kwargs["method"].upper(),
             url=str(self.base_url).rstrip("/") + kwargs["url"],
-            body=_fields.merge_extra_body(operation.body_type, kwargs["json"], options),
+            body=_fields.merge_extra_body(operation.body_type, kwargs.get("json"), options),
             headers=headers,
             timeout=self.timeout if isinstance(timeout, NotGiven) else check_timeout(timeout),
             max_retries=(
@@ -318,7 +317,7 @@ class BaseClient(Generic[TokenT]):
         return self._http.build_request(
             call.method,
             call.url,
-            content=_fields.encode_body(call.body),
+            content=None if call.body is None else _fields.encode_body(call.body),
             headers=headers,
             timeout=call.timeout,
         )

@@ -24,12 +24,7 @@ from ._constants import (
 from ._exceptions import LightError, TokenProviderError
 from ._operations import Operation
 from ._rate_stores import RateLimitStore
-from ._resources import (
-    AsyncCustomerCredits,
-    AsyncCustomers,
-    SyncCustomerCredits,
-    SyncCustomers,
-)
+from ._resources import AsyncResources, SyncResources
 from ._response import RawResponse
 from ._types import NOT_GIVEN, NotGiven, TimeoutTypes
 
@@ -60,7 +55,7 @@ def _provider_failed(exc: BaseException, timeout: float | None) -> TokenProvider
     return TokenProviderError(f"the access_token provider failed: {type(exc).__name__}")
 
 
-class LightClient(BaseClient[AsyncTokenProvider]):
+class LightClient(BaseClient[AsyncTokenProvider], AsyncResources):
     """The async Light client. One instance holds one connection pool; share it across tasks.
 
     Example::
@@ -112,8 +107,7 @@ class LightClient(BaseClient[AsyncTokenProvider]):
         self._http = http_client or httpx.AsyncClient(timeout=self.timeout)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._token_fetch: tuple[asyncio.AbstractEventLoop, asyncio.Task[str]] | None = None
-        self.customers = AsyncCustomers(self._request)
-        self.customer_credits = AsyncCustomerCredits(self._request)
+        self._init_resources(self._request)  # light.customers, ...: generated from the spec
 
     async def _request(
         self, operation: Operation[ModelT], resource_id: UUID | str, params: Mapping[str, Any]
@@ -216,7 +210,7 @@ class LightClient(BaseClient[AsyncTokenProvider]):
         await self.aclose()
 
 
-class SyncLightClient(BaseClient[SyncTokenProvider]):
+class SyncLightClient(BaseClient[SyncTokenProvider], SyncResources):
     """The blocking Light client: the same surface as ``LightClient``, without ``await``.
 
     Example::
@@ -261,8 +255,7 @@ class SyncLightClient(BaseClient[SyncTokenProvider]):
         self._token_pool = concurrent.futures.ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="light-token"
         )
-        self.customers = SyncCustomers(self._request)
-        self.customer_credits = SyncCustomerCredits(self._request)
+        self._init_resources(self._request)  # light.customers, ...: generated from the spec
 
     def _request(
         self, operation: Operation[ModelT], resource_id: UUID | str, params: Mapping[str, Any]

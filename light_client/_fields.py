@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 __all__ = [
+    "build_body",
     "build_model",
     "encode_body",
     "json_names",
@@ -52,15 +53,31 @@ def build_model(model_type: type[ModelT], fields: Mapping[str, Any]) -> ModelT:
     return model_type(**fields)
 
 
+def build_body(
+    model_type: type[ModelT] | None, fields: Mapping[str, Any], operation_id: str
+) -> ModelT | None:
+    """The request body's model from keywords; ``None`` for an operation that sends no body."""
+    if model_type is not None:
+        return build_model(model_type, fields)
+    for name in fields:
+        raise TypeError(f"{operation_id} sends no body: it has no field {name!r}")
+    return None
+
+
 def merge_extra_body(
-    model_type: type[Any], body: dict[str, Any], options: Mapping[str, Any]
-) -> dict[str, Any]:
+    model_type: type[Any] | None, body: dict[str, Any] | None, options: Mapping[str, Any]
+) -> dict[str, Any] | None:
     """``body`` with the call's ``extra_body`` added; a known field's name there is an error.
 
     A known field must go through its keyword (typed, and UNSET/None kept apart), never around
-    it: ``extra_body`` is for what the SDK cannot name yet.
+    it: ``extra_body`` is for what the SDK cannot name yet. An operation without a body
+    (``model_type`` is ``None``) takes no ``extra_body`` either.
     """
     extra: Mapping[str, Any] = options.get("extra_body") or {}
+    if model_type is None or body is None:
+        if extra:
+            raise ValueError("extra_body: this operation sends no request body")
+        return None
     names = json_names(model_type)
     for key in extra:
         if key in names or key in names.values():

@@ -22,6 +22,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import yaml
+from openapi_python_client.strings import pascal_case
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi.yaml"
@@ -66,6 +67,7 @@ def generate_into(out_dir: Path, spec: Path = SPEC) -> None:
     if result.returncode != 0:
         sys.stderr.write(result.stdout + result.stderr)
         raise SystemExit("openapi-python-client failed or warned; see above")
+    write_resources(out_dir, env)
     header = HEADER.format(version=version("openapi-python-client"))
     for path in sorted(out_dir.rglob("*.py")):
         path.write_text(header + path.read_text(encoding="utf-8"), encoding="utf-8")
@@ -77,6 +79,74 @@ def generate_into(out_dir: Path, spec: Path = SPEC) -> None:
     (out_dir / "py.typed").write_text("", encoding="utf-8")
     for stray in [*out_dir.rglob("__pycache__"), *out_dir.rglob(".ruff_cache")]:
         shutil.rmtree(stray)
+
+
+RESOURCES = '''"""The API's resources on each client: one attribute per tag of openapi.yaml.
+
+Each tag's classes are in ``api/<tag>/__init__.py`` (templates/endpoint_init.py.jinja); the
+clients inherit these two classes and call ``_init_resources`` with their request function.
+"""
+
+from __future__ import annotations
+
+from .._operations import AsyncRequester, SyncRequester
+{imports}
+
+__all__ = ["AsyncResources", "SyncResources"]
+{classes}
+'''
+RESOURCES_CLASS = '''
+
+class {mode}Resources:
+    """The resources of ``{client}``."""
+
+{annotations}
+
+    def _init_resources(self, request: {mode}Requester) -> None:
+{assignments}
+'''
+
+
+def write_resources(out_dir: Path, env: dict[str, str]) -> None:
+    """Write ``resources.py``: the tags' resource classes, for the clients to inherit."""
+    tags = sorted(path.parent.name for path in (out_dir / "api").glob("*/__init__.py"))
+    names = {tag: pascal_case(tag) for tag in tags}
+    imports = "\n".join(
+        f"from .api.{tag} import Async{names[tag]}, Sync{names[tag]}" for tag in tags
+    )
+    classes = "".join(
+        RESOURCES_CLASS.format(
+            mode=mode,
+            client=client,
+            annotations="\n".join(f"    {tag}: {mode}{names[tag]}" for tag in tags),
+            assignments="\n".join(
+                f"        self.{tag} = {mode}{names[tag]}(request)" for tag in tags
+            ),
+        )
+        for mode, client in (("Async", "LightClient"), ("Sync", "SyncLightClient"))
+    )
+    path = out_dir / "resources.py"
+    path.write_text(RESOURCES.format(imports=imports, classes=classes), encoding="utf-8")
+    # The same formatting as the generator's post hooks (generator-config.yaml).
+    for command in (
+        ["check", "--fix-only", "--extend-select=I"],
+        ["format"],
+    ):
+        subprocess.run(
+            [
+                str(Path(sys.executable).parent / "ruff"),
+                *command[:1],
+                str(path),
+                "--isolated",
+                "--no-cache",
+                "--target-version",
+                "py311",
+                *command[1:],
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
 
 
 def tree_diff(expected: Path, actual: Path) -> list[str]:

@@ -15,7 +15,7 @@ import pytest
 
 from light_client import BadRequestError, RateLimitError, SyncLightClient
 from light_client._base_client import Action, _FetchToken, _Schedule, _Send, _Sleep
-from light_client._operations import UPDATE_CUSTOMER
+from light_client._generated.api.customers import UPDATE_CUSTOMER
 from light_client._response import RawResponse
 from light_client._schedule import Booking, Pace
 from tests._harness import CUSTOMER_ID

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import http.server
+import json
 import shutil
 import subprocess
 import sys
 import textwrap
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, ClassVar
 
 import pytest
 import yaml
@@ -14,6 +19,16 @@ import yaml
 from tests.conftest import ROOT
 
 GENERATE = [sys.executable, str(ROOT / "scripts" / "generate.py")]
+# The project's mypy settings (strict, and the override for the generator's unused Client).
+MYPY = [
+    sys.executable,
+    "-m",
+    "mypy",
+    "--strict",
+    "--no-incremental",
+    "--config-file",
+    str(ROOT / "pyproject.toml"),
+]
 NEW_PROPERTY = {"type": ["string", "null"], "description": "Loyalty programme tier"}
 
 
@@ -98,7 +113,152 @@ def test_new_property_passes_through_the_client(extended_spec: Path, tmp_path: P
     assert values == "gold gold"
     # mypy sees the new keyword with its type, from the regenerated TypedDict.
     typed = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(script.name)],
+        [*MYPY, script.name],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert typed.returncode == 0, typed.stdout
+
+
+CUSTOMER_ID = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
+CUSTOMER = {"id": CUSTOMER_ID, "name": "Acme ApS", "email": None, "type": "COMPANY"}
+
+
+@pytest.fixture(scope="module")
+def spec_with_retrieve(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """openapi.yaml plus ``GET /v1/customers/{customerId}`` (retrieveCustomer -> Customer)."""
+    spec = yaml.safe_load((ROOT / "openapi.yaml").read_text(encoding="utf-8"))
+    update = spec["paths"]["/v1/customers/{customerId}"]["patch"]
+    spec["paths"]["/v1/customers/{customerId}"]["get"] = {
+        "operationId": "retrieveCustomer",
+        "summary": "Retrieve customer",
+        "description": "Returns the customer with this id.",
+        "tags": ["Customers"],
+        "parameters": [p for p in update["parameters"] if p.get("name") == "customerId"],
+        "responses": {
+            status: response
+            for status, response in update["responses"].items()
+            if status in ("200", "404", "default")
+        },
+    }
+    path = tmp_path_factory.mktemp("spec") / "openapi.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    return path
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    """Answers every GET with ``CUSTOMER``; records method, path, headers and body."""
+
+    seen: ClassVar[list[tuple[str, str, dict[str, str], bytes]]] = []
+
+    def do_GET(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.seen.append((self.command, self.path, dict(self.headers), body))
+        answer = json.dumps(CUSTOMER).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json;charset=UTF-8")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def loopback_server() -> Iterator[tuple[str, list[tuple[str, str, dict[str, str], bytes]]]]:
+    """A tiny http.server on a free loopback port, stopped after the test."""
+    seen: list[tuple[str, str, dict[str, str], bytes]] = []
+    handler = type("Handler", (_Recorder,), {"seen": seen})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+RETRIEVE_SCRIPT = """
+import asyncio
+import sys
+from typing import assert_type
+
+from light_client import LightClient, SyncLightClient
+from light_client._response import RawResponse
+from light_client.models import Customer
+
+BASE_URL = sys.argv[1]
+CUSTOMER_ID = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
+
+with SyncLightClient(api_key="k", base_url=BASE_URL) as light:
+    customer = light.customers.retrieve(CUSTOMER_ID)
+    raw = light.customers.with_raw_response.retrieve(CUSTOMER_ID, extra_headers={"X-Trace": "1"})
+assert_type(customer, Customer)
+assert_type(raw, RawResponse[Customer])
+name: str | None = customer.name if isinstance(customer.name, str) else None
+print(type(customer).__name__, customer.id, name, raw.status_code, raw.parsed.type_)
+
+
+async def main() -> Customer:
+    async with LightClient(api_key="k", base_url=BASE_URL, max_retries=0) as light:
+        return await light.customers.retrieve(CUSTOMER_ID, timeout=5)
+
+
+print(asyncio.run(main()).to_dict()["name"])
+try:
+    with SyncLightClient(api_key="k", base_url=BASE_URL) as light:
+        light.customers.retrieve(CUSTOMER_ID, name="x")  # type: ignore[call-arg]
+except TypeError as error:
+    print(error)
+"""
+
+
+def test_new_operation_reaches_the_client_with_no_handwritten_code(
+    spec_with_retrieve: Path,
+    tmp_path: Path,
+    loopback_server: tuple[str, list[tuple[str, str, dict[str, str], bytes]]],
+) -> None:
+    package = tmp_path / "light_client"
+    shutil.copytree(
+        ROOT / "light_client", package, ignore=shutil.ignore_patterns("_generated", "__pycache__")
+    )
+    subprocess.run(
+        [*GENERATE, "--spec", str(spec_with_retrieve), "--output", str(package / "_generated")],
+        check=True,
+        capture_output=True,
+    )
+    # Only generated files differ from the package under test.
+    assert not (
+        ROOT / "light_client" / "_generated" / "api" / "customers" / "retrieve_customer.py"
+    ).exists()
+    assert (package / "_generated" / "api" / "customers" / "retrieve_customer.py").is_file()
+    script = tmp_path / "use_new_operation.py"
+    script.write_text(RETRIEVE_SCRIPT, encoding="utf-8")
+    base_url, seen = loopback_server
+    run = subprocess.run(
+        [sys.executable, str(script), base_url], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == [
+        f"Customer {CUSTOMER_ID} Acme ApS 200 COMPANY",
+        "Acme ApS",
+        "retrieveCustomer sends no body: it has no field 'name'",
+    ]
+    assert [(method, path, body) for method, path, _, body in seen] == [
+        ("GET", f"/v1/customers/{CUSTOMER_ID}", b"")
+    ] * 3
+    headers = [{k.lower(): v for k, v in h.items()} for _, _, h, _ in seen]
+    assert [h["authorization"] for h in headers] == ["Basic k"] * 3
+    assert [h.get("x-trace") for h in headers] == [None, "1", None]
+    # No body, so no Content-Type; no X-Idempotency-Key: the GET does not declare it.
+    assert all("content-type" not in h and "x-idempotency-key" not in h for h in headers)
+    assert all("content-length" not in h for h in headers)
+    typed = subprocess.run(
+        [*MYPY, script.name],
         cwd=tmp_path,
         capture_output=True,
         text=True,
