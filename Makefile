@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Re-installed whenever pyproject.toml changes.
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install generate check-generated lint format typecheck test demo bench-ratelimit clean
+.PHONY: install generate check-generated drift changes lint format typecheck test demo bench-ratelimit clean
 
 install: $(INSTALLED)
 
@@ -20,6 +20,11 @@ generate: $(INSTALLED)
 
 check-generated: $(INSTALLED)
 	$(BIN)/python scripts/generate.py --check
+
+# How openapi.yaml differs from Light's official document (exit 1: drift). OFFICIAL=path-or-URL,
+# default tests/data/light-openapi-public.json; JSON=1 for JSON instead of Markdown.
+drift: $(INSTALLED)
+	$(BIN)/python scripts/drift.py $(if $(OFFICIAL),--official '$(OFFICIAL)') $(if $(JSON),--json)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

@@ -13,6 +13,7 @@ from uuid import UUID
 
 import pytest
 from pytest_httpx import HTTPXMock
+from spec_compare import operation_schemas, resolve
 
 from light_client._fields import json_names
 from light_client._generated.api.customer_credits import update_customer_credit
@@ -30,7 +31,6 @@ from light_client.models import (
     UpdateCustomerCreditRequest,
     UpdateCustomerRequest,
 )
-from tests._spec_paths import operation_schemas, resolve
 from tests.conftest import load_json
 
 BASE_URL = "https://api.light.inc"
@@ -178,9 +178,11 @@ def full_document(doc: dict[str, Any], schema: dict[str, Any]) -> Any:
 def test_official_response_parses_into_python_types(
     official: dict[str, Any], path: str, model: type[Customer] | type[CustomerCredit]
 ) -> None:
-    document = full_document(official, operation_schemas(official, path)[1])
+    response = operation_schemas(official, path)[1]
+    assert response is not None
+    document = full_document(official, response)
     parsed = model.from_dict(document)
-    _assert_python_types(official, operation_schemas(official, path)[1], parsed, path)
+    _assert_python_types(official, response, parsed, path)
     assert parsed.additional_properties == {}
 
 
