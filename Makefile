@@ -26,6 +26,12 @@ check-generated: $(INSTALLED)
 drift: $(INSTALLED)
 	$(BIN)/python scripts/drift.py $(if $(OFFICIAL),--official '$(OFFICIAL)') $(if $(JSON),--json)
 
+# Each change to openapi.yaml since BASE (a git ref; default HEAD, i.e. uncommitted changes),
+# breaking or not, the semver bump and a drafted CHANGELOG entry (exit 1: breaking).
+BASE ?= HEAD
+changes: $(INSTALLED)
+	$(BIN)/python scripts/changes.py --base '$(BASE)' $(if $(JSON),--json)
+
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -24,6 +24,7 @@ __all__ = [
     "operations",
     "property_paths",
     "resolve",
+    "template",
 ]
 
 Schema = dict[str, Any]
@@ -254,9 +255,9 @@ def compare_operation(
     for header in sorted(old_headers.keys() | new_headers.keys()):
         before, after = old_headers.get(header), new_headers.get(header)
         if before is None:
-            out.append(Difference(name, "request", "header-added", header))
+            out.append(Difference(name, "request", "header-added", header, None, str(after)))
         elif after is None:
-            out.append(Difference(name, "request", "header-removed", header))
+            out.append(Difference(name, "request", "header-removed", header, str(before), None))
         elif before != after:
             out.append(Difference(name, "request", "header", header, str(before), str(after)))
     old_security, new_security = _security(base, base_op), _security(head, head_op)
