@@ -43,7 +43,12 @@ format: $(INSTALLED)
 typecheck: $(INSTALLED)
 	$(BIN)/mypy light_client tests scripts examples
 
-test: lint typecheck check-generated
+test: lint typecheck check-generated test-suite
+
+# What depends on the Python version: the tests and the wheel. CI runs this on each Python of its
+# matrix, and lint, typecheck and check-generated once.
+.PHONY: test-suite
+test-suite: $(INSTALLED)
 	$(BIN)/python -m pytest
 	$(MAKE) test-wheel
 
