@@ -264,4 +264,3 @@ def test_new_operation_reaches_the_client_with_no_handwritten_code(
         text=True,
     )
     assert typed.returncode == 0, typed.stdout
-
