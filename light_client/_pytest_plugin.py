@@ -5,7 +5,8 @@
         ...
 
 Each test gets a fresh mock on a free loopback port, stopped after the test (about 10 ms to
-start and stop); ``light_mock_session`` is one mock for the whole session, to ``reset()``. The plugin is
+start and stop); ``light_mock_session`` is one mock for the whole session, to ``reset()``, and
+``light_mock_shared`` that mock reset for each test. The plugin is
 registered whether or not the ``[mock]`` extra is installed, so it must import nothing of the
 extra: without it, a test that asks for a fixture is skipped with the install command, and
 every other test runs as usual.
@@ -23,7 +24,7 @@ from .mock._extra import MockExtraMissingError, load_server
 if TYPE_CHECKING:
     from .mock import LightMock
 
-__all__ = ["light_mock", "light_mock_session", "light_mock_url"]
+__all__ = ["light_mock", "light_mock_session", "light_mock_shared", "light_mock_url"]
 
 
 def _running_mock() -> Iterator[LightMock]:
@@ -47,6 +48,14 @@ def light_mock_session() -> Iterator[LightMock]:
     """One ``LightMock`` for the whole session, for suites that want speed: call its
     ``reset()`` where a test needs the seeded data back (``light_mock`` is a fresh one each)."""
     yield from _running_mock()
+
+
+@pytest.fixture
+def light_mock_shared(light_mock_session: LightMock) -> LightMock:
+    """The session's ``LightMock``, ``reset()`` for this test: a fresh mock's behaviour
+    without starting one per test."""
+    light_mock_session.reset()
+    return light_mock_session
 
 
 @pytest.fixture
