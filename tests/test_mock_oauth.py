@@ -10,6 +10,9 @@ import httpx
 import pytest
 
 from light_client.mock import LightMock
+from light_client.mock._http import Answer
+from light_client.mock._oauth_endpoints import TOKEN_SCHEMA
+from tests._mock_wire import light_error
 
 REDIRECT = "https://partner.example/callback"
 
@@ -151,3 +154,56 @@ def test_authorize_refuses_unknown_clients_and_odd_redirects(
 ) -> None:
     answer = http.get("/oauth/authorize", params=params)
     assert (answer.status_code, answer.json()["errors"][0]["path"]) == (400, path)
+
+
+def test_the_token_endpoint_takes_only_a_form(http: httpx.Client, light_mock: LightMock) -> None:
+    client = {
+        "client_id": light_mock.oauth_client_id,
+        "client_secret": light_mock.oauth_client_secret,
+    }
+    as_json = http.post("/oauth/token", json={**client, "grant_type": "refresh_token"})
+    not_utf8 = http.post(
+        "/oauth/token",
+        content=b"client_id=%ff",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert (as_json.status_code, as_json.json()) == (
+        400,
+        {
+            "error": "invalid_request",
+            "error_description": "the body must be application/x-www-form-urlencoded",
+        },
+    )
+    assert (not_utf8.status_code, not_utf8.json()) == (
+        400,
+        {"error": "invalid_request", "error_description": "the form is not valid UTF-8"},
+    )
+    assert as_json.headers["Cache-Control"] == "no-store"
+
+
+def test_a_malformed_basic_header_is_an_unknown_client(http: httpx.Client) -> None:
+    answer = http.post(
+        "/oauth/token",
+        data={"grant_type": "refresh_token", "refresh_token": "x"},
+        headers={"Authorization": "Basic !!not-base64!!"},
+    )
+    assert (answer.status_code, answer.json()) == (
+        401,
+        {"error": "invalid_client", "error_description": "unknown client or wrong secret"},
+    )
+
+
+def test_the_token_answer_is_lights_documented_shape(official: dict[str, Any]) -> None:
+    documented = official["components"]["schemas"]["ExternalOauthToken"]
+    assert TOKEN_SCHEMA["properties"] == documented["properties"]
+    assert TOKEN_SCHEMA["required"] == list(documented["properties"])
+
+
+def test_a_token_answer_off_its_shape_is_the_mocks_bug(light_mock: LightMock) -> None:
+    broken = Answer(200, {"access_token": "a", "expires_in": 1, "token_type": "Bearer"}, {})
+    checked = light_mock.check_answer("POST", "/oauth/token", broken, oauth=True)
+    message = (
+        "the Light mock failed (its bug, not yours): its POST answer 200 breaks "
+        "the OAuth token answer at body: 'refresh_token' is a required property"
+    )
+    assert checked == Answer(500, light_error("INTERNAL_SERVER_ERROR", message), {})

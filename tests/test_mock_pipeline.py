@@ -1,28 +1,36 @@
-"""The mock's pipeline: strict about what it accepts and about its own answers (raw HTTP)."""
+"""The mock's pipeline: routes from the spec, credentials first, strict about what it accepts
+and about its own answers (over HTTP, on the session's mock reset for each test)."""
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
-import socket
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
+from light_client._validation import _spec
 from light_client.mock import LightMock
-from light_client.mock._server import MAX_BODY_BYTES, routes
+from light_client.mock._http import Answer
+from light_client.mock._server import _openapi, read_only, read_only_fields, routes
+from light_client.mock._store import SECOND_CUSTOMER_ID
+from tests._mock_wire import light_error, raw
+
+JSON = "application/json;charset=UTF-8"
 
 
 @pytest.fixture
-def http(light_mock: LightMock) -> Iterator[httpx.Client]:
-    headers = {
-        "Authorization": f"Basic {light_mock.api_key}",
-        "Content-Type": "application/json;charset=UTF-8",  # the media type the spec declares
-    }
-    with httpx.Client(base_url=light_mock.base_url, headers=headers) as client:
+def mock(light_mock_shared: LightMock) -> LightMock:
+    return light_mock_shared
+
+
+@pytest.fixture
+def http(mock: LightMock) -> Iterator[httpx.Client]:
+    headers = {"Authorization": f"Basic {mock.api_key}", "Content-Type": JSON}
+    with httpx.Client(base_url=mock.base_url, headers=headers) as client:
         yield client
 
 
@@ -32,169 +40,245 @@ def patch(
     return http.patch(path, content=json.dumps(body).encode(), headers=headers)
 
 
-def raw(light_mock: LightMock, request: bytes) -> tuple[int, dict[str, str], Any]:
-    """Send bytes as they are; the status, headers and JSON body of the answer."""
-    host, port = light_mock.base_url.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=5) as conn:
-        conn.sendall(request)
-        data = b""
-        while b"\r\n\r\n" not in data:
-            data += conn.recv(65536)
-        head, _, body = data.partition(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        headers = dict(line.split(": ", 1) for line in lines[1:])
-        expected = 0 if request.startswith(b"HEAD ") else int(headers.get("Content-Length", "0"))
-        while len(body) < expected:
-            body += conn.recv(65536)
-    return int(lines[0].split()[1]), headers, json.loads(body) if body else None
-
-
-def light_error(error_type: str, message: str, path: list[str] | None) -> dict[str, Any]:
-    detail = {"type": error_type, "message": message, "path": path, "context": None}
-    name = error_type.title().replace("_", "")
-    return {"name": name, "type": error_type, "message": message, "errors": [detail]}
-
-
 @pytest.mark.parametrize(
     ("body", "answer"),
     [
         ({"id": "not-a-uuid"}, light_error("BAD_REQUEST", "is read-only", ["id"])),
         ({"createdAt": "garbage"}, light_error("BAD_REQUEST", "is read-only", ["createdAt"])),
+        (
+            {"updatedAt": "2026-01-01T00:00:00Z"},
+            light_error("BAD_REQUEST", "is read-only", ["updatedAt"]),
+        ),
         ({"status": "PAID"}, light_error("BAD_REQUEST", "is read-only", ["status"])),
         ({"amount": 1e2}, light_error("BAD_REQUEST", "100.0 is not a 'int64'", ["amount"])),
+        ({"currency": None}, light_error("BAD_REQUEST", "must not be null", ["currency"])),
     ],
 )
 def test_no_request_can_corrupt_the_store(
-    http: httpx.Client, light_mock: LightMock, body: dict[str, Any], answer: dict[str, Any]
+    http: httpx.Client, mock: LightMock, body: dict[str, Any], answer: dict[str, Any]
 ) -> None:
-    before = light_mock.store.get("CustomerCredit", light_mock.customer_credit_id)
-    response = patch(http, f"/v1/customer-credits/{light_mock.customer_credit_id}", body)
+    before = mock.store.get("CustomerCredit", mock.customer_credit_id)
+    response = patch(http, f"/v1/customer-credits/{mock.customer_credit_id}", body)
     assert (response.status_code, response.json()) == (400, answer)
-    assert light_mock.store.get("CustomerCredit", light_mock.customer_credit_id) == before
+    assert mock.store.get("CustomerCredit", mock.customer_credit_id) == before
 
 
-def test_an_idempotency_key_belongs_to_one_resource(
-    http: httpx.Client, light_mock: LightMock
+def test_read_only_fields_are_taken_from_the_spec() -> None:
+    assert read_only("Customer", "UpdateCustomerRequest") == {
+        "createdAt",
+        "externalSource",
+        "id",
+        "status",
+        "updatedAt",
+    }
+    schemas = {
+        "Thing": {"properties": {"id": {}, "name": {}, "code": {"readOnly": True}}},
+        "UpdateThing": {"properties": {"name": {}, "code": {}, "secret": {"readOnly": True}}},
+    }
+    assert read_only_fields(schemas, "Thing", "UpdateThing") == {"id", "code", "secret"}
+
+
+def test_an_idempotency_key_belongs_to_one_method_path_and_body(
+    http: httpx.Client, mock: LightMock
 ) -> None:
-    from light_client.mock._store import SECOND_CUSTOMER_ID
-
     key = {"X-Idempotency-Key": "k-42"}
-    first = patch(http, f"/v1/customers/{light_mock.customer_id}", {"name": "A"}, key)
-    other = patch(http, f"/v1/customers/{SECOND_CUSTOMER_ID}", {"name": "A"}, key)
-    assert first.status_code == 200
-    assert (other.status_code, other.json()["errors"][0]["path"]) == (422, ["X-Idempotency-Key"])
-    untouched = light_mock.store.get("Customer", SECOND_CUSTOMER_ID)
+    reused = light_error(
+        "UNPROCESSABLE_CONTENT",
+        "X-Idempotency-Key was already used with a different body or path",
+        ["X-Idempotency-Key"],
+    )
+    first = patch(http, f"/v1/customers/{mock.customer_id}", {"name": "A"}, key)
+    replay = patch(http, f"/v1/customers/{mock.customer_id}", {"name": "A"}, key)
+    other_resource = patch(http, f"/v1/customers/{SECOND_CUSTOMER_ID}", {"name": "A"}, key)
+    other_body = patch(http, f"/v1/customers/{mock.customer_id}", {"name": "B"}, key)
+    assert (first.status_code, replay.status_code) == (200, 200)
+    assert replay.content == first.content
+    assert (other_resource.status_code, other_resource.json()) == (422, reused)
+    assert (other_body.status_code, other_body.json()) == (422, reused)
+    assert dict(mock.stats.applied) == {"k-42": 1}
+    untouched = mock.store.get("Customer", SECOND_CUSTOMER_ID)
     assert untouched is not None and untouched["name"] == "Fjord Consulting"
+
+
+def test_an_empty_idempotency_key_is_refused(http: httpx.Client, mock: LightMock) -> None:
     empty = patch(
-        http, f"/v1/customers/{light_mock.customer_id}", {"name": "B"}, {"X-Idempotency-Key": ""}
+        http, f"/v1/customers/{mock.customer_id}", {"name": "B"}, {"X-Idempotency-Key": ""}
     )
     assert (empty.status_code, empty.json()) == (
         400,
         light_error("BAD_REQUEST", "must not be empty", ["X-Idempotency-Key"]),
     )
+    assert mock.stats.applied == {}
 
 
-def test_credentials_are_checked_before_the_body(light_mock: LightMock) -> None:
-    with httpx.Client(base_url=light_mock.base_url) as anonymous:
-        answer = anonymous.patch(f"/v1/customers/{light_mock.customer_id}", content=b"not json")
-    assert answer.status_code == 401
+def test_credentials_are_checked_before_the_body(mock: LightMock) -> None:
+    with httpx.Client(base_url=mock.base_url) as anonymous:
+        answer = anonymous.patch(f"/v1/customers/{mock.customer_id}", content=b"\xff not json")
+    assert (answer.status_code, answer.json()) == (
+        401,
+        {"type": "UNAUTHORIZED", "message": "invalid API key or token"},
+    )
 
 
-@pytest.mark.parametrize(
-    ("request_head", "body", "status", "message"),
-    [
-        ("Content-Length: abc", b"", 400, "Content-Length is not a number"),
-        ("Content-Length: -1", b"", 400, "Content-Length is not a number"),
-        (
-            f"Content-Length: {MAX_BODY_BYTES + 1}",
-            b"",
-            413,
-            f"bodies over {MAX_BODY_BYTES} bytes",
-        ),
-        ("Content-Length: 2", b"\xff\xfe", 400, "the body is not valid UTF-8"),
-    ],
-)
-def test_malformed_requests_get_an_answer_in_lights_format(
-    light_mock: LightMock, request_head: str, body: bytes, status: int, message: str
-) -> None:
-    request = (
-        f"PATCH /v1/customers/{light_mock.customer_id} HTTP/1.1\r\nHost: x\r\n"
-        f"Authorization: Basic {light_mock.api_key}\r\nContent-Type: application/json\r\n"
-        f"{request_head}\r\n\r\n"
-    ).encode() + body
-    answered, _, answer = raw(light_mock, request)
-    assert answered == status
-    assert answer["message"] == message and answer["errors"][0]["message"] == message
+def test_json_is_accepted_with_or_without_its_charset(http: httpx.Client, mock: LightMock) -> None:
+    for content_type in ("application/json", "application/json; charset=utf-8"):
+        answer = patch(
+            http,
+            f"/v1/customers/{mock.customer_id}",
+            {"name": content_type},
+            {"Content-Type": content_type},
+        )
+        assert (answer.status_code, answer.json()["name"]) == (200, content_type)
 
 
 @pytest.mark.parametrize("method", ["GET", "POST", "PUT", "DELETE", "OPTIONS", "TRACE", "HEAD"])
-def test_undeclared_methods_are_405_with_allow(light_mock: LightMock, method: str) -> None:
+def test_undeclared_methods_are_405_with_allow(mock: LightMock, method: str) -> None:
     request = (
-        f"{method} /v1/customers/{light_mock.customer_id} HTTP/1.1\r\nHost: x\r\n"
-        f"Authorization: Basic {light_mock.api_key}\r\nContent-Length: 0\r\n\r\n"
+        f"{method} /v1/customers/{mock.customer_id} HTTP/1.1\r\nHost: x\r\n"
+        f"Authorization: Basic {mock.api_key}\r\nContent-Length: 0\r\n\r\n"
     ).encode()
-    status, headers, answer = raw(light_mock, request)
-    assert (status, headers["Allow"]) == (405, "PATCH")
-    if method != "HEAD":
-        assert answer == light_error("METHOD_NOT_ALLOWED", f"{method} is not allowed here", None)
+    status, headers, answer = raw(mock, request)
+    assert (status, headers["Allow"], headers["Content-Type"]) == (405, "PATCH", JSON)
+    expected = light_error("METHOD_NOT_ALLOWED", f"{method} is not allowed here")
+    assert answer == (None if method == "HEAD" else expected)
+    assert int(headers["Content-Length"]) == len(json.dumps(expected))
 
 
-def test_an_answer_that_breaks_the_spec_is_a_loud_500(
-    http: httpx.Client, light_mock: LightMock, caplog: pytest.LogCaptureFixture
+def test_an_unknown_path_is_404(http: httpx.Client) -> None:
+    answer = http.get("/v1/invoices")
+    assert (answer.status_code, answer.json()) == (
+        404,
+        {"type": "NOT_FOUND", "message": "no route /v1/invoices"},
+    )
+
+
+def test_an_update_that_would_break_the_spec_is_a_loud_500_and_not_stored(
+    http: httpx.Client, mock: LightMock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    light_mock.store.resources["Customer"][light_mock.customer_id]["createdAt"] = "garbage"
+    mock.store.resources["Customer"][mock.customer_id]["createdAt"] = "garbage"
     with caplog.at_level(logging.ERROR, logger="light_client.mock"):
-        answer = patch(http, f"/v1/customers/{light_mock.customer_id}", {"name": "x"})
-    assert answer.status_code == 500
-    assert answer.json()["type"] == "INTERNAL_SERVER_ERROR"
-    assert answer.json()["message"].startswith("the mock's answer broke the spec at createdAt")
-    (record,) = caplog.records
-    assert record.getMessage().startswith("Light mock bug: its Customer answer breaks")
+        answer = patch(http, f"/v1/customers/{mock.customer_id}", {"name": "x"})
+    bug = (
+        f"Customer {mock.customer_id} would break openapi.yaml at createdAt: "
+        "'garbage' is not a 'date-time'"
+    )
+    assert (answer.status_code, answer.json()) == (
+        500,
+        light_error("INTERNAL_SERVER_ERROR", f"the Light mock failed (its bug, not yours): {bug}"),
+    )
+    assert [record.getMessage() for record in caplog.records] == [f"Light mock bug: {bug}"]
+    stored = mock.store.get("Customer", mock.customer_id)
+    assert stored is not None and stored["name"] == "Nordlys ApS"
 
 
-def test_a_client_that_hangs_up_leaves_no_traceback(
-    light_mock: LightMock, capfd: pytest.CaptureFixture[str]
+def test_every_answer_is_checked_against_its_schema(
+    mock: LightMock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    host, port = light_mock.base_url.removeprefix("http://").split(":")
-    for _ in range(3):  # each promises 100 bytes, sends 1 and hangs up before the answer
-        with socket.create_connection((host, int(port))) as conn:
-            conn.sendall(b"PATCH /v1/customers/x HTTP/1.1\r\nContent-Length: 100\r\n\r\n{")
-    deadline = time.monotonic() + 5
-    while sum(light_mock.stats.statuses.values()) < 3 and time.monotonic() < deadline:
-        time.sleep(0.01)  # the mock answers each (into a closed socket)
-    assert sum(light_mock.stats.statuses.values()) == 3
-    assert capfd.readouterr().err == ""
+    path = f"/v1/customers/{mock.customer_id}"
+    fine = Answer(404, {"type": "NOT_FOUND", "message": "gone"}, {})
+    assert mock.check_answer("PATCH", path, fine) is fine
+    with caplog.at_level(logging.ERROR, logger="light_client.mock"):
+        broken = mock.check_answer("PATCH", path, Answer(404, {"message": 4}, {}))
+    bug = "its PATCH answer 404 breaks Error at message: 4 is not of type 'string'"
+    assert broken == Answer(
+        500,
+        light_error("INTERNAL_SERVER_ERROR", f"the Light mock failed (its bug, not yours): {bug}"),
+        {},
+    )
+    assert [record.getMessage() for record in caplog.records] == [f"Light mock bug: {bug}"]
 
 
-def test_reset_puts_the_seed_back(http: httpx.Client, light_mock: LightMock) -> None:
-    seeded = light_mock.store.get("Customer", light_mock.customer_id)
-    patch(http, f"/v1/customers/{light_mock.customer_id}", {"name": "changed"})
-    light_mock.reset()
-    assert light_mock.store.get("Customer", light_mock.customer_id) == seeded
-    assert (light_mock.stats.requests, dict(light_mock.stats.applied)) == (0, {})
+def test_any_failure_of_the_mock_is_a_500_in_lights_format(
+    http: httpx.Client,
+    mock: LightMock,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(kind: str, resource_id: str) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(mock.store, "get", broken)
+    with caplog.at_level(logging.ERROR, logger="light_client.mock"):
+        answer = patch(http, f"/v1/customers/{mock.customer_id}", {"name": "x"})
+    path = f"/v1/customers/{mock.customer_id}"
+    bug = f"PATCH {path} raised an exception (logged)"
+    assert (answer.status_code, answer.json()) == (
+        500,
+        light_error("INTERNAL_SERVER_ERROR", f"the Light mock failed (its bug, not yours): {bug}"),
+    )
+    traceback, summary = caplog.records
+    assert traceback.exc_info is not None and isinstance(traceback.exc_info[1], RuntimeError)
+    assert summary.getMessage() == f"Light mock bug: {bug}"
 
 
 def test_routes_come_from_the_spec() -> None:
-    from light_client._validation import _spec
-
-    assert [route.pattern.pattern for route in routes()] == [
-        "^"
-        + path.replace("{customerId}", "(?P<id>[^/]+)").replace(
-            "{customerCreditId}", "(?P<id>[^/]+)"
-        )
-        + "$"
-        for path in _spec()["paths"]
+    assert [(route.template, route.pattern.pattern) for route in routes()] == [
+        ("/v1/customers/{customerId}", "^/v1/customers/(?P<customerId>[^/]+)$"),
+        (
+            "/v1/customer-credits/{customerCreditId}",
+            "^/v1/customer-credits/(?P<customerCreditId>[^/]+)$",
+        ),
     ]
-    assert [route.operations for route in routes()] == [
-        {"PATCH": ("Customer", "UpdateCustomerRequest")},
-        {"PATCH": ("CustomerCredit", "UpdateCustomerCreditRequest")},
-    ]
+    customer, credit = (route.operations for route in routes())
+    assert list(customer) == list(credit) == ["PATCH"]
+    assert (customer["PATCH"].resource, customer["PATCH"].request) == (
+        "Customer",
+        "UpdateCustomerRequest",
+    )
+    assert credit["PATCH"].answers == {
+        "200": "CustomerCredit",
+        **dict.fromkeys(["400", "401", "403", "404", "429", "500", "default"], "Error"),
+    }
 
 
-def test_a_session_mock_is_shared_and_resets(light_mock_session: LightMock) -> None:
-    light_mock_session.reset()
-    with httpx.Client(base_url=light_mock_session.base_url) as anonymous:
+@pytest.fixture
+def spec_with_a_get(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """openapi.yaml with ``GET /v1/customers/{customerId}`` added, as if written there."""
+    spec = copy.deepcopy(_spec())
+    item = spec["paths"]["/v1/customers/{customerId}"]
+    item["get"] = {
+        "operationId": "getCustomer",
+        "parameters": item["patch"]["parameters"][1:],  # the id, not the idempotency key
+        "responses": {
+            "200": {
+                "description": "ok",
+                "content": {JSON: {"schema": {"$ref": "#/components/schemas/Customer"}}},
+            },
+            "default": {"$ref": "#/components/responses/Error"},
+        },
+    }
+    monkeypatch.setattr("light_client.mock._server._spec", lambda: spec)
+    for cached in (routes, _openapi):
+        cached.cache_clear()
+    yield
+    monkeypatch.undo()
+    for cached in (routes, _openapi):
+        cached.cache_clear()
+
+
+def test_an_operation_added_to_the_spec_is_served_with_no_mock_code(spec_with_a_get: None) -> None:
+    with LightMock() as fresh, httpx.Client(base_url=fresh.base_url) as http:
+        auth = {"Authorization": f"Basic {fresh.api_key}"}
+        found = http.get(f"/v1/customers/{fresh.customer_id}", headers=auth)
+        missing = http.get("/v1/customers/00000000-0000-4000-8000-000000000000", headers=auth)
+        patched = http.request("PUT", f"/v1/customers/{fresh.customer_id}", headers=auth)
+    assert (found.status_code, found.json()) == (
+        200,
+        fresh.store.get("Customer", fresh.customer_id),
+    )
+    assert (missing.status_code, missing.json()["type"]) == (404, "NOT_FOUND")
+    assert (patched.status_code, patched.headers["Allow"]) == (405, "GET, PATCH")
+
+
+def test_the_shared_mock_is_reset_for_each_test(
+    mock: LightMock, light_mock_session: LightMock
+) -> None:
+    assert mock is light_mock_session
+    mock.rate_limit.limit = 1
+    mock.faults.latency = 0.5
+    mock.oauth_expires_in = 0
+    with httpx.Client(base_url=mock.base_url) as anonymous:
         assert anonymous.patch("/v1/customers/x").status_code == 401
-    assert light_mock_session.stats.requests == 1
-    light_mock_session.reset()
-    assert light_mock_session.stats.requests == 0
+    mock.reset()
+    assert (mock.stats.requests, mock.rate_limit.limit, mock.faults.latency) == (0, 300, 0.0)
+    assert mock.oauth_expires_in == 3600

@@ -1,15 +1,16 @@
 """A local HTTP server that behaves like Light for the operations in openapi.yaml.
 
-Every request goes through one pipeline, as in Prism and stripe-mock: route (taken from the
-spec) -> read the body (bounded) -> rate limit -> authenticate -> validate the request (the
-spec, then the SDK's own strict checks) -> idempotency replay -> handle -> validate the answer
-against the response schema. A malformed request of any kind gets an answer in Light's error
-format; an answer that breaks the spec is the mock's own bug: a 500 and a loud log line.
+Every request goes through one pipeline, as in Prism and stripe-mock: frame the body (bounded;
+``_http``) -> rate limit -> route (taken from the spec) -> authenticate -> validate the request
+(the spec, then Light's rules the spec cannot state) -> idempotency replay -> the operation's
+state handler -> validate the answer against the spec's response schema. A malformed request of
+any kind gets an answer in Light's error format; an answer that breaks the spec, or any other
+failure of the mock, is the mock's own bug: a 500 in Light's format and a loud log line.
 """
 
 from __future__ import annotations
 
-import base64
+import copy
 import functools
 import hashlib
 import json
@@ -17,50 +18,76 @@ import logging
 import math
 import random
 import re
-import secrets
-import socket
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from email.message import Message
 from types import TracebackType
 from typing import Any, Self
-from urllib.parse import parse_qs, urlencode
 
 from jsonschema.exceptions import best_match
 from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
-from openapi_core.validation.request.exceptions import SecurityValidationError
+from openapi_core.validation.request.exceptions import (
+    ParameterValidationError,
+    RequestBodyValidationError,
+    RequestValidationError,
+    SecurityValidationError,
+)
 from werkzeug.datastructures import Headers
 
 from .._validation import _spec, is_nullable, json_path, schema_problem
+from ._http import (
+    IDLE_TIMEOUT_SECONDS,
+    JSON_MEDIA_TYPE,
+    MAX_BODY_BYTES,
+    MAX_CONNECTIONS,
+    POLL_INTERVAL_SECONDS,
+    Answer,
+    BoundedServer,
+    Refusal,
+    error_body,
+    handler_for,
+)
+from ._oauth_endpoints import (
+    OAUTH_CLIENT_ID,
+    OAUTH_CLIENT_SECRET,
+    OAUTH_METHODS,
+    OAuthState,
+    authorize,
+    oauth_answer_problem,
+    token,
+)
 from ._store import SEED_CREDIT_ID, SEED_CUSTOMER_ID, Store, response_properties
 
-__all__ = ["Faults", "LightMock", "RateLimit"]
+__all__ = ["DEFAULT_API_KEY", "MAX_BODY_BYTES", "Faults", "LightMock", "RateLimit", "routes"]
 
 DEFAULT_API_KEY = "sk_mock_light_0000000000000000"
 REDIRECT_PREFIX = "/moved"
-# Light's answers and requests are small: a larger body is refused before it is read.
-MAX_BODY_BYTES = 1024 * 1024
-# An open connection that sends nothing for this long is closed (keep-alive clients reconnect).
-IDLE_TIMEOUT_SECONDS = 30.0
-# At most this many connections are served at once; further ones wait to be accepted.
-MAX_CONNECTIONS = 128
-# How often the serving thread looks for a stop request: stopping takes at most this long.
-POLL_INTERVAL_SECONDS = 0.01
 
 logger = logging.getLogger("light_client.mock")
 
 
 @dataclass(frozen=True)
-class Route:
-    """A path of openapi.yaml: its pattern, and per method the operation's schemas."""
+class Operation:
+    """One operation of openapi.yaml, as the mock serves it."""
 
+    resource: str  # the schema of its 200 answer: also the kind of resource in the store
+    request: str | None  # the schema of its request body, if it has one
+    answers: dict[str, str]  # status ("200", "404", "default") -> schema of that answer
+
+    def answer_schema(self, status: int) -> str | None:
+        return self.answers.get(str(status), self.answers.get("default"))
+
+
+@dataclass(frozen=True)
+class Route:
+    """A path of openapi.yaml: its pattern (a named group per parameter) and its operations."""
+
+    template: str
     pattern: re.Pattern[str]
-    parameter: str
-    # method (upper case) -> (resource schema of the 200 answer, request body schema or None)
-    operations: dict[str, tuple[str, str | None]]
+    operations: dict[str, Operation]  # by method, upper case
 
 
 def _schema_name(content: dict[str, Any] | None) -> str | None:
@@ -71,22 +98,34 @@ def _schema_name(content: dict[str, Any] | None) -> str | None:
     return ref.removeprefix("#/components/schemas/")
 
 
+def _answers(spec: dict[str, Any], responses: dict[str, Any]) -> dict[str, str]:
+    found = {}
+    for status, response in responses.items():
+        if "$ref" in response:  # "#/components/responses/NotFound"
+            response = spec["components"]["responses"][response["$ref"].rpartition("/")[2]]
+        name = _schema_name(response.get("content"))
+        if name is not None:
+            found[status] = name
+    return found
+
+
 @functools.cache
 def routes() -> tuple[Route, ...]:
     """The routes of openapi.yaml: an operation added there is routed with no code here."""
+    spec = _spec()
     found = []
-    for template, item in _spec()["paths"].items():
-        (parameter,) = re.findall(r"{(\w+)}", template)
-        pattern = re.compile("^" + re.sub(r"{\w+}", "(?P<id>[^/]+)", template) + "$")
+    for template, item in spec["paths"].items():
+        pattern = re.compile("^" + re.sub(r"{(\w+)}", r"(?P<\1>[^/]+)", template) + "$")
         operations = {
-            method.upper(): (
+            method.upper(): Operation(
                 str(_schema_name(operation["responses"]["200"]["content"])),
                 _schema_name(operation.get("requestBody", {}).get("content")),
+                _answers(spec, operation["responses"]),
             )
             for method, operation in item.items()
             if isinstance(operation, dict) and "responses" in operation
         }
-        found.append(Route(pattern, parameter, operations))
+        found.append(Route(template, pattern, operations))
     return tuple(found)
 
 
@@ -96,30 +135,23 @@ def _openapi() -> OpenAPI:
     return OpenAPI.from_dict(_spec())
 
 
+def read_only_fields(schemas: dict[str, Any], resource: str, request: str) -> frozenset[str]:
+    """Fields a client cannot write: those of the resource its request schema does not have
+    (set by the server: ``id``, ``createdAt``, ``status``...), and any marked ``readOnly``."""
+    resource_properties = schemas[resource]["properties"]
+    request_properties = schemas[request]["properties"]
+    marked = {
+        name
+        for properties in (resource_properties, request_properties)
+        for name, schema in properties.items()
+        if schema.get("readOnly") is True
+    }
+    return frozenset(resource_properties.keys() - request_properties.keys() | marked)
+
+
 @functools.cache
 def read_only(resource: str, request: str) -> frozenset[str]:
-    """Properties of the resource that its update request does not have: set by the server."""
-    schemas = _spec()["components"]["schemas"]
-    return frozenset(schemas[resource]["properties"]) - frozenset(schemas[request]["properties"])
-
-
-OAUTH_CLIENT_ID = "mock_client_id"
-OAUTH_CLIENT_SECRET = "mock_client_secret"
-
-
-@dataclass
-class OAuthState:
-    """Codes, tokens and refresh tokens the mock has issued (each refresh token works once)."""
-
-    codes: dict[str, tuple[str, float]] = field(default_factory=dict)  # code: (redirect, expiry)
-    access_tokens: dict[str, float] = field(default_factory=dict)  # token: expiry
-    refresh_tokens: dict[str, str] = field(default_factory=dict)  # live refresh token: access
-    refreshes: int = 0
-
-
-def _oauth_error(error: str, description: str) -> dict[str, str]:
-    """An error as OAuth 2.0 (RFC 6749) words it: ``error`` and ``error_description``."""
-    return {"error": error, "error_description": description}
+    return read_only_fields(_spec()["components"]["schemas"], resource, request)
 
 
 @dataclass
@@ -156,56 +188,11 @@ class Stats:
     applied: Counter[str] = field(default_factory=Counter)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    # socketserver's default backlog of 5 drops connects when a client opens dozens at once.
-    request_queue_size = 256
-
-    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
-        super().__init__(address, handler)
-        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        self._slots.acquire()  # bounded: no thread per connection beyond MAX_CONNECTIONS
-        try:
-            super().process_request(request, client_address)
-        except BaseException:
-            self._slots.release()
-            raise
-
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            self._slots.release()
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that hangs up (or times out) mid-answer is not the mock's error: stay quiet.
-        import sys
-
-        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError | socket.timeout):
-            return
-        super().handle_error(request, client_address)
-
-
-@dataclass
-class _Request:
-    """The request as openapi-core's validator wants to see it."""
-
-    host_url: str
-    path: str
-    method: str
-    body: bytes
-    content_type: str
-    parameters: RequestParameters
-
-
-class _Refusal(Exception):
-    """A request answered with an error, at whichever stage of the pipeline found it."""
-
-    def __init__(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None):
-        super().__init__(status)
-        self.status, self.body, self.headers = status, body, headers or {}
+def mock_bug(message: str, *args: Any) -> Refusal:
+    """The mock broke its own contract: logged at ERROR, answered 500 in Light's format."""
+    logger.error("Light mock bug: " + message, *args)
+    text = "the Light mock failed (its bug, not yours): " + message % args
+    return Refusal(500, error_body("INTERNAL_SERVER_ERROR", text))
 
 
 class LightMock:
@@ -215,7 +202,9 @@ class LightMock:
             client = LightClient(api_key=light_mock.api_key, base_url=light_mock.base_url)
 
     ``port=0`` picks a free port. State lives in ``store``; ``stats`` counts what happened;
-    ``reset()`` puts both back as they were at the start (for a mock shared by many tests).
+    ``reset()`` puts everything back as it was constructed (for a mock shared by many tests).
+    ``idle_timeout`` (seconds) closes a connection that sends nothing; at most
+    ``max_connections`` are served at once, further clients wait to be accepted.
     """
 
     def __init__(
@@ -226,35 +215,39 @@ class LightMock:
         api_key: str = DEFAULT_API_KEY,
         rate_limit: RateLimit | None = None,
         faults: Faults | None = None,
+        idle_timeout: float = IDLE_TIMEOUT_SECONDS,
+        max_connections: int = MAX_CONNECTIONS,
     ) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the Light mock listens on loopback only")
         self.api_key = api_key
-        self.rate_limit = rate_limit or RateLimit()
-        self.faults = faults or Faults()
         self.customer_id = SEED_CUSTOMER_ID
         self.customer_credit_id = SEED_CREDIT_ID
         # OAuth 2.0 (``/oauth/authorize``, ``/oauth/token``): one registered integration.
         self.oauth_client_id = OAUTH_CLIENT_ID
         self.oauth_client_secret = OAUTH_CLIENT_SECRET
-        self.oauth_expires_in = 3600  # seconds an access token lives; lower it to test expiry
+        self._configured = (rate_limit or RateLimit(), faults or Faults())
         self._server_url = _spec()["servers"][0]["url"]
-        self._lock = threading.Lock()  # everything below, and the store's changes
+        self._lock = threading.RLock()  # one lock: the store, the counters, keys and tokens
         self.reset()
-        self._httpd = _Server((host, port), _handler_for(self))
+        handler = handler_for(self, idle_timeout=idle_timeout)
+        self._httpd = BoundedServer((host, port), handler, max_connections=max_connections)
         self._thread: threading.Thread | None = None
 
     def reset(self) -> None:
-        """Back to the seeded data, with no requests counted and no idempotency keys seen."""
+        """Back to how it was constructed: the seeded data, the rate limit and faults it was
+        given, a token lifetime of 3600 s, no requests counted, no keys or tokens known."""
         with self._lock:
-            self.store = Store()
+            self.rate_limit, self.faults = copy.deepcopy(self._configured)
+            self.oauth_expires_in = 3600  # seconds an access token lives; lower it to test expiry
+            self.store = Store(self._lock)
             self.stats = Stats()
+            self.oauth = OAuthState()
             self._random = random.Random(self.faults.seed)
             self._window_start = time.time()
             self._window_count = 0
             # key -> (method, path, body fingerprint, status, answer) of its first request
             self._idempotency: dict[str, tuple[str, str, str, int, bytes]] = {}
-            self.oauth = OAuthState()
 
     @property
     def base_url(self) -> str:
@@ -269,10 +262,14 @@ class LightMock:
         return self
 
     def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        """Stop serving and end every open connection (about 10 ms)."""
+        self._httpd.close_connections()
         if self._thread is not None:
+            self._httpd.shutdown()
             self._thread.join()
+            self._thread = None
+        self._httpd.server_close()
+        self._httpd.close_connections()  # any accepted while stopping
 
     def __enter__(self) -> Self:
         return self.start()
@@ -285,7 +282,63 @@ class LightMock:
     ) -> None:
         self.stop()
 
-    # -- the stages of the pipeline ------------------------------------------------------------
+    # -- the pipeline -----------------------------------------------------------------------
+
+    def serve(self, method: str, target: str, headers: Message, body: bytes) -> Answer:
+        """One request, through every stage; never raises."""
+        self.count(request=True)
+        path = target.partition("?")[0].removeprefix(REDIRECT_PREFIX)
+        limit_headers: dict[str, str] = {}
+        oauth = path in OAUTH_METHODS  # answers in OAuth's format, not Light's
+        try:
+            answer = self._pipeline(method, target, headers, body, limit_headers)
+        except Refusal as refusal:  # every refusal is in Light's format
+            answer, oauth = refusal.answer(), False
+        except Exception:
+            logger.exception("Light mock bug: %s %s raised", method, path)
+            answer = mock_bug("%s %s raised an exception (logged)", method, path).answer()
+            oauth = False
+        answer = self.check_answer(method, path, answer, oauth=oauth)
+        return answer._replace(headers={**limit_headers, **answer.headers})
+
+    def _pipeline(
+        self,
+        method: str,
+        target: str,
+        headers: Message,
+        body: bytes,
+        limit_headers: dict[str, str],
+    ) -> Answer:
+        if self.faults.latency:
+            time.sleep(self.faults.latency)
+        over, limits = self.rate_limit_headers()
+        limit_headers.update(limits)
+        if over:
+            raise Refusal(429, {"type": "TOO_MANY_REQUESTS", "message": "rate limit exceeded"})
+        path, _, query = target.partition("?")
+        if self.faults.redirect and not path.startswith(REDIRECT_PREFIX):
+            return Answer(self.faults.redirect, b"", {"Location": REDIRECT_PREFIX + target})
+        path = path.removeprefix(REDIRECT_PREFIX)
+        if path in OAUTH_METHODS:
+            return self.oauth_endpoint(method, path, query, headers, body)
+        parameters, operation = self.route(method, path)
+        if self.draw(self.faults.server_errors):
+            raise Refusal(503, error_body("SERVICE_UNAVAILABLE", "injected server error"))
+        self.authenticate(headers.get("Authorization"))
+        document = _json_document(body)
+        self.validate(method, path, body, headers)
+        key = headers.get("X-Idempotency-Key")
+        if key is not None and not key.strip():
+            raise Refusal.bad_request("must not be empty", ["X-Idempotency-Key"])
+        resource_id = parameters[list(parameters)[-1]] if parameters else ""
+        if operation.request is None:
+            answer = self.retrieve(operation.resource, resource_id)
+        else:
+            self.check_fields(operation.resource, operation.request, document)
+            answer = self.update(method, path, operation.resource, resource_id, document, key)
+        if self.draw(self.faults.dropped):
+            return Answer(None, b"", {})  # applied, but the answer is lost: only the key helps
+        return answer
 
     def rate_limit_headers(self) -> tuple[bool, dict[str, str]]:
         """Count this request; whether it is over the limit, and the X-RateLimit-* headers."""
@@ -315,112 +368,67 @@ class LightMock:
         with self._lock:
             return share > 0 and self._random.random() < share
 
-    def route(self, method: str, path: str) -> tuple[Route, str, str]:
-        """The route, resource id and method of a request: 404 or 405 (with ``Allow``) if none."""
+    def route(self, method: str, path: str) -> tuple[dict[str, str], Operation]:
+        """The path parameters and operation: 404, or 405 with ``Allow``, if none."""
         for route in routes():
             if match := route.pattern.match(path):
                 if method not in route.operations:
-                    allow = ", ".join(sorted(route.operations))
-                    raise _Refusal(
-                        405,
-                        _error_body("METHOD_NOT_ALLOWED", f"{method} is not allowed here", None),
-                        {"Allow": allow},
-                    )
-                return route, match["id"], method
-        raise _Refusal(404, {"type": "NOT_FOUND", "message": f"no route {path}"})
+                    raise _method_not_allowed(method, sorted(route.operations))
+                return match.groupdict(), route.operations[method]
+        raise Refusal(404, {"type": "NOT_FOUND", "message": f"no route {path}"})
 
     def authenticate(self, authorization: str | None) -> None:
+        """The API key (Basic or Bearer), or an access token the OAuth endpoints issued."""
         if authorization in (f"Basic {self.api_key}", f"Bearer {self.api_key}"):
             return
-        scheme, _, token = (authorization or "").partition(" ")
+        scheme, _, credential = (authorization or "").partition(" ")
         with self._lock:
-            expires = self.oauth.access_tokens.get(token) if scheme == "Bearer" else None
+            expires = self.oauth.access_tokens.get(credential) if scheme == "Bearer" else None
         if expires is None or expires <= time.time():
-            raise _Refusal(401, {"type": "UNAUTHORIZED", "message": "invalid API key or token"})
+            raise Refusal(401, {"type": "UNAUTHORIZED", "message": "invalid API key or token"})
 
-    # -- OAuth 2.0, as Light documents it (outside openapi.yaml: not an SDK operation) ---------
-
-    def authorize(self, query: dict[str, list[str]]) -> tuple[int, bytes, dict[str, str]]:
-        """``GET /oauth/authorize``: the user consents at once; 302 to ``redirect_uri?code&state``."""
-        client_id, redirect_uri, state = (
-            (query.get(name) or [""])[0] for name in ("client_id", "redirect_uri", "state")
-        )
-        if client_id != self.oauth_client_id:
-            raise _Refusal(400, _error_body("BAD_REQUEST", "unknown client_id", ["client_id"]))
-        if not redirect_uri.startswith(("http://", "https://")):
-            raise _Refusal(400, _error_body("BAD_REQUEST", "must be a URL", ["redirect_uri"]))
-        code = secrets.token_urlsafe(24)
+    def oauth_endpoint(
+        self, method: str, path: str, query: str, headers: Message, body: bytes
+    ) -> Answer:
+        """``/oauth/authorize`` and ``/oauth/token`` (outside openapi.yaml: not SDK operations)."""
+        if method != OAUTH_METHODS[path]:
+            raise _method_not_allowed(method, [OAUTH_METHODS[path]])
         with self._lock:
-            self.oauth.codes[code] = (redirect_uri, time.time() + 600)
-        location = f"{redirect_uri}{'&' if '?' in redirect_uri else '?'}" + urlencode(
-            {"code": code, "state": state}
-        )
-        return 302, b"", {"Location": location}
+            if path == "/oauth/authorize":
+                return authorize(self.oauth, self.oauth_client_id, query)
+            client = (self.oauth_client_id, self.oauth_client_secret)
+            return token(self.oauth, client, self.oauth_expires_in, headers, body)
 
-    def token(self, form: dict[str, list[str]], authorization: str | None) -> tuple[int, Any]:
-        """``POST /oauth/token``: the code or the refresh token for a new pair (rotated)."""
-        field = {name: (values or [""])[0] for name, values in form.items()}
-        client_id, client_secret = field.get("client_id", ""), field.get("client_secret", "")
-        if authorization and authorization.startswith("Basic "):  # or HTTP Basic, per RFC 6749
-            decoded = base64.b64decode(authorization[6:] + "==").decode("utf-8", "replace")
-            client_id, _, client_secret = decoded.partition(":")
-        if (client_id, client_secret) != (self.oauth_client_id, self.oauth_client_secret):
-            return 401, _oauth_error("invalid_client", "unknown client or wrong secret")
-        grant = field.get("grant_type", "")
-        with self._lock:
-            if grant == "authorization_code":
-                redirect_uri, expires = self.oauth.codes.pop(field.get("code", ""), ("", 0.0))
-                if expires <= time.time() or redirect_uri != field.get("redirect_uri"):
-                    return 400, _oauth_error("invalid_grant", "unknown, used or expired code")
-            elif grant == "refresh_token":
-                if self.oauth.refresh_tokens.pop(field.get("refresh_token", ""), None) is None:
-                    return 400, _oauth_error("invalid_grant", "unknown or used refresh token")
-                self.oauth.refreshes += 1
-            else:
-                return 400, _oauth_error("unsupported_grant_type", f"grant_type {grant!r}")
-            access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-            self.oauth.access_tokens[access] = time.time() + self.oauth_expires_in
-            self.oauth.refresh_tokens[refresh] = access
-        return 200, {
-            "access_token": access,
-            "expires_in": self.oauth_expires_in,
-            "token_type": "Bearer",
-            "refresh_token": refresh,
-        }
-
-    def validate(
-        self, method: str, path: str, body: bytes, headers: Headers, content_type: str
-    ) -> None:
+    def validate(self, method: str, path: str, body: bytes, headers: Message) -> None:
         """The request against openapi.yaml with openapi-core: 400 in Light's format."""
         request = _Request(
             self._server_url,
             path,
             method.lower(),
             body,
-            content_type,
-            RequestParameters(header=headers, path={}),
+            _media_type(headers.get("Content-Type", "")),
+            RequestParameters(header=Headers(list(headers.items())), path={}),
         )
         try:
             _openapi().validate_request(request)
         except SecurityValidationError as exc:  # authenticated already: a spec/mock mismatch
-            raise _Refusal(401, {"type": "UNAUTHORIZED", "message": str(exc)}) from exc
-        except Exception as exc:  # openapi-core's request errors; mapped by what they carry
-            status, answer = _validation_answer(exc)
-            raise _Refusal(status, answer) from exc
+            raise Refusal(401, {"type": "UNAUTHORIZED", "message": str(exc)}) from exc
+        except RequestValidationError as exc:  # the body or a parameter; anything else is a bug
+            raise Refusal(400, _validation_answer(exc)) from exc
 
     def check_fields(self, resource: str, request_schema: str, document: dict[str, Any]) -> None:
         """What the spec's request schema leaves open, Light does not: read-only fields, and
         values the resource could not hold (``1e2`` for an integer, null where it may not be)."""
         for name in sorted(read_only(resource, request_schema) & document.keys()):
-            raise _Refusal(400, _error_body("BAD_REQUEST", "is read-only", [name]))
+            raise Refusal.bad_request("is read-only", [name])
         problem = schema_problem(request_schema, document)
         if problem is not None:
             parts = [str(part) for part in problem.absolute_path]
-            raise _Refusal(400, _error_body("BAD_REQUEST", problem.message, parts or None))
+            raise Refusal.bad_request(problem.message, parts or None)
         properties = response_properties(_spec(), resource)
         for name, value in document.items():
             if value is None and name in properties and not is_nullable(properties[name]):
-                raise _Refusal(400, _error_body("BAD_REQUEST", "must not be null", [name]))
+                raise Refusal.bad_request("must not be null", [name])
 
     def update(
         self,
@@ -430,10 +438,10 @@ class LightMock:
         resource_id: str,
         body: dict[str, Any],
         key: str | None,
-    ) -> tuple[int, bytes]:
-        """Apply (or replay) an update: the status and body of the answer.
+    ) -> Answer:
+        """Apply (or replay) an update; the stored resource always fits the response schema.
 
-        A key is scoped to its method and path; used again with another body, or for another
+        A key belongs to its method, path and body; used again with another body, or for another
         resource, it is answered 422 (Light's UNPROCESSABLE_CONTENT) and nothing is applied.
         """
         fingerprint = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
@@ -441,197 +449,141 @@ class LightMock:
             if key is not None and key in self._idempotency:
                 seen = self._idempotency[key]
                 if seen[:3] != (method, path, fingerprint):
-                    raise _Refusal(
+                    raise Refusal(
                         422,
-                        _error_body(
+                        error_body(
                             "UNPROCESSABLE_CONTENT",
                             "X-Idempotency-Key was already used with a different body or path",
                             ["X-Idempotency-Key"],
                         ),
                     )
-                return seen[3], seen[4]
+                return Answer(seen[3], seen[4], {})
             status, answer = self._apply(kind, resource_id, body)
             if key is not None:
                 self._idempotency[key] = (method, path, fingerprint, status, answer)
                 if status == 200:
                     self.stats.applied[key] += 1
-            return status, answer
-
-    def retrieve(self, kind: str, resource_id: str) -> tuple[int, bytes]:
-        found = self.store.get(kind, resource_id)
-        if found is None:
-            return 404, _error("NOT_FOUND", f"{kind} {resource_id} not found", None)
-        return 200, json.dumps(found).encode()
+            return Answer(status, answer, {})
 
     def _apply(self, kind: str, resource_id: str, body: dict[str, Any]) -> tuple[int, bytes]:
         if self.store.get(kind, resource_id) is None:
-            return 404, _error("NOT_FOUND", f"{kind} {resource_id} not found", None)
+            return 404, _not_found(kind, resource_id)
         properties = response_properties(_spec(), kind)
         update = {name: value for name, value in body.items() if name in properties}
-        return 200, json.dumps(self.store.apply(kind, resource_id, update)).encode()
+        candidate = self.store.updated(kind, resource_id, update)
+        problem = schema_problem(kind, candidate)
+        if problem is not None:  # not stored: the store only ever holds what Light could send
+            where = json_path(problem.absolute_path) or "body"
+            raise mock_bug(
+                "%s %s would break openapi.yaml at %s: %s",
+                kind,
+                resource_id,
+                where,
+                problem.message,
+            )
+        self.store.put(kind, candidate)
+        return 200, json.dumps(candidate).encode()
 
-    def check_answer(self, kind: str, status: int, answer: bytes) -> tuple[int, bytes]:
-        """A 200 must fit the response schema: if not, it is the mock's bug -- a loud 500."""
-        if status != 200:
-            return status, answer
-        problem = schema_problem(kind, json.loads(answer))
-        if problem is None:
-            return status, answer
-        where = json_path(problem.absolute_path) or "body"
-        logger.error(
-            "Light mock bug: its %s answer breaks openapi.yaml at %s: %s",
-            kind,
-            where,
-            problem.message,
-        )
-        message = f"the mock's answer broke the spec at {where}: {problem.message}"
-        return 500, _error("INTERNAL_SERVER_ERROR", message, None)
+    def retrieve(self, kind: str, resource_id: str) -> Answer:
+        found = self.store.get(kind, resource_id)
+        if found is None:
+            return Answer(404, _not_found(kind, resource_id), {})
+        return Answer(200, json.dumps(found).encode(), {})
+
+    def check_answer(
+        self, method: str, path: str, answer: Answer, *, oauth: bool = False
+    ) -> Answer:
+        """The last stage: the answer against the schema the spec gives it for its status (an
+        answer outside the spec's operations: Light's error schema; ``oauth``: the token
+        endpoint's documented answer or RFC 6749's error). One that breaks it is the mock's
+        bug: a loud 500 instead."""
+        if answer.status is None or not answer.body:
+            return answer
+        document = json.loads(answer.body) if isinstance(answer.body, bytes) else answer.body
+        if oauth:
+            message = oauth_answer_problem(path, answer)
+            schema = "the OAuth token answer"
+        else:
+            schema = self._answer_schema(method, path, answer.status)
+            problem = schema_problem(schema, document)
+            message = None
+            if problem is not None:
+                where = json_path(problem.absolute_path) or "body"
+                message = f"{where}: {problem.message}"
+        if message is None:
+            return answer
+        return mock_bug(
+            "its %s answer %d breaks %s at %s", method, answer.status, schema, message
+        ).answer()
+
+    @staticmethod
+    def _answer_schema(method: str, path: str, status: int) -> str:
+        for route in routes():
+            if route.pattern.match(path) and method in route.operations:
+                return route.operations[method].answer_schema(status) or "Error"
+        return "Error"
 
 
-def _error_body(
-    error_type: str, message: str, path: list[str] | None, context: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """An error in Light's format (``name``, ``type``, ``errors[]`` with ``path``)."""
-    detail = {"type": error_type, "message": message, "path": path, "context": context}
-    return {
-        "name": error_type.title().replace("_", ""),
-        "type": error_type,
-        "message": message,
-        "errors": [detail],
-    }
+@dataclass
+class _Request:
+    """The request as openapi-core's validator wants to see it."""
+
+    host_url: str
+    path: str
+    method: str
+    body: bytes
+    content_type: str
+    parameters: RequestParameters
 
 
-def _error(error_type: str, message: str, path: list[str] | None) -> bytes:
-    return json.dumps(_error_body(error_type, message, path)).encode()
+def _json_document(body: bytes) -> Any:
+    """The body as JSON, strictly: UTF-8, and no NaN or Infinity (not JSON, though Python
+    reads them); None if empty. What it must hold is the spec's to say (``validate``)."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Refusal.bad_request("the body is not valid UTF-8") from exc
+    if not text.strip():
+        return None
+    try:
+        return json.loads(text, parse_constant=_not_json)
+    except ValueError as exc:  # JSONDecodeError, or a number too long to convert
+        raise Refusal.bad_request(f"the body is not JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise Refusal.bad_request("the body is nested too deep") from exc
 
 
-def _validation_answer(exc: Exception) -> tuple[int, dict[str, Any]]:
+def _media_type(content_type: str) -> str:
+    """``application/json`` as the spec spells it (``;charset=UTF-8``) when it means the same:
+    Light takes JSON with or without the charset, openapi-core only the spelling it was given."""
+    media_type, _, parameters = content_type.partition(";")
+    charset = parameters.strip().lower().removeprefix("charset=").strip('"')
+    if media_type.strip().lower() == "application/json" and charset in ("", "utf-8"):
+        return JSON_MEDIA_TYPE
+    return content_type
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not a JSON value")
+
+
+def _method_not_allowed(method: str, allowed: list[str]) -> Refusal:
+    body = error_body("METHOD_NOT_ALLOWED", f"{method} is not allowed here")
+    return Refusal(405, body, {"Allow": ", ".join(allowed)})
+
+
+def _not_found(kind: str, resource_id: str) -> bytes:
+    return json.dumps(error_body("NOT_FOUND", f"{kind} {resource_id} not found")).encode()
+
+
+def _validation_answer(exc: RequestValidationError) -> dict[str, Any]:
     """openapi-core's verdict as Light would answer it: a 400 naming the field when it can."""
+    where = [exc.name] if isinstance(exc, ParameterValidationError) else None
     cause = exc.__cause__
-    parameter = getattr(exc, "name", None)  # set when a parameter (e.g. the path id) is wrong
-    where = [parameter] if isinstance(parameter, str) else None
     problem = best_match(getattr(cause, "schema_errors", None) or [])
-    if problem is None:  # not even JSON, or no detail from the validator
-        return 400, _error_body("BAD_REQUEST", str(cause or exc), where)
+    if problem is None:  # not even JSON, a media type it does not take, or no detail
+        detail = cause if isinstance(exc, RequestBodyValidationError) and cause else exc
+        return error_body("BAD_REQUEST", str(detail), where)
     path = [str(part) for part in problem.absolute_path] or where
     context = {"location": {"jsonPath": json_path(path)}} if path else None
-    return 400, _error_body("BAD_REQUEST", problem.message, path, context)
-
-
-def _content_length(value: str | None) -> int:
-    """The declared body size: 400 if it is not a number, 413 if it is over the limit."""
-    if value is None:
-        return 0
-    if not value.strip().isdigit():
-        raise _Refusal(400, _error_body("BAD_REQUEST", "Content-Length is not a number", None))
-    length = int(value)
-    if length > MAX_BODY_BYTES:
-        raise _Refusal(
-            413, _error_body("PAYLOAD_TOO_LARGE", f"bodies over {MAX_BODY_BYTES} bytes", None)
-        )
-    return length
-
-
-def _handler_for(mock: LightMock) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        server_version = "LightMock/1"
-        timeout = IDLE_TIMEOUT_SECONDS  # an idle keep-alive connection is closed after this
-
-        def log_message(self, format: str, *args: Any) -> None:  # quiet: tests and demo print
-            pass
-
-        def handle_one_request(self) -> None:
-            try:
-                super().handle_one_request()
-            except (ConnectionError, TimeoutError):
-                self.close_connection = True  # the client hung up or went quiet
-
-        def __getattr__(self, name: str) -> Any:
-            if name.startswith("do_"):  # every method, declared in the spec or not
-                return lambda: self._dispatch(name.removeprefix("do_"))
-            raise AttributeError(name)
-
-        def _dispatch(self, method: str) -> None:
-            limit_headers: dict[str, str] = {}
-            try:
-                status, answer, extra = self._pipeline(method, limit_headers)
-            except _Refusal as refusal:
-                status, answer, extra = refusal.status, refusal.body, refusal.headers
-            if status is None:  # the fault "dropped": applied, and no answer at all
-                self.close_connection = True
-                self.connection.close()
-                return
-            self._answer(status, answer, {**limit_headers, **extra}, method)
-
-        def _pipeline(
-            self, method: str, limit_headers: dict[str, str]
-        ) -> tuple[int | None, bytes | dict[str, Any], dict[str, str]]:
-            try:
-                length = _content_length(self.headers.get("Content-Length"))
-            except _Refusal:
-                self.close_connection = True  # the body cannot be skipped: end the connection
-                raise
-            body = self.rfile.read(length)
-            mock.count(request=True)
-            if mock.faults.latency:
-                time.sleep(mock.faults.latency)
-            over, limits = mock.rate_limit_headers()
-            limit_headers.update(limits)
-            if over:
-                raise _Refusal(429, {"type": "TOO_MANY_REQUESTS", "message": "rate limit exceeded"})
-            path = self.path.split("?", 1)[0]
-            if mock.faults.redirect and not path.startswith(REDIRECT_PREFIX):
-                return mock.faults.redirect, b"", {"Location": REDIRECT_PREFIX + self.path}
-            path = path.removeprefix(REDIRECT_PREFIX)
-            if path == "/oauth/authorize" and method == "GET":
-                return mock.authorize(parse_qs(self.path.partition("?")[2]))
-            if path == "/oauth/token" and method == "POST":
-                form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
-                status, token = mock.token(form, self.headers.get("Authorization"))
-                return status, token, {"Cache-Control": "no-store"}
-            route, resource_id, method = mock.route(method, path)
-            if mock.draw(mock.faults.server_errors):
-                raise _Refusal(503, {"message": "injected server error"})
-            mock.authenticate(self.headers.get("Authorization"))
-            try:
-                text = body.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise _Refusal(
-                    400, _error_body("BAD_REQUEST", "the body is not valid UTF-8", None)
-                ) from exc
-            headers = Headers(list(self.headers.items()))
-            mock.validate(method, path, body, headers, self.headers.get("Content-Type", ""))
-            kind, request_schema = route.operations[method]
-            key = self.headers.get("X-Idempotency-Key")
-            if key is not None and not key.strip():
-                raise _Refusal(
-                    400, _error_body("BAD_REQUEST", "must not be empty", ["X-Idempotency-Key"])
-                )
-            if request_schema is None:
-                status, answer = mock.retrieve(kind, resource_id)
-            else:
-                document = json.loads(text)
-                mock.check_fields(kind, request_schema, document)
-                status, answer = mock.update(method, path, kind, resource_id, document, key)
-            status, answer = mock.check_answer(kind, status, answer)
-            if mock.draw(mock.faults.dropped):
-                return None, b"", {}  # applied, but the answer is lost: only the key helps
-            return status, answer, {}
-
-        def _answer(
-            self, status: int, body: bytes | dict[str, Any], headers: dict[str, str], method: str
-        ) -> None:
-            content = body if isinstance(body, bytes) else json.dumps(body).encode()
-            mock.count(status=status)
-            self.send_response(status)
-            if content:
-                self.send_header("Content-Type", "application/json;charset=UTF-8")
-            self.send_header("Content-Length", str(len(content)))
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            if method != "HEAD":
-                self.wfile.write(content)
-
-    return Handler
+    return error_body("BAD_REQUEST", problem.message, path, context)

@@ -113,10 +113,11 @@ def _now_after(previous: str) -> str:
 
 
 class Store:
-    """Customers and customer credits by id; every method is safe to call from many threads."""
+    """Customers and customer credits by id, under the lock it is given (the mock's one lock:
+    its counters and this data change together)."""
 
-    def __init__(self) -> None:
-        self.lock = threading.RLock()
+    def __init__(self, lock: threading.RLock | None = None) -> None:
+        self.lock = lock or threading.RLock()
         first = _customer(SEED_CUSTOMER_ID, "Nordlys ApS", "billing@nordlys.example", "Copenhagen")
         second = _customer(SECOND_CUSTOMER_ID, "Fjord Consulting", "ap@fjord.example", "Aarhus")
         self.resources: dict[str, dict[str, dict[str, Any]]] = {
@@ -125,21 +126,27 @@ class Store:
         }
 
     def get(self, kind: str, resource_id: str) -> dict[str, Any] | None:
+        """A copy of the resource, or None (also for a kind the store has never held)."""
         with self.lock:
-            found = self.resources[kind].get(resource_id)
+            found = self.resources.get(kind, {}).get(resource_id)
             return copy.deepcopy(found) if found is not None else None
 
-    def apply(self, kind: str, resource_id: str, update: dict[str, Any]) -> dict[str, Any]:
-        """PATCH: a property absent from ``update`` is unchanged, one set to null is cleared."""
+    def updated(self, kind: str, resource_id: str, update: dict[str, Any]) -> dict[str, Any]:
+        """PATCH, not yet stored: a property absent from ``update`` is unchanged, one set to
+        null is cleared. ``put`` stores it (the mock checks it against the schema between)."""
         with self.lock:
-            stored = self.resources[kind][resource_id]
+            candidate = copy.deepcopy(self.resources[kind][resource_id])
             for name, value in update.items():
-                stored[name] = self._stored_value(name, value)
+                candidate[name] = self._stored_value(name, value)
             if kind == "CustomerCredit" and "customerId" in update:
                 customer = self.resources["Customer"].get(str(update["customerId"]))
-                stored["customerName"] = customer["name"] if customer else None
-            stored["updatedAt"] = _now_after(stored["updatedAt"])
-            return copy.deepcopy(stored)
+                candidate["customerName"] = customer["name"] if customer else None
+            candidate["updatedAt"] = _now_after(candidate["updatedAt"])
+            return candidate
+
+    def put(self, kind: str, resource: dict[str, Any]) -> None:
+        with self.lock:
+            self.resources[kind][resource["id"]] = copy.deepcopy(resource)
 
     @staticmethod
     def _stored_value(name: str, value: Any) -> Any:

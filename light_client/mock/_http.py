@@ -1,0 +1,289 @@
+"""The mock's HTTP layer: bounded connections, request framing, every answer in Light's format.
+
+Nothing here knows the API. The handler frames one request (refusing what cannot be framed),
+hands its method, target, headers and body to the mock's pipeline (a ``Service``), and writes
+the answer. What the standard library refuses on its own (a bad request line, headers too long,
+an HTTP version it does not speak) is answered in Light's format too, never as an HTML page.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import re
+import socket
+import sys
+import threading
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from io import BufferedIOBase
+from typing import Any, NamedTuple, Protocol
+
+__all__ = [
+    "IDLE_TIMEOUT_SECONDS",
+    "JSON_MEDIA_TYPE",
+    "MAX_BODY_BYTES",
+    "MAX_CONNECTIONS",
+    "POLL_INTERVAL_SECONDS",
+    "Answer",
+    "BoundedServer",
+    "Refusal",
+    "Service",
+    "error_body",
+    "handler_for",
+    "read_body",
+]
+
+# Light's answers and requests are small: a larger body is refused (413) before it is read.
+MAX_BODY_BYTES = 1024 * 1024
+# An open connection that sends nothing for this long is closed (keep-alive clients reconnect).
+IDLE_TIMEOUT_SECONDS = 30.0
+# At most this many connections are served at once (a thread each); further clients wait in the
+# listen backlog until one ends, as with any busy server.
+MAX_CONNECTIONS = 128
+# How often the accept loop looks for a stop request: stopping takes at most about this long.
+POLL_INTERVAL_SECONDS = 0.01
+JSON_MEDIA_TYPE = "application/json;charset=UTF-8"
+_MAX_LINE = 65536
+_HEX = re.compile(rb"[0-9A-Fa-f]{1,16}")
+# The standard library's own refusals, by the names Light gives errors.
+_LIBRARY_ERROR_TYPES = {
+    400: "BAD_REQUEST",
+    414: "URI_TOO_LONG",
+    431: "REQUEST_HEADER_FIELDS_TOO_LARGE",
+    505: "HTTP_VERSION_NOT_SUPPORTED",
+}
+
+
+def error_body(
+    error_type: str,
+    message: str,
+    path: list[str] | None = None,
+    context: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An error in Light's format (``name``, ``type``, ``message``, ``errors[]`` with ``path``)."""
+    detail = {"type": error_type, "message": message, "path": path, "context": context}
+    return {
+        "name": error_type.title().replace("_", ""),
+        "type": error_type,
+        "message": message,
+        "errors": [detail],
+    }
+
+
+class Answer(NamedTuple):
+    """What the mock answers. ``status`` None: close the connection without a word (a fault)."""
+
+    status: int | None
+    body: bytes | dict[str, Any]
+    headers: dict[str, str]
+
+
+class Refusal(Exception):
+    """A request answered with an error, at whichever stage of the pipeline found it."""
+
+    def __init__(
+        self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(status)
+        self.status, self.body, self.headers = status, body, headers or {}
+
+    @classmethod
+    def bad_request(cls, message: str, path: list[str] | None = None) -> Refusal:
+        return cls(400, error_body("BAD_REQUEST", message, path))
+
+    def answer(self) -> Answer:
+        return Answer(self.status, self.body, self.headers)
+
+
+class Service(Protocol):
+    """The mock's side of the handler: the pipeline, and a count of the answers sent."""
+
+    def serve(self, method: str, target: str, headers: Message, body: bytes) -> Answer: ...
+
+    def count(self, *, request: bool = False, status: int | None = None) -> None: ...
+
+
+def read_body(rfile: BufferedIOBase, headers: Message) -> bytes:
+    """The request's body, framed by ``Content-Length`` or chunked; ``Refusal`` when it cannot
+    be framed (the connection must then be closed: where the next request starts is unknown)."""
+    lengths = [value.strip() for value in headers.get_all("Content-Length") or []]
+    encodings = headers.get_all("Transfer-Encoding") or []
+    if encodings:
+        if lengths:  # RFC 9112 6.3: both at once is how requests are smuggled
+            raise Refusal.bad_request("Content-Length and Transfer-Encoding together")
+        if [value.strip().lower() for value in encodings] != ["chunked"]:
+            raise Refusal.bad_request("the only Transfer-Encoding accepted is chunked")
+        return _read_chunked(rfile)
+    if not lengths:
+        return b""
+    if len(set(lengths)) > 1:
+        raise Refusal.bad_request("conflicting Content-Length headers")
+    if not (lengths[0].isascii() and lengths[0].isdigit()):
+        raise Refusal.bad_request("Content-Length is not a number")
+    length = int(lengths[0])
+    _check_size(length)
+    body = rfile.read(length)
+    if len(body) < length:
+        raise Refusal.bad_request("the body ended before its Content-Length")
+    return body
+
+
+def _check_size(length: int) -> None:
+    if length > MAX_BODY_BYTES:
+        message = f"bodies over {MAX_BODY_BYTES} bytes"
+        raise Refusal(413, error_body("PAYLOAD_TOO_LARGE", message))
+
+
+def _read_chunked(rfile: BufferedIOBase) -> bytes:
+    body = bytearray()
+    while True:
+        size_field = rfile.readline(_MAX_LINE).split(b";", 1)[0].strip()
+        if not _HEX.fullmatch(size_field):
+            raise Refusal.bad_request("a chunk size is not a hexadecimal number")
+        size = int(size_field, 16)
+        _check_size(len(body) + size)
+        if size == 0:
+            break
+        chunk = rfile.read(size)
+        if len(chunk) < size or rfile.readline(_MAX_LINE).strip():
+            raise Refusal.bad_request("a chunk is shorter or longer than its size")
+        body += chunk
+    for _ in range(100):  # trailer fields, ignored, up to the blank line
+        if rfile.readline(_MAX_LINE).strip() == b"":
+            return bytes(body)
+    raise Refusal.bad_request("too many trailer fields")
+
+
+class BoundedServer(ThreadingHTTPServer):
+    """A thread per connection, at most ``max_connections`` of them; ``close_connections()``
+    ends them all at once (a stopped mock leaves no thread waiting on an idle client)."""
+
+    daemon_threads = True
+    # socketserver's default backlog of 5 drops connects when a client opens dozens at once.
+    request_queue_size = 256
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        handler: type[BaseHTTPRequestHandler],
+        *,
+        max_connections: int,
+    ) -> None:
+        super().__init__(address, handler)
+        self._slots = threading.BoundedSemaphore(max_connections)
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+        self._closing = threading.Event()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        # At the cap, this (the accept loop) waits for a slot; it still heeds a stop.
+        while not self._slots.acquire(timeout=POLL_INTERVAL_SECONDS):
+            if self._closing.is_set():
+                break
+        else:
+            if not self._closing.is_set():
+                with self._open_lock:
+                    self._open.add(request)
+                try:
+                    super().process_request(request, client_address)
+                except BaseException:
+                    self._forget(request)
+                    raise
+                return
+            self._slots.release()
+        self.shutdown_request(request)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._forget(request)
+
+    def _forget(self, request: socket.socket) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        self._slots.release()
+
+    def close_connections(self) -> None:
+        """Serve no new connection, and end the open ones (their threads then finish)."""
+        self._closing.set()
+        with self._open_lock:
+            connections = list(self._open)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hangs up (or goes quiet) mid-request is not the mock's error: no traceback.
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)
+
+
+def handler_for(service: Service, *, idle_timeout: float) -> type[BaseHTTPRequestHandler]:
+    """A request handler class bound to ``service``."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "LightMock/1"
+        timeout = idle_timeout  # an idle connection is closed after this (socket timeout)
+
+        def log_message(self, format: str, *args: Any) -> None:  # quiet: tests and demo print
+            pass
+
+        def handle_one_request(self) -> None:
+            try:
+                super().handle_one_request()
+            except (ConnectionError, TimeoutError):
+                self.close_connection = True  # the client hung up or went quiet
+
+        def __getattr__(self, name: str) -> Any:
+            if name.startswith("do_"):  # every method, declared in the spec or not
+                return functools.partial(self._dispatch, name.removeprefix("do_"))
+            raise AttributeError(name)
+
+        def _dispatch(self, method: str) -> None:
+            try:
+                body = read_body(self.rfile, self.headers)
+            except Refusal as refusal:
+                self.close_connection = True
+                self._answer(method, refusal.answer())
+                return
+            answer = service.serve(method, self.path, self.headers, body)
+            if answer.status is None:  # the fault "dropped": no answer at all
+                self.close_connection = True
+                self.connection.close()
+                return
+            self._answer(method, answer)
+
+        def send_error(
+            self, code: int, message: str | None = None, explain: str | None = None
+        ) -> None:
+            # The standard library's refusals, in Light's format instead of its HTML page.
+            if self.request_version == self.default_request_version:  # not parsed that far
+                self.request_version = self.protocol_version
+            self.close_connection = True
+            error_type = _LIBRARY_ERROR_TYPES.get(code, "BAD_REQUEST")
+            body = error_body(error_type, message or self.responses[code][0])
+            self._answer(getattr(self, "command", None) or "", Answer(code, body, {}))
+
+        def _answer(self, method: str, answer: Answer) -> None:
+            assert answer.status is not None
+            body = answer.body
+            content = body if isinstance(body, bytes) else json.dumps(body).encode()
+            service.count(status=answer.status)
+            self.send_response(answer.status)
+            if content:
+                self.send_header("Content-Type", JSON_MEDIA_TYPE)
+            self.send_header("Content-Length", str(len(content)))
+            for name, value in answer.headers.items():
+                self.send_header(name, value)
+            if self.close_connection:
+                self.send_header("Connection", "close")
+            self.end_headers()
+            if method != "HEAD":
+                self.wfile.write(content)
+
+    return Handler
