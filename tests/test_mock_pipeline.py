@@ -15,7 +15,7 @@ import pytest
 from light_client._validation import _spec
 from light_client.mock import LightMock
 from light_client.mock._http import Answer
-from light_client.mock._server import _openapi, read_only, read_only_fields, routes
+from light_client.mock._routes import parsed_openapi, read_only, read_only_fields, routes
 from light_client.mock._store import SECOND_CUSTOMER_ID
 from tests._mock_wire import light_error, raw
 
@@ -247,12 +247,12 @@ def spec_with_a_get(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             "default": {"$ref": "#/components/responses/Error"},
         },
     }
-    monkeypatch.setattr("light_client.mock._server._spec", lambda: spec)
-    for cached in (routes, _openapi):
+    monkeypatch.setattr("light_client.mock._routes._spec", lambda: spec)
+    for cached in (routes, parsed_openapi):
         cached.cache_clear()
     yield
     monkeypatch.undo()
-    for cached in (routes, _openapi):
+    for cached in (routes, parsed_openapi):
         cached.cache_clear()
 
 

@@ -11,13 +11,11 @@ failure of the mock, is the mock's own bug: a 500 in Light's format and a loud l
 from __future__ import annotations
 
 import copy
-import functools
 import hashlib
 import json
 import logging
 import math
 import random
-import re
 import threading
 import time
 from collections import Counter
@@ -27,8 +25,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from jsonschema.exceptions import best_match
-from openapi_core import OpenAPI
-from openapi_core.datatypes import RequestParameters
+from openapi_core import datatypes  # the extra's first import: names openapi_core if missing
 from openapi_core.validation.request.exceptions import (
     ParameterValidationError,
     RequestBodyValidationError,
@@ -59,6 +56,7 @@ from ._oauth_endpoints import (
     oauth_answer_problem,
     token,
 )
+from ._routes import Operation, parsed_openapi, read_only, routes
 from ._store import SEED_CREDIT_ID, SEED_CUSTOMER_ID, Store, response_properties
 
 __all__ = ["DEFAULT_API_KEY", "MAX_BODY_BYTES", "Faults", "LightMock", "RateLimit", "routes"]
@@ -67,91 +65,6 @@ DEFAULT_API_KEY = "sk_mock_light_0000000000000000"
 REDIRECT_PREFIX = "/moved"
 
 logger = logging.getLogger("light_client.mock")
-
-
-@dataclass(frozen=True)
-class Operation:
-    """One operation of openapi.yaml, as the mock serves it."""
-
-    resource: str  # the schema of its 200 answer: also the kind of resource in the store
-    request: str | None  # the schema of its request body, if it has one
-    answers: dict[str, str]  # status ("200", "404", "default") -> schema of that answer
-
-    def answer_schema(self, status: int) -> str | None:
-        return self.answers.get(str(status), self.answers.get("default"))
-
-
-@dataclass(frozen=True)
-class Route:
-    """A path of openapi.yaml: its pattern (a named group per parameter) and its operations."""
-
-    template: str
-    pattern: re.Pattern[str]
-    operations: dict[str, Operation]  # by method, upper case
-
-
-def _schema_name(content: dict[str, Any] | None) -> str | None:
-    if not content:
-        return None
-    (media,) = content.values()
-    ref: str = media["schema"]["$ref"]
-    return ref.removeprefix("#/components/schemas/")
-
-
-def _answers(spec: dict[str, Any], responses: dict[str, Any]) -> dict[str, str]:
-    found = {}
-    for status, response in responses.items():
-        if "$ref" in response:  # "#/components/responses/NotFound"
-            response = spec["components"]["responses"][response["$ref"].rpartition("/")[2]]
-        name = _schema_name(response.get("content"))
-        if name is not None:
-            found[status] = name
-    return found
-
-
-@functools.cache
-def routes() -> tuple[Route, ...]:
-    """The routes of openapi.yaml: an operation added there is routed with no code here."""
-    spec = _spec()
-    found = []
-    for template, item in spec["paths"].items():
-        pattern = re.compile("^" + re.sub(r"{(\w+)}", r"(?P<\1>[^/]+)", template) + "$")
-        operations = {
-            method.upper(): Operation(
-                str(_schema_name(operation["responses"]["200"]["content"])),
-                _schema_name(operation.get("requestBody", {}).get("content")),
-                _answers(spec, operation["responses"]),
-            )
-            for method, operation in item.items()
-            if isinstance(operation, dict) and "responses" in operation
-        }
-        found.append(Route(template, pattern, operations))
-    return tuple(found)
-
-
-@functools.cache
-def _openapi() -> OpenAPI:
-    """openapi.yaml parsed for openapi-core once per process (building it takes ~200 ms)."""
-    return OpenAPI.from_dict(_spec())
-
-
-def read_only_fields(schemas: dict[str, Any], resource: str, request: str) -> frozenset[str]:
-    """Fields a client cannot write: those of the resource its request schema does not have
-    (set by the server: ``id``, ``createdAt``, ``status``...), and any marked ``readOnly``."""
-    resource_properties = schemas[resource]["properties"]
-    request_properties = schemas[request]["properties"]
-    marked = {
-        name
-        for properties in (resource_properties, request_properties)
-        for name, schema in properties.items()
-        if schema.get("readOnly") is True
-    }
-    return frozenset(resource_properties.keys() - request_properties.keys() | marked)
-
-
-@functools.cache
-def read_only(resource: str, request: str) -> frozenset[str]:
-    return read_only_fields(_spec()["components"]["schemas"], resource, request)
 
 
 @dataclass
@@ -407,10 +320,10 @@ class LightMock:
             method.lower(),
             body,
             _media_type(headers.get("Content-Type", "")),
-            RequestParameters(header=Headers(list(headers.items())), path={}),
+            datatypes.RequestParameters(header=Headers(list(headers.items())), path={}),
         )
         try:
-            _openapi().validate_request(request)
+            parsed_openapi().validate_request(request)
         except SecurityValidationError as exc:  # authenticated already: a spec/mock mismatch
             raise Refusal(401, {"type": "UNAUTHORIZED", "message": str(exc)}) from exc
         except RequestValidationError as exc:  # the body or a parameter; anything else is a bug
@@ -533,7 +446,7 @@ class _Request:
     method: str
     body: bytes
     content_type: str
-    parameters: RequestParameters
+    parameters: datatypes.RequestParameters
 
 
 def _json_document(body: bytes) -> Any:

@@ -1,0 +1,100 @@
+"""The mock's routes, taken from openapi.yaml: an operation added there is served with no code
+here (only a state handler for a new method). Parsed once per process."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from openapi_core import OpenAPI
+
+from .._validation import _spec
+
+__all__ = ["Operation", "Route", "parsed_openapi", "read_only", "read_only_fields", "routes"]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of openapi.yaml, as the mock serves it."""
+
+    resource: str  # the schema of its 200 answer: also the kind of resource in the store
+    request: str | None  # the schema of its request body, if it has one
+    answers: dict[str, str]  # status ("200", "404", "default") -> schema of that answer
+
+    def answer_schema(self, status: int) -> str | None:
+        return self.answers.get(str(status), self.answers.get("default"))
+
+
+@dataclass(frozen=True)
+class Route:
+    """A path of openapi.yaml: its pattern (a named group per parameter) and its operations."""
+
+    template: str
+    pattern: re.Pattern[str]
+    operations: dict[str, Operation]  # by method, upper case
+
+
+def _schema_name(content: dict[str, Any] | None) -> str | None:
+    if not content:
+        return None
+    (media,) = content.values()
+    ref: str = media["schema"]["$ref"]
+    return ref.removeprefix("#/components/schemas/")
+
+
+def _answers(spec: dict[str, Any], responses: dict[str, Any]) -> dict[str, str]:
+    found = {}
+    for status, response in responses.items():
+        if "$ref" in response:  # "#/components/responses/NotFound"
+            response = spec["components"]["responses"][response["$ref"].rpartition("/")[2]]
+        name = _schema_name(response.get("content"))
+        if name is not None:
+            found[status] = name
+    return found
+
+
+@functools.cache
+def routes() -> tuple[Route, ...]:
+    """The routes of openapi.yaml: an operation added there is routed with no code here."""
+    spec = _spec()
+    found = []
+    for template, item in spec["paths"].items():
+        pattern = re.compile("^" + re.sub(r"{(\w+)}", r"(?P<\1>[^/]+)", template) + "$")
+        operations = {
+            method.upper(): Operation(
+                str(_schema_name(operation["responses"]["200"]["content"])),
+                _schema_name(operation.get("requestBody", {}).get("content")),
+                _answers(spec, operation["responses"]),
+            )
+            for method, operation in item.items()
+            if isinstance(operation, dict) and "responses" in operation
+        }
+        found.append(Route(template, pattern, operations))
+    return tuple(found)
+
+
+@functools.cache
+def parsed_openapi() -> OpenAPI:
+    """openapi.yaml parsed for openapi-core once per process (building it takes ~200 ms)."""
+    return OpenAPI.from_dict(_spec())
+
+
+def read_only_fields(schemas: dict[str, Any], resource: str, request: str) -> frozenset[str]:
+    """Fields a client cannot write: those of the resource its request schema does not have
+    (set by the server: ``id``, ``createdAt``, ``status``...), and any marked ``readOnly``."""
+    resource_properties = schemas[resource]["properties"]
+    request_properties = schemas[request]["properties"]
+    marked = {
+        name
+        for properties in (resource_properties, request_properties)
+        for name, schema in properties.items()
+        if schema.get("readOnly") is True
+    }
+    return frozenset(resource_properties.keys() - request_properties.keys() | marked)
+
+
+@functools.cache
+def read_only(resource: str, request: str) -> frozenset[str]:
+    return read_only_fields(_spec()["components"]["schemas"], resource, request)
