@@ -9,6 +9,7 @@
 ``NOT_GIVEN`` (the default of every per-call option) means "use the client's setting".
 """
 
+from ._bulk import BulkJournal, BulkResult
 from ._client import LightClient, SyncLightClient
 from ._exceptions import (
     APIConnectionError,
@@ -58,6 +59,8 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "BulkJournal",
+    "BulkResult",
     "ConflictError",
     "InMemoryRateLimitStore",
     "InMemoryTokenStore",
