@@ -12,7 +12,7 @@ install: $(INSTALLED)
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check 'pip>=25.1'  # for --group
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[mock,redis]' --group dev
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[mock,redis,cli]' --group dev
 	touch $@
 
 generate: $(INSTALLED)

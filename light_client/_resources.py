@@ -26,6 +26,7 @@ from ._generated.models import Customer, CustomerCredit
 from ._operations import AsyncRequester, Operation, SyncRequester
 
 __all__ = [
+    "BULK_RESOURCES",
     "AsyncResources",
     "SyncResources",
     "UpdateCustomerCreditParams",

@@ -11,7 +11,8 @@ the source tree):
 2. create a fresh virtualenv and install the wheel without extras, plus pytest and mypy (the
    versions of the dev group, so pip's cache serves them);
 3. run ``scripts/wheel_check/without_mock`` with pytest: must exit 0, the mock test skipped with
-   the install command; ``python -m light_client.mock`` must exit 2 naming the extra;
+   the install command; ``python -m light_client.mock`` must exit 2 naming the extra; the
+   ``light-client`` console script's help runs without the ``[cli]`` extra;
 4. install the wheel's ``[mock]`` extra and run ``scripts/wheel_check/with_mock`` with pytest;
 5. ``mypy --strict`` on the README's Python blocks and ``scripts/wheel_check/typing`` (user code
    that must pass, misuses that must each be flagged), and ``reveal_type`` of an update's result
@@ -61,7 +62,10 @@ SDIST_MUST_HAVE = [
     "light_client/py.typed",
     "light_client/_generated/openapi.json",
 ]
-ENTRY_POINTS = "[pytest11]\nlight_client_mock = light_client._pytest_plugin\n"
+ENTRY_POINTS = (
+    "[console_scripts]\nlight-client = light_client._cli:main\n\n"
+    "[pytest11]\nlight_client_mock = light_client._pytest_plugin\n"
+)
 MOCK_MISSING = "pip install 'light-client[mock]'"
 REVEAL = """\
 from light_client import LightClient
@@ -135,6 +139,7 @@ def check_wheel_contents(wheel: Path) -> None:
         "Classifier: Typing :: Typed",
         "Classifier: Programming Language :: Python :: 3.13",
         "Provides-Extra: mock",
+        "Provides-Extra: cli",
     }
     problems = [f"METADATA lacks {line!r}" for line in sorted(wanted - headers)]
     problems += [
@@ -210,6 +215,10 @@ def check(work: Path, python: str) -> None:
     if MOCK_MISSING not in output:
         raise Failed(f"python -m light_client.mock without [mock] does not name it:\n{output}")
     print("check_wheel: without [mock]: pytest exits 0 (fixture test skipped), the CLI exits 2")
+    output = run([bin_dir / "light-client", "customers", "update", "--help"], cwd=project)
+    if "the resource id" not in output:
+        raise Failed(f"light-client customers update --help:\n{output}")
+    print("check_wheel: the light-client console script runs without the [cli] extra")
 
     run([*pip, f"{wheel}[mock]"], cwd=work)
     project = work / "with_mock"

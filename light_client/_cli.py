@@ -1,0 +1,398 @@
+"""``light-client``: bulk updates from a CSV or JSON Lines file, at Light's rate limit.
+
+    light-client customers update --csv rows.csv --journal rows.journal --failed-out failed.csv
+
+Every row is checked before anything is sent (exit 2 with each bad row's line). Rows are then
+sent at the client's pace, each with an idempotency key derived from the job and the row; with
+``--journal`` the job survives a crash or a Ctrl-C: ``--resume`` skips what was applied and sends
+what was in flight again with the same key, so no row is applied twice. Exit status: 0 every
+row applied (now or by an earlier run of the job), 1 some failed (``--failed-out`` holds them
+with their error) or the run stopped on an error every row would get (credentials refused, the
+daily limit), 2 bad input (nothing sent), 130 interrupted (resumable with ``--resume``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import csv
+import json
+import os
+import re
+import shlex
+import signal
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import IO, Any
+
+from . import _bulk_rows
+from ._bulk import DEFAULT_BULK_CONCURRENCY, BulkJournal, BulkResult
+from ._client import LightClient
+from ._constants import DEFAULT_MAX_REQUESTS_PER_MINUTE
+from ._exceptions import LightError
+from ._operations import Operation
+from ._patch import fields_from_mapping, request_body
+from ._resources import BULK_RESOURCES
+
+__all__ = ["main"]
+
+EXIT_APPLIED, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+PLAIN_PROGRESS_EVERY = 5.0  # seconds between progress lines when stderr is not a terminal
+
+COLUMNS_HELP = """\
+columns (CSV) or keys (JSON Lines):
+  id                 the resource id (a UUID) of the row; required
+  every other one    a field, named as in Light's JSON (vatNumber) or in Python (vat_number)
+  _anything          a note, never sent (--failed-out writes the error in _error)
+
+CSV cells: empty leaves the field as it is; the --null-token clears it (sent as null); a field
+that cannot hold text (a number, a boolean, an address, a list) is read as JSON: 12500, true,
+{"city": "Aarhus"}, ["ap@acme.example"]. JSON Lines: null clears, a key left out leaves as is.
+
+credentials: LIGHT_API_KEY (and LIGHT_BASE_URL), as for the SDK's clients.
+exit status: 0 all applied, 1 some failed, 2 bad input (nothing sent), 130 interrupted."""
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="light-client",
+        description="Bulk updates of Light resources from a CSV or JSON Lines file.",
+    )
+    resources = parser.add_subparsers(dest="resource", required=True, metavar="RESOURCE")
+    for attribute, operation in BULK_RESOURCES.items():
+        name = attribute.replace("_", "-")
+        resource = resources.add_parser(name, help=f"{operation.method.upper()} {operation.path}")
+        actions = resource.add_subparsers(dest="action", required=True, metavar="ACTION")
+        update = actions.add_parser(
+            "update",
+            help=f"update {name} from a file, one row each",
+            description=f"Update {name}: one {operation.method.upper()} per row of the file.",
+            epilog=COLUMNS_HELP,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        _add_update_options(update)
+    return parser
+
+
+def _add_update_options(update: argparse.ArgumentParser) -> None:
+    source = update.add_mutually_exclusive_group(required=True)
+    source.add_argument("--csv", type=Path, metavar="PATH", help="rows from a CSV file")
+    source.add_argument("--jsonl", type=Path, metavar="PATH", help="rows from a JSON Lines file")
+    update.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check every row and print each request (method, path, exact JSON body); send nothing",
+    )
+    update.add_argument(
+        "--journal",
+        type=Path,
+        metavar="PATH",
+        help="SQLite file recording each row's idempotency key and outcome: the job can resume",
+    )
+    update.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the job of --journal: skip rows applied, resend rows in flight (same key)",
+    )
+    update.add_argument(
+        "--concurrency",
+        type=_positive,
+        default=DEFAULT_BULK_CONCURRENCY,
+        metavar="N",
+        help=f"requests in flight at most (default {DEFAULT_BULK_CONCURRENCY})",
+    )
+    update.add_argument(
+        "--max-requests-per-minute",
+        type=_positive,
+        default=DEFAULT_MAX_REQUESTS_PER_MINUTE,
+        metavar="N",
+        help=f"the pace (default {DEFAULT_MAX_REQUESTS_PER_MINUTE}, Light's limit per key)",
+    )
+    update.add_argument(
+        "--failed-out",
+        type=Path,
+        metavar="PATH",
+        help="write the failed rows there, as read, with their error in _error: fix, run again",
+    )
+    update.add_argument(
+        "--null-token",
+        metavar="TOKEN",
+        help="CSV: a cell equal to TOKEN clears its field (an empty cell leaves it as it is)",
+    )
+    update.add_argument(
+        "--base-url", metavar="URL", help="default: LIGHT_BASE_URL, else https://api.light.inc"
+    )
+
+
+def _error(message: str) -> None:
+    print(f"light-client: {message}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The ``light-client`` command (also ``python -m light_client``)."""
+    args = _parser().parse_args(argv)
+    job = _Job(args)
+    if not job.path.is_file():
+        _error(f"{job.path}: no such file")
+        return EXIT_BAD_INPUT
+    if args.dry_run:
+        return job.dry_run()
+    problem = job.journal_problem()
+    if problem is not None:
+        _error(problem)
+        return EXIT_BAD_INPUT
+    validation = _bulk_rows.validate(job.path, job.format, job.body_type, args.null_token)
+    if validation.error_count:
+        _error(f"{job.path}: {validation.error_count} bad rows; nothing was sent")
+        print(validation.report(), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        light = LightClient(
+            base_url=args.base_url, max_requests_per_minute=args.max_requests_per_minute
+        )
+    except (LightError, ValueError) as exc:
+        _error(str(exc))
+        return EXIT_BAD_INPUT
+    return asyncio.run(job.run(light, validation.rows))
+
+
+class _Job:
+    """One run of ``light-client <resource> update``: the rows, the results, the report."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.attribute = args.resource.replace("-", "_")
+        self.operation: Operation[Any] = BULK_RESOURCES[self.attribute]
+        assert self.operation.body_type is not None  # BULK_RESOURCES are updates with a body
+        self.body_type: type[Any] = self.operation.body_type
+        self.format: _bulk_rows.Format = "csv" if args.csv is not None else "jsonl"
+        self.path: Path = args.csv if args.csv is not None else args.jsonl
+        self.counts: Counter[str] = Counter()
+        self.in_flight: dict[int, _bulk_rows.Row] = {}
+        self.stopping = False
+        self.interrupted = 0
+
+    def rows(self) -> Any:
+        return _bulk_rows.read_rows(self.path, self.format, self.body_type, self.args.null_token)
+
+    # -- dry run ---------------------------------------------------------------------------------
+
+    def dry_run(self) -> int:
+        """Each row's request on stdout, the bad rows on stderr: one pass, nothing sent."""
+        validation = _bulk_rows.Validation()
+        method = self.operation.method.upper()
+        for row in self.rows():
+            problem = row if isinstance(row, _bulk_rows.RowError) else None
+            if isinstance(row, _bulk_rows.Row):
+                validation.rows += 1
+                problem = _bulk_rows.check_row(self.body_type, row)
+                if problem is None:
+                    body = self.body_type(**fields_from_mapping(self.body_type, row.fields))
+                    path = re.sub(r"\{[^}]*\}", row.id, self.operation.path)
+                    print(f"{method} {path} {request_body(body)}")
+            if problem is not None:
+                validation.add(problem)
+        if validation.error_count:
+            _error(f"{self.path}: {validation.error_count} bad rows of {validation.rows}")
+            print(validation.report(), file=sys.stderr)
+            return EXIT_BAD_INPUT
+        _error(f"dry run: {validation.rows} rows checked, nothing sent")
+        return EXIT_APPLIED
+
+    # -- the journal -----------------------------------------------------------------------------
+
+    def journal_problem(self) -> str | None:
+        journal, resume = self.args.journal, self.args.resume
+        if resume and journal is None:
+            return "--resume needs the --journal of the job to resume"
+        if resume and not journal.is_file():
+            return f"--resume: no journal at {journal}"
+        if journal is not None and journal.exists() and not resume:
+            with BulkJournal(journal) as opened:
+                counts = ", ".join(f"{n} {state}" for state, n in sorted(opened.counts().items()))
+            return (
+                f"{journal} is the journal of an earlier job ({counts or 'empty'}): add --resume "
+                f"to continue it, or choose another --journal to start a new one"
+            )
+        return None
+
+    # -- the run ---------------------------------------------------------------------------------
+
+    def items(self) -> Any:
+        """The rows as ``update_many`` items, until the file ends or Ctrl-C stops the intake."""
+        for index, row in enumerate(self.rows()):
+            if self.stopping:
+                return
+            if isinstance(row, _bulk_rows.RowError):  # the file changed since it was checked
+                raise _FileChanged(str(row))
+            self.in_flight[index] = row
+            yield row.id, row.fields
+
+    def interrupt(self, task: asyncio.Task[Any]) -> None:
+        self.interrupted += 1
+        self.stopping = True
+        if self.interrupted == 1:
+            _error(
+                f"stopping: no new rows; waiting for the {len(self.in_flight)} in flight "
+                "(Ctrl-C again to stop at once)"
+            )
+        else:
+            task.cancel()
+
+    async def run(self, light: LightClient, total: int) -> int:
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        assert task is not None
+        loop.add_signal_handler(signal.SIGINT, self.interrupt, task)
+        journal = BulkJournal(self.args.journal) if self.args.journal is not None else None
+        failed_out = _FailedOut(self.args.failed_out, self.format, self.path)
+        progress = _Progress(total, self.counts)
+        started, fatal = time.monotonic(), None
+        try:
+            results = getattr(light, self.attribute).update_many(
+                self.items(), concurrency=self.args.concurrency, journal=journal
+            )
+            async with contextlib.aclosing(results):
+                async for result in results:
+                    self.record(result, failed_out)
+                    progress.advance()
+        except asyncio.CancelledError:
+            task.uncancel()  # the second Ctrl-C: in-flight rows stay journaled as sending
+        except (LightError, _FileChanged) as exc:
+            fatal = exc
+        finally:
+            loop.remove_signal_handler(signal.SIGINT)
+            progress.close()
+            failed_out.close()
+            if journal is not None:
+                journal.close()
+            await light.aclose()
+        return self.report(total, time.monotonic() - started, fatal)
+
+    def record(self, result: BulkResult[Any], failed_out: _FailedOut) -> None:
+        row = self.in_flight.pop(result.index)
+        self.counts[result.status] += 1
+        if result.status == "failed":
+            failed_out.write(row, " ".join(str(result.error).split()))
+
+    def report(self, total: int, wall: float, fatal: Exception | None) -> int:
+        done = sum(self.counts.values())
+        table = [
+            ("applied", self.counts["applied"]),
+            ("failed", self.counts["failed"]),
+            ("skipped (applied by an earlier run)", self.counts["skipped"]),
+            ("not done", total - done),
+            ("rows", total),
+        ]
+        width = max(len(label) for label, _ in table)
+        print(f"{'outcome':<{width}}  {'rows':>9}")
+        for label, count in table:
+            print(f"{label:<{width}}  {count:>9}")
+        sent = self.counts["applied"] + self.counts["failed"]
+        rate = sent / wall if wall > 0 else 0.0
+        print(f"{'wall time, rate':<{width}}  {wall:>8.1f}s  {rate:.2f} rows/s")
+        if self.counts["failed"] and self.args.failed_out is not None:
+            print(f"failed rows, with their error: {self.args.failed_out}")
+        if fatal is not None:
+            _error(f"stopped: {fatal}")
+        if done < total:
+            self._resume_hint()
+            return EXIT_INTERRUPTED if fatal is None else EXIT_FAILED
+        return EXIT_FAILED if self.counts["failed"] or fatal else EXIT_APPLIED
+
+    def _resume_hint(self) -> None:
+        if self.args.journal is None:
+            _error(
+                "not resumable: no --journal was given. A run of the same file would apply "
+                "the rows already done again; next time pass --journal PATH"
+            )
+            return
+        argv = [arg for arg in sys.argv[1:] if arg != "--resume"]
+        command = shlex.join(["light-client", *argv, "--resume"])
+        _error(f"resume with:\n  {command}")
+
+
+class _FileChanged(Exception):
+    """A row that was fine when the file was checked is not any more."""
+
+
+class _FailedOut:
+    """The failed rows, as read, with their error in ``_error``: a file to fix and run again."""
+
+    def __init__(self, path: Path | None, format: _bulk_rows.Format, source: Path) -> None:
+        self._stream: IO[str] | None = None
+        self._csv: csv.DictWriter[str] | None = None
+        if path is None:
+            return
+        self._stream = path.open("w", encoding="utf-8", newline="")
+        if format == "csv":
+            with source.open(encoding="utf-8-sig", newline="") as header_source:
+                columns = next(csv.reader(header_source), [])
+            columns = [column for column in columns if column != _bulk_rows.ERROR_COLUMN]
+            self._csv = csv.DictWriter(
+                self._stream, [*columns, _bulk_rows.ERROR_COLUMN], extrasaction="ignore"
+            )
+            self._csv.writeheader()
+
+    def write(self, row: _bulk_rows.Row, error: str) -> None:
+        if self._stream is None:
+            return
+        written = {**row.cells, _bulk_rows.ERROR_COLUMN: error}
+        if self._csv is not None:
+            self._csv.writerow(written)
+        else:
+            self._stream.write(json.dumps(written, ensure_ascii=False) + "\n")
+        self._stream.flush()  # a crash keeps the rows written so far
+
+    def close(self) -> None:
+        if self._stream is not None:
+            self._stream.close()
+
+
+class _Progress:
+    """A tqdm bar (rate, ETA) on a terminal with the ``cli`` extra; else a line every 5 s."""
+
+    def __init__(self, total: int, counts: Counter[str]) -> None:
+        self.total, self.counts = total, counts
+        self.started = self.last_line = time.monotonic()
+        self.bar: Any = None
+        if sys.stderr.isatty() and os.environ.get("TERM") != "dumb":
+            with contextlib.suppress(ImportError):
+                from tqdm import tqdm
+
+                self.bar = tqdm(total=total, unit="row", file=sys.stderr, dynamic_ncols=True)
+
+    def advance(self) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix(failed=self.counts["failed"], refresh=False)
+            self.bar.update(1)
+            return
+        now = time.monotonic()
+        if now - self.last_line >= PLAIN_PROGRESS_EVERY:
+            self.last_line = now
+            print(self.line(now), file=sys.stderr, flush=True)
+
+    def line(self, now: float) -> str:
+        done = sum(self.counts.values())
+        sent = self.counts["applied"] + self.counts["failed"]  # skipped rows take no time
+        rate = sent / (now - self.started) if now > self.started else 0.0
+        eta = f"{(self.total - done) / rate:.0f}s" if rate else "?"
+        return (
+            f"light-client: {done}/{self.total} rows ({self.counts['applied']} applied, "
+            f"{self.counts['failed']} failed, {self.counts['skipped']} skipped), "
+            f"{rate:.1f} rows/s, ETA {eta}"
+        )
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()

@@ -1,0 +1,277 @@
+"""The ``light-client`` command (light_client/_cli.py, _bulk_rows.py): checks, runs, resume."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections.abc import Iterator
+from contextlib import redirect_stdout
+from pathlib import Path
+
+import pytest
+
+from light_client._cli import main
+from light_client.mock import LightMock, RateLimit
+
+CUSTOMER = "5f0c6a8e-1b7d-4c1e-9a43-7f2d9a3b6c01"
+CREDIT = "c81d4e2f-7a9b-4c3d-8e1f-0a2b3c4d5e03"
+MISSING = "00000000-0000-4000-8000-000000000000"
+
+
+@pytest.fixture
+def mock(monkeypatch: pytest.MonkeyPatch) -> Iterator[LightMock]:
+    """A mock no test here rate-limits, and the command's credentials pointing at it."""
+    with LightMock(rate_limit=RateLimit(1_000_000, 60.0)) as running:
+        monkeypatch.setenv("LIGHT_API_KEY", running.api_key)
+        monkeypatch.setenv("LIGHT_BASE_URL", running.base_url)
+        yield running
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def update(*arguments: str | Path, resource: str = "customers") -> list[str]:
+    return [resource, "update", *map(str, arguments), "--max-requests-per-minute", "60000"]
+
+
+def test_three_bad_rows_of_a_thousand_exit_2_all_reported_nothing_sent(
+    mock: LightMock, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [[CUSTOMER, f"Customer {n}", ""] for n in range(1000)]
+    rows[99] = ["not-a-uuid", "x", ""]  # line 101 (the header is line 1)
+    rows[499] = [CUSTOMER, "x", "a city"]  # an address is an object: JSON
+    rows[899] = [CUSTOMER, "x"]  # a cell short
+    source = write_csv(tmp_path / "rows.csv", ["id", "name", "address"], rows)
+
+    assert main(update("--csv", source)) == 2
+
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines() == [
+        f"light-client: {source}: 3 bad rows; nothing was sent",
+        "line 101: id 'not-a-uuid' is not a UUID",
+        "line 501: UpdateCustomerRequest: address: 'a city' is not valid under any of the "
+        "given schemas",
+        "line 901: 2 cells, but the header has 3 columns",
+    ]
+    assert mock.stats.requests == 0
+
+
+def test_an_unknown_column_is_reported_with_the_closest_field(
+    mock: LightMock, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_csv(tmp_path / "rows.csv", ["ID", "vatNumbr", "amount"], [[CREDIT, "DK1", "12"]])
+    assert main(update("--csv", source, resource="customer-credits")) == 2
+    assert capsys.readouterr().err.splitlines()[1:] == [
+        "line 1: column 'ID' is not a field of UpdateCustomerCreditRequest; did you mean 'id'?",
+        "line 1: column 'vatNumbr' is not a field of UpdateCustomerCreditRequest",
+        "line 1: no 'id' column: it holds each row's resource id",
+    ]
+    assert mock.stats.requests == 0
+
+
+def test_dry_run_prints_each_exact_body_and_sends_nothing(
+    mock: LightMock, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_csv(
+        tmp_path / "rows.csv",
+        ["id", "vat_number", "email", "address", "recipientEmails", "_note"],
+        [
+            [CUSTOMER, "DK1", "NULL", '{"city": "Aarhus"}', "", "a note"],
+            [CUSTOMER, "", "", "", '["ap@acme.example"]', ""],
+            [CUSTOMER, "NULL", "a@b.example", "NULL", "NULL", ""],
+        ],
+    )
+    assert main(update("--csv", source, "--dry-run", "--null-token", "NULL")) == 0
+    out, err = capsys.readouterr()
+    path = f"PATCH /v1/customers/{CUSTOMER}"
+    assert out.splitlines() == [
+        f'{path} {{"email":null,"address":{{"city":"Aarhus"}},"vatNumber":"DK1"}}',
+        f'{path} {{"recipientEmails":["ap@acme.example"]}}',
+        f'{path} {{"email":"a@b.example","address":null,"vatNumber":null,"recipientEmails":null}}',
+    ]
+    assert err == "light-client: dry run: 3 rows checked, nothing sent\n"
+    assert mock.stats.requests == 0
+
+
+def test_jsonl_rows_and_failed_rows_written_to_fix_and_run_again(
+    mock: LightMock, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "rows.jsonl"
+    source.write_text(
+        f'{{"id": "{CREDIT}", "amount": 100, "description": null}}\n'
+        "\n"
+        f'{{"id": "{MISSING}", "amount": 200, "_error": "an old note"}}\n'
+        f'{{"id": "{CREDIT}", "amount": 300}}\n',
+        encoding="utf-8",
+    )
+    failed = tmp_path / "failed.jsonl"
+    command = update("--jsonl", source, "--failed-out", failed, resource="customer-credits")
+    assert main(command) == 1
+
+    out = capsys.readouterr().out
+    assert out.splitlines()[:6] == [
+        "outcome                                   rows",
+        "applied                                      2",
+        "failed                                       1",
+        "skipped (applied by an earlier run)          0",
+        "not done                                     0",
+        "rows                                         3",
+    ]
+    assert f"failed rows, with their error: {failed}" in out
+    assert failed.read_text(encoding="utf-8") == (
+        f'{{"id": "{MISSING}", "amount": 200, "_error": "404 NOT_FOUND: CustomerCredit '
+        f'{MISSING} not found"}}\n'
+    )
+    assert len(mock.stats.applied) == 2
+    stored = mock.store.get("CustomerCredit", CREDIT)
+    assert stored is not None and stored["description"] is None and stored["amount"] in (100, 300)
+    assert main(update("--jsonl", failed, "--dry-run", resource="customer-credits")) == 0
+
+
+def test_failed_csv_rows_keep_their_cells_and_get_their_error(
+    mock: LightMock, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_csv(
+        tmp_path / "rows.csv",
+        ["id", "name", "_error"],
+        [[CUSTOMER, "Fine", ""], [MISSING, "Nobody, Inc.", "old"]],
+    )
+    failed = tmp_path / "failed.csv"
+    assert main(update("--csv", source, "--failed-out", failed)) == 1
+    assert failed.read_text(encoding="utf-8").splitlines() == [
+        "id,name,_error",
+        f'{MISSING},"Nobody, Inc.",404 NOT_FOUND: Customer {MISSING} not found',
+    ]
+
+
+def test_a_journal_is_resumed_only_on_purpose(
+    mock: LightMock, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_csv(tmp_path / "rows.csv", ["id", "name"], [[CUSTOMER, "A"], [CUSTOMER, "B"]])
+    journal = tmp_path / "job.sqlite3"
+    assert main(update("--csv", source, "--resume", "--journal", journal)) == 2
+    assert f"--resume: no journal at {journal}" in capsys.readouterr().err
+    assert main(update("--csv", source, "--journal", journal)) == 0
+    assert main(update("--csv", source, "--journal", journal)) == 2
+    assert "is the journal of an earlier job (2 applied): add --resume" in capsys.readouterr().err
+    assert main(update("--csv", source, "--journal", journal, "--resume")) == 0
+    assert "skipped (applied by an earlier run)          2" in capsys.readouterr().out
+    assert len(mock.stats.applied) == 2 and set(mock.stats.applied.values()) == {1}
+
+
+def test_missing_credentials_exit_2_before_sending(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("LIGHT_API_KEY", raising=False)
+    source = write_csv(tmp_path / "rows.csv", ["id", "name"], [[CUSTOMER, "A"]])
+    assert main(update("--csv", source, "--base-url", "http://127.0.0.1:9")) == 2
+    assert "LIGHT_API_KEY" in capsys.readouterr().err
+
+
+class Discard(io.StringIO):
+    """A stdout that keeps nothing."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+def test_dry_run_memory_does_not_grow_with_the_file(tmp_path: Path) -> None:
+    """Streamed: ten times the rows, about the same peak (a list of rows would be ~10x)."""
+
+    def peak(rows: int) -> int:
+        source = write_csv(
+            tmp_path / f"rows{rows}.csv",
+            ["id", "name", "vatNumber"],
+            [[CUSTOMER, f"Customer number {n}", f"DK{n:08}"] for n in range(rows)],
+        )
+        tracemalloc.start()
+        try:
+            with redirect_stdout(Discard()):
+                assert main(update("--csv", source, "--dry-run")) == 0
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    small, large = peak(200), peak(2_000)
+    assert large < small + 256 * 1024, (small, large)
+
+
+def summary(out: str) -> dict[str, int]:
+    """The counts of the summary table: ``{"applied": 997, ...}``."""
+    return {
+        label.strip(): int(count)
+        for label, _, count in (line.rpartition("  ") for line in out.splitlines()[1:6])
+    }
+
+
+def journal_states(path: Path) -> dict[str, int]:
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT state, COUNT(*) FROM light_bulk_items GROUP BY state")
+        return {str(state): int(count) for state, count in rows}
+
+
+@pytest.mark.parametrize(
+    ("kill", "seed"), [(signal.SIGINT, 1), (signal.SIGKILL, 2), (signal.SIGKILL, 3)]
+)
+def test_killed_and_resumed_every_row_applied_exactly_once(
+    kill: signal.Signals, seed: int, tmp_path: Path
+) -> None:
+    """The command as a subprocess, killed at a seeded random row, then resumed to the end."""
+    rows = 240
+    source = write_csv(
+        tmp_path / "rows.csv", ["id", "description"], [[CUSTOMER, f"Row {n}"] for n in range(rows)]
+    )
+    journal = tmp_path / "job.sqlite3"
+    kill_after = random.Random(seed).randint(20, rows - 40)
+    with LightMock(rate_limit=RateLimit(1_000_000, 60.0)) as mock:
+        env = {**os.environ, "LIGHT_API_KEY": mock.api_key, "LIGHT_BASE_URL": mock.base_url}
+        command = [
+            sys.executable,
+            "-m",
+            "light_client",
+            *update("--csv", source, "--journal", journal, "--concurrency", "6"),
+        ]
+        command[command.index("60000")] = "3000"  # 50 rows a second: ~5 s for the whole file
+        first = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while len(mock.stats.applied) < kill_after and first.poll() is None:
+            assert time.monotonic() < deadline, "the first run made no progress"
+            time.sleep(0.005)
+        first.send_signal(kill)
+        out, err = first.communicate(timeout=60)
+        applied_by_first = len(mock.stats.applied)
+        assert kill_after <= applied_by_first < rows
+
+        if kill == signal.SIGINT:
+            assert first.returncode == 130, err
+            assert b"stopping: no new rows" in err and b"resume with:" in err
+            assert b"--resume" in err.split(b"resume with:")[1]
+            assert "sending" not in journal_states(journal)  # in flight: finished and journaled
+            table = summary(out.decode())
+            assert table["applied"] == applied_by_first and table["not done"] > 0
+        else:
+            assert first.returncode == -signal.SIGKILL
+
+        second = subprocess.run([*command, "--resume"], env=env, capture_output=True, timeout=120)
+        assert second.returncode == 0, second.stderr
+        assert len(mock.stats.applied) == rows  # none missing
+        assert set(mock.stats.applied.values()) == {1}  # none twice
+        assert journal_states(journal) == {"applied": rows}
+        table = summary(second.stdout.decode())
+        assert table["skipped (applied by an earlier run)"] + table["applied"] == rows
+        assert table["applied"] <= rows - applied_by_first + 6  # at most the 6 in flight again
+        assert (table["failed"], table["not done"], table["rows"]) == (0, 0, rows)
