@@ -54,7 +54,9 @@ DEFAULT_BULK_CONCURRENCY = 8
 # The namespace of every job's keys (uuid5 of a fixed name: the same in every release).
 _KEY_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://api.light.inc/light-client/bulk")
 
-BulkItem: TypeAlias = tuple[UUID | str, Mapping[str, Any]]
+# ``(id, fields)``; fields is a mapping, checked at run time: typed Any because mypy infers
+# ``object`` for a list of dicts whose values differ (``[(id, {"name": "A"}), (id, {"email": None})]``).
+BulkItem: TypeAlias = tuple[UUID | str, Any]
 SyncBulkItems: TypeAlias = Iterable[BulkItem]
 BulkItems: TypeAlias = Iterable[BulkItem] | AsyncIterable[BulkItem]
 BulkStatus: TypeAlias = Literal["applied", "failed", "skipped"]
@@ -214,6 +216,8 @@ class _Job(Generic[ModelT]):
             resource_id = UUID(given_id) if isinstance(given_id, str) else given_id
             if not isinstance(resource_id, UUID):
                 raise ValueError(f"the id must be a UUID or a UUID string, got {given_id!r}")
+            if not isinstance(data, Mapping):
+                raise TypeError(f"an item's fields must be a mapping, got {type(data).__name__}")
             data = {key: value for key, value in data.items() if not isinstance(value, Unset)}
             fields = fields_from_mapping(self.body_type, data)
             body = request_body(self.body_type(**fields))
@@ -286,6 +290,7 @@ async def aupdate_many(
         job = _Job(operation, opened)
         source, exhausted, index = _as_async(items), False, 0
         pending: set[asyncio.Task[BulkResult[ModelT]]] = set()
+        ready: list[asyncio.Task[BulkResult[ModelT]]] = []  # done, not yielded yet
         try:
             while True:
                 # Read the next item only when a slot is free: the input is never read ahead.
@@ -303,14 +308,15 @@ async def aupdate_many(
                 if not pending:
                     return
                 done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
-                    yield task.result()
+                ready.extend(done)
+                while ready:
+                    yield ready.pop().result()
         finally:
             # Closed early (or a fatal error): what is still in flight is cancelled; the journal
             # keeps it as "sending", so a resumed job sends it again with the same key.
             for task in pending:
                 task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+            await asyncio.gather(*pending, *ready, return_exceptions=True)
             await source.aclose()
 
 

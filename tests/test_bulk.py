@@ -60,13 +60,16 @@ async def test_one_result_per_item_and_a_bad_item_does_not_stop_the_batch(
         (mock.customer_id, {"name": 5}),
         (MISSING_ID, {"name": "Nobody"}),
         (uuid.UUID(mock.customer_id), {"domain": "acme.example"}),
+        (mock.customer_id, "name=Acme"),
     ]
     async with client(mock) as light:
         results = await collect(light.customers.update_many(items, concurrency=3))
 
-    assert sorted(results) == list(range(7))
-    statuses = [results[index].status for index in range(7)]
-    assert statuses == ["applied", "applied", "failed", "failed", "failed", "failed", "applied"]
+    assert sorted(results) == list(range(8))
+    statuses = [results[index].status for index in range(8)]
+    assert statuses == [
+        *("applied", "applied", "failed", "failed", "failed", "failed", "applied", "failed")
+    ]
     first = results[0].model
     assert isinstance(first, Customer) and first.name == "Keyword"
     assert results[1].model is not None and results[1].model.vat_number == "DK1"
@@ -77,6 +80,8 @@ async def test_one_result_per_item_and_a_bad_item_does_not_stop_the_batch(
     assert isinstance(results[4].error, ValueError) and "name" in str(results[4].error)
     assert isinstance(results[5].error, NotFoundError) and results[5].id == MISSING_ID
     assert results[6].id == mock.customer_id
+    assert isinstance(results[7].error, TypeError)
+    assert str(results[7].error) == "an item's fields must be a mapping, got str"
     assert [results[index].ok for index in range(7)] == [
         True,
         True,

@@ -12,6 +12,8 @@ from uuid import UUID
 from light_client import (
     NOT_GIVEN,
     UNSET,
+    BulkJournal,
+    BulkResult,
     LightClient,
     NotGiven,
     RawResponse,
@@ -53,3 +55,16 @@ def sync_surface(light: SyncLightClient) -> None:
 def sentinels() -> None:
     assert_type(UNSET, Unset)
     assert_type(NOT_GIVEN, NotGiven)
+
+
+async def bulk_surface(light: LightClient, sync_light: SyncLightClient) -> None:
+    rows = [(CUSTOMER_ID, {"name": "Acme"}), (CUSTOMER_ID, {"address": Address(city="Vejle")})]
+    async for result in light.customers.update_many(rows, concurrency=2, journal="job.sqlite3"):
+        assert_type(result, BulkResult[Customer])
+        assert_type(result.model, Customer | None)
+        assert_type(result.error, Exception | None)
+    for credit in sync_light.customer_credits.update_many(rows, journal=BulkJournal("j")):
+        assert_type(credit, BulkResult[CustomerCredit])
+
+    light.customers.update_many(rows, 2)  # type: ignore[call-arg]
+    sync_light.customers.update_many(rows, concurrency="2")  # type: ignore[arg-type]
