@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Re-installed whenever pyproject.toml changes.
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install generate check-generated drift changes lint format typecheck test demo bench-ratelimit clean
+.PHONY: install generate check-generated drift changes lint format typecheck test demo bench-ratelimit bench-bulk clean
 
 install: $(INSTALLED)
 
@@ -64,6 +64,10 @@ demo: $(INSTALLED)
 # Prints the rate-limit table of the README (about 3 minutes; wall-clock figures).
 bench-ratelimit: $(INSTALLED)
 	$(BIN)/python scripts/bench_ratelimit.py
+
+# Prints the bulk-update figures of the README (about 2 minutes; wall-clock figures).
+bench-bulk: $(INSTALLED)
+	$(BIN)/python scripts/bench_bulk.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

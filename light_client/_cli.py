@@ -140,6 +140,14 @@ def _error(message: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """The ``light-client`` command (also ``python -m light_client``)."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # while checking the file, before anything was sent
+        _error("interrupted before anything was sent")
+        return EXIT_INTERRUPTED
+
+
+def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
     job = _Job(args)
     if not job.path.is_file():
