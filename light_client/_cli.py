@@ -33,9 +33,9 @@ from ._bulk import DEFAULT_BULK_CONCURRENCY, BulkJournal, BulkResult
 from ._client import LightClient
 from ._constants import DEFAULT_MAX_REQUESTS_PER_MINUTE
 from ._exceptions import LightError
+from ._generated.resources import update_operations
 from ._operations import Operation
 from ._patch import fields_from_mapping, request_body
-from ._resources import BULK_RESOURCES
 
 __all__ = ["main"]
 
@@ -69,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Bulk updates of Light resources from a CSV or JSON Lines file.",
     )
     resources = parser.add_subparsers(dest="resource", required=True, metavar="RESOURCE")
-    for attribute, operation in BULK_RESOURCES.items():
+    for attribute, operation in update_operations().items():
         name = attribute.replace("_", "-")
         resource = resources.add_parser(name, help=f"{operation.method.upper()} {operation.path}")
         actions = resource.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -180,8 +180,8 @@ class _Job:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.attribute = args.resource.replace("-", "_")
-        self.operation: Operation[Any] = BULK_RESOURCES[self.attribute]
-        assert self.operation.body_type is not None  # BULK_RESOURCES are updates with a body
+        self.operation: Operation[Any] = update_operations()[self.attribute]
+        assert self.operation.body_type is not None  # update operations have a body
         self.body_type: type[Any] = self.operation.body_type
         self.format: _bulk_rows.Format = "csv" if args.csv is not None else "jsonl"
         self.path: Path = args.csv if args.csv is not None else args.jsonl

@@ -89,11 +89,18 @@ clients inherit these two classes and call ``_init_resources`` with their reques
 
 from __future__ import annotations
 
-from .._operations import AsyncRequester, SyncRequester
+from typing import Any
+
+from .._operations import AsyncRequester, Operation, SyncRequester
 {imports}
 
-__all__ = ["AsyncResources", "SyncResources"]
+__all__ = ["AsyncResources", "SyncResources", "update_operations"]
 {classes}
+
+def update_operations() -> dict[str, Operation[Any]]:
+    """Each resource's ``update`` operation with a body, by attribute: what ``update_many`` and
+    the ``light-client`` command line update."""
+    return {{{updates}}}
 '''
 RESOURCES_CLASS = '''
 
@@ -111,8 +118,15 @@ def write_resources(out_dir: Path, env: dict[str, str]) -> None:
     """Write ``resources.py``: the tags' resource classes, for the clients to inherit."""
     tags = sorted(path.parent.name for path in (out_dir / "api").glob("*/__init__.py"))
     names = {tag: pascal_case(tag) for tag in tags}
+    # A tag's update operation is the module update_*.py of its folder (at most one: the
+    # resource's method is named by the operation's first word).
+    updates = {
+        tag: next(iter(sorted((out_dir / "api" / tag).glob("update_*.py"))), None) for tag in tags
+    }
     imports = "\n".join(
-        f"from .api.{tag} import Async{names[tag]}, Sync{names[tag]}" for tag in tags
+        f"from .api.{tag} import Async{names[tag]}, Sync{names[tag]}"
+        + "".join(f", {module.stem.upper()}" for module in [updates[tag]] if module is not None)
+        for tag in tags
     )
     classes = "".join(
         RESOURCES_CLASS.format(
@@ -126,7 +140,12 @@ def write_resources(out_dir: Path, env: dict[str, str]) -> None:
         for mode, client in (("Async", "LightClient"), ("Sync", "SyncLightClient"))
     )
     path = out_dir / "resources.py"
-    path.write_text(RESOURCES.format(imports=imports, classes=classes), encoding="utf-8")
+    listed = ", ".join(
+        f'"{tag}": {module.stem.upper()}' for tag, module in updates.items() if module is not None
+    )
+    path.write_text(
+        RESOURCES.format(imports=imports, classes=classes, updates=listed), encoding="utf-8"
+    )
     # The same formatting as the generator's post hooks (generator-config.yaml).
     for command in (
         ["check", "--fix-only", "--extend-select=I"],

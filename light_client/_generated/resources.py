@@ -7,11 +7,17 @@ clients inherit these two classes and call ``_init_resources`` with their reques
 
 from __future__ import annotations
 
-from .._operations import AsyncRequester, SyncRequester
-from .api.customer_credits import AsyncCustomerCredits, SyncCustomerCredits
-from .api.customers import AsyncCustomers, SyncCustomers
+from typing import Any
 
-__all__ = ["AsyncResources", "SyncResources"]
+from .._operations import AsyncRequester, Operation, SyncRequester
+from .api.customer_credits import (
+    UPDATE_CUSTOMER_CREDIT,
+    AsyncCustomerCredits,
+    SyncCustomerCredits,
+)
+from .api.customers import UPDATE_CUSTOMER, AsyncCustomers, SyncCustomers
+
+__all__ = ["AsyncResources", "SyncResources", "update_operations"]
 
 
 class AsyncResources:
@@ -34,3 +40,9 @@ class SyncResources:
     def _init_resources(self, request: SyncRequester) -> None:
         self.customer_credits = SyncCustomerCredits(request)
         self.customers = SyncCustomers(request)
+
+
+def update_operations() -> dict[str, Operation[Any]]:
+    """Each resource's ``update`` operation with a body, by attribute: what ``update_many`` and
+    the ``light-client`` command line update."""
+    return {"customer_credits": UPDATE_CUSTOMER_CREDIT, "customers": UPDATE_CUSTOMER}

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator, Generator
 from typing import Unpack
 from uuid import UUID
 
+from .... import _bulk
 from ...._operations import AsyncRequester, Operation, SyncRequester
 from ...._response import RawResponse
 from ...._types import RequestOptions
@@ -79,6 +81,35 @@ class AsyncCustomerCredits:
             await self._request(UPDATE_CUSTOMER_CREDIT, customer_credit_id, params)
         ).parsed
 
+    def update_many(
+        self,
+        items: _bulk.BulkItems,
+        /,
+        *,
+        concurrency: int = _bulk.DEFAULT_BULK_CONCURRENCY,
+        journal: _bulk.JournalArgument = None,
+    ) -> AsyncGenerator[_bulk.BulkResult[CustomerCredit], None]:
+        """Update many customer credits at the client's pace: one ``BulkResult`` per item, as each completes (not in input order).
+
+        ``items``: ``(id, fields)`` pairs from any iterable or async iterable, read only as
+        slots free up; ``fields`` as ``update`` takes them, or with JSON names
+        (``fields_from_mapping``). A bad item or a failed update is a ``"failed"`` result, and
+        the batch goes on. ``concurrency``: items in flight at most. ``journal``: a
+        ``BulkJournal`` or its path, to resume the job after a crash without applying an item
+        twice. Example::
+
+            async with contextlib.aclosing(light.customer_credits.update_many(rows)) as results:
+                async for result in results:
+                    print(result.index, result.status, result.error or "")
+        """
+        return _bulk.aupdate_many(
+            self._request,
+            UPDATE_CUSTOMER_CREDIT,
+            items,
+            concurrency=concurrency,
+            journal=journal,
+        )
+
 
 class SyncCustomerCreditsWithRawResponse:
     """``customer_credits.with_raw_response``: each method returns the HTTP answer with the parsed model."""
@@ -117,3 +148,26 @@ class SyncCustomerCredits:
         return (
             self._request(UPDATE_CUSTOMER_CREDIT, customer_credit_id, params)
         ).parsed
+
+    def update_many(
+        self,
+        items: _bulk.SyncBulkItems,
+        /,
+        *,
+        concurrency: int = _bulk.DEFAULT_BULK_CONCURRENCY,
+        journal: _bulk.JournalArgument = None,
+    ) -> Generator[_bulk.BulkResult[CustomerCredit], None, None]:
+        """Like ``LightClient``'s ``update_many``, with ``concurrency`` threads.
+
+        ``items`` is any iterable of ``(id, fields)`` pairs. Example::
+
+            for result in light.customer_credits.update_many([(resource_id, {"name": "Acme"})]):
+                print(result.status, result.model or result.error)
+        """
+        return _bulk.update_many(
+            self._request,
+            UPDATE_CUSTOMER_CREDIT,
+            items,
+            concurrency=concurrency,
+            journal=journal,
+        )
