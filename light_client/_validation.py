@@ -2,9 +2,16 @@
 
 The generated ``from_dict`` methods trust their input (a number where a string belongs passes
 through; a malformed UUID in a nullable field is kept as a string). So every body is validated
-first with jsonschema against the spec the models were generated from, and the first problem is
-reported with its JSON path. Enum values are not checked: Light's enums are not exhaustive and
-the generated enums accept new values. Unknown properties are allowed and kept.
+first against the spec the models were generated from, and the first problem is reported with
+its JSON path. Enum values are not checked: Light's enums are not exhaustive and the generated
+enums accept new values. Unknown properties are allowed and kept.
+
+Two validators, one verdict. Each schema is compiled once, on first use, by jsonschema-rs, which
+answers "valid or not" in about what ``json.loads`` costs; only when it says "not" (or cannot
+tell) does jsonschema walk the instance, and its answer is the one given: it names the path and
+writes the message. The fast check is stricter than jsonschema or equal, never looser, so the
+rules are jsonschema's alone; the fast one only saves the walk when there is nothing to report.
+Nothing here is loaded at import: the spec and both validators come with the first check.
 """
 
 from __future__ import annotations
@@ -14,15 +21,16 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from importlib.resources import files
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
-
-import httpx
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import ValidationError, best_match
 
 from ._checks import shorten
 from ._exceptions import ResponseValidationError
+
+if TYPE_CHECKING:
+    import httpx
+    from jsonschema import Draft202012Validator, FormatChecker
+    from jsonschema.exceptions import ValidationError
 
 __all__ = [
     "check_request",
@@ -58,37 +66,175 @@ def _without_enums(node: Any) -> Any:
     return node
 
 
-_formats = FormatChecker(formats=())
-
-
-@_formats.checks("uuid", raises=ValueError)
 def _is_uuid(value: object) -> bool:
     return not isinstance(value, str) or UUID(value) is not None
 
 
-@_formats.checks("date", raises=ValueError)
 def _is_date(value: object) -> bool:
     return not isinstance(value, str) or datetime.date.fromisoformat(value) is not None
 
 
-@_formats.checks("date-time", raises=ValueError)
 def _is_datetime(value: object) -> bool:
     # The generated models parse with datetime.fromisoformat: accept exactly what they accept.
     return not isinstance(value, str) or datetime.datetime.fromisoformat(value) is not None
 
 
-@_formats.checks("int64")
-@_formats.checks("int32")
 def _is_whole_number(value: object) -> bool:
     # JSON Schema's "integer" admits 2.0; an int64 field must hold a real integer.
     return not isinstance(value, float) and (not isinstance(value, int) or value in INT64)
 
 
+# The formats checked, each failing by returning False or raising ValueError. Any other format
+# in the spec is not checked.
+FORMATS: dict[str, Callable[[object], bool]] = {
+    "uuid": _is_uuid,
+    "date": _is_date,
+    "date-time": _is_datetime,
+    "int32": _is_whole_number,
+    "int64": _is_whole_number,
+}
+# The formats that apply to numbers: jsonschema-rs checks formats on strings only, so these are
+# checked there by a keyword of ours instead.
+NUMBER_FORMATS = frozenset({"int32", "int64"})
+WHOLE_NUMBER_KEYWORD = "x-light-whole-number"
+
+
+@cache
+def _format_checker() -> FormatChecker:
+    from jsonschema import FormatChecker
+
+    checker = FormatChecker(formats=())
+    for name, check in FORMATS.items():
+        checker.checks(name, raises=ValueError)(check)
+    return checker
+
+
+def _root(schema_name: str) -> dict[str, Any]:
+    components = _without_enums(_spec()["components"])
+    return {"components": components, "$ref": f"#/components/schemas/{schema_name}"}
+
+
 @cache
 def _validator(schema_name: str) -> Draft202012Validator:
-    components = _without_enums(_spec()["components"])
-    root = {"components": components, "$ref": f"#/components/schemas/{schema_name}"}
-    return Draft202012Validator(root, format_checker=_formats)
+    """jsonschema's validator: the rules, and the words for what breaks them."""
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(_root(schema_name), format_checker=_format_checker())
+
+
+# -- the fast check: jsonschema-rs, compiled once per schema ------------------------------------
+
+# The types json.loads gives (and str subclasses: a str enum is its value). jsonschema-rs reads a
+# tuple as an array and a Decimal as a number where jsonschema does not: an instance holding
+# anything else is left to jsonschema.
+_JSON_LEAF_TYPES = frozenset({int, float, bool, type(None)})
+
+
+def _plain_json(node: Any) -> bool:
+    kind = type(node)
+    if kind is dict:
+        return all(type(key) is str and _plain_json(value) for key, value in node.items())
+    if kind is list:
+        return all(_plain_json(item) for item in node)
+    return kind in _JSON_LEAF_TYPES or isinstance(node, str)
+
+
+def _for_fast(node: Any) -> Any:
+    """The schema for jsonschema-rs: the number formats as our keyword, unchecked formats out."""
+    if isinstance(node, list):
+        return [_for_fast(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    converted = {key: _for_fast(value) for key, value in node.items()}
+    format_name = node.get("format")
+    if isinstance(format_name, str) and format_name not in FORMATS.keys() - NUMBER_FORMATS:
+        del converted["format"]
+        if format_name in NUMBER_FORMATS:
+            converted[WHOLE_NUMBER_KEYWORD] = True
+    return converted
+
+
+def _schema_refs(node: Any) -> set[str]:
+    if isinstance(node, list):
+        return set().union(*map(_schema_refs, node)) if node else set()
+    if not isinstance(node, dict):
+        return set()
+    found = {node["$ref"]} if isinstance(node.get("$ref"), str) else set()
+    return found.union(*map(_schema_refs, node.values()))
+
+
+def _is_recursive(schema_name: str, path: frozenset[str] = frozenset()) -> bool:
+    """Whether ``schema_name`` refers back to itself (or refers to anything but a component)."""
+    if schema_name in path:
+        return True
+    prefix = "#/components/schemas/"
+    schemas = _spec()["components"]["schemas"]
+    return any(
+        not ref.startswith(prefix)
+        or ref.removeprefix(prefix) not in schemas
+        or _is_recursive(ref.removeprefix(prefix), path | {schema_name})
+        for ref in _schema_refs(schemas[schema_name])
+    )
+
+
+def _never_raises(check: Callable[[object], bool]) -> Callable[[str], bool]:
+    def fast_format(value: str) -> bool:
+        try:
+            return bool(check(value))
+        except Exception:  # "no" (jsonschema then says why, or raises as it always did)
+            return False
+
+    return fast_format
+
+
+class _WholeNumber:
+    """jsonschema-rs keyword: the int32/int64 format check, which must also see numbers."""
+
+    def __init__(self, parent_schema: object, value: object, schema_path: object) -> None:
+        pass
+
+    def validate(self, instance: object) -> None:
+        if not _is_whole_number(instance):
+            raise ValueError("not a whole number in the int64 range")
+
+
+@cache
+def _fast_validator(schema_name: str) -> Callable[[Any], bool] | None:
+    """jsonschema-rs's ``is_valid`` for ``schema_name``, or ``None`` where it must not be used.
+
+    Not for a recursive schema: jsonschema-rs follows a ``$ref`` cycle down a deep instance
+    until the C stack overflows (a crash, not a RecursionError); jsonschema is used there.
+    """
+    if _is_recursive(schema_name):
+        return None
+    import jsonschema_rs
+
+    validator = jsonschema_rs.Draft202012Validator(
+        _for_fast(_root(schema_name)),
+        formats={
+            name: _never_raises(check)
+            for name, check in FORMATS.items()
+            if name not in NUMBER_FORMATS
+        },
+        validate_formats=True,
+        keywords={WHOLE_NUMBER_KEYWORD: _WholeNumber},
+        offline=True,
+    )
+    return validator.is_valid
+
+
+def _surely_valid(schema_name: str, instance: Any, *, from_json: bool = False) -> bool:
+    """``True``: ``instance`` fits (jsonschema would find no problem). ``False``: ask jsonschema.
+
+    ``from_json``: ``instance`` came from ``json.loads``, so it holds JSON's types only.
+    """
+    try:
+        if not from_json and not _plain_json(instance):
+            return False
+        is_valid = _fast_validator(schema_name)
+        return is_valid is not None and is_valid(instance)
+    except Exception:  # too deep, a string jsonschema-rs cannot read, ...: jsonschema decides
+        return False
 
 
 @cache
@@ -128,6 +274,13 @@ def json_path(parts: Iterable[str | int]) -> str:
 
 def schema_problem(schema_name: str, instance: Any) -> ValidationError | None:
     """The most relevant reason ``instance`` does not fit ``schema_name``, if any."""
+    return None if _surely_valid(schema_name, instance) else _described(schema_name, instance)
+
+
+def _described(schema_name: str, instance: Any) -> ValidationError | None:
+    """jsonschema's verdict, with the path and the message: slower, for a suspect instance."""
+    from jsonschema.exceptions import best_match
+
     problem: ValidationError | None = best_match(_validator(schema_name).iter_errors(instance))
     return problem
 
@@ -170,7 +323,11 @@ def parse_model(
             "the body is nested too deep to read", path=None, response=response
         ) from None
     try:
-        problem = schema_problem(schema_name, instance)
+        problem = (
+            None
+            if _surely_valid(schema_name, instance, from_json=True)
+            else _described(schema_name, instance)
+        )
     except RecursionError:
         raise ResponseValidationError(
             "the body is nested too deep to check", path=None, response=response

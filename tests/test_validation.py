@@ -1,0 +1,172 @@
+"""The two validators of ``_validation``: the fast one never lets through what jsonschema refuses."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from light_client import _validation
+from light_client._validation import (
+    _described,
+    _fast_validator,
+    _is_recursive,
+    _surely_valid,
+    check_request,
+    schema_problem,
+)
+from light_client.models import UpdateCustomerCreditRequest, UpdateCustomerRequest
+from tests.strategies import documents, schemas
+
+SCHEMAS = sorted(name for name, node in schemas().items() if "enum" not in node)
+JSON_LEAVES = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=2**62).map(float)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=6)
+    | st.sampled_from(
+        ["5f0c6a8e-1b7d-4c1e-9a43-7f2d9a3b6c01", "2024-02-30", "2024-02-03T10:00:00Z", "x"]
+    )
+)
+JSON = st.recursive(
+    JSON_LEAVES,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner),
+    max_leaves=8,
+)
+
+
+@st.composite
+def damaged(draw: st.DrawFn, name: str) -> Any:
+    """A valid document of ``name`` with one property (at the top) replaced by any JSON."""
+    document: dict[str, Any] = draw(documents(name, open_enums=True))
+    properties = list(schemas()[name].get("properties", {})) or ["x"]
+    document[draw(st.sampled_from(properties))] = draw(JSON)
+    return document
+
+
+def test_every_object_schema_has_a_fast_validator() -> None:
+    assert SCHEMAS  # Customer, Address, ... (not the enums' schemas, which are strings)
+    assert all(_fast_validator(name) is not None for name in SCHEMAS)
+
+
+@pytest.mark.parametrize("name", SCHEMAS)
+@given(data=st.data())
+def test_valid_documents_take_the_fast_path(data: st.DataObject, name: str) -> None:
+    document = data.draw(documents(name, open_enums=True))
+    assert _surely_valid(name, document)
+    assert schema_problem(name, document) is None
+
+
+@pytest.mark.parametrize("name", SCHEMAS)
+@given(data=st.data())
+def test_the_fast_check_passes_nothing_jsonschema_refuses(data: st.DataObject, name: str) -> None:
+    document = data.draw(damaged(name))
+    if _surely_valid(name, document):
+        assert _described(name, document) is None
+    assert (schema_problem(name, document) is None) == (_described(name, document) is None)
+
+
+@pytest.mark.parametrize(
+    ("request_type", "document", "message"),
+    [
+        # jsonschema-rs reads a tuple as an array and a Decimal as a number; jsonschema does not.
+        (
+            UpdateCustomerRequest,
+            {"recipientEmails": ("a@example.com",)},
+            "recipientEmails: ('a@example.com',) is not of type 'array', 'null'",
+        ),
+        (
+            UpdateCustomerCreditRequest,
+            {"amount": Decimal(5)},
+            "amount: Decimal('5') is not of type 'integer', 'null'",
+        ),
+    ],
+)
+def test_values_json_has_no_type_for_are_judged_by_jsonschema(
+    request_type: type[Any], document: dict[str, Any], message: str
+) -> None:
+    assert not _surely_valid(request_type.__name__, document)
+    with pytest.raises(ValueError) as caught:
+        check_request(request_type, document)
+    assert str(caught.value) == f"{request_type.__name__}: {message}"
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        (2.0, "2.0 is not a 'int64'"),
+        (2**63, "9223372036854775808 is not a 'int64'"),
+        (-(2**63) - 1, "-9223372036854775809 is not a 'int64'"),
+        (True, "True is not of type 'integer', 'null'"),
+    ],
+)
+def test_int64_refuses_floats_and_out_of_range_on_both_paths(amount: Any, message: str) -> None:
+    assert not _surely_valid("UpdateCustomerCreditRequest", {"amount": amount})
+    with pytest.raises(ValueError) as caught:
+        check_request(UpdateCustomerCreditRequest, {"amount": amount})
+    assert str(caught.value) == f"UpdateCustomerCreditRequest: amount: {message}"
+
+
+@pytest.mark.parametrize("amount", [2**63 - 1, -(2**63), 0])
+def test_int64_bounds_are_whole_numbers(amount: int) -> None:
+    assert _surely_valid("UpdateCustomerCreditRequest", {"amount": amount})
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "5F0C6A8E1B7D4C1E9A437F2D9A3B6C01",  # what uuid.UUID accepts, not only RFC's form
+        "{5f0c6a8e-1b7d-4c1e-9a43-7f2d9a3b6c01}",
+        "urn:uuid:5f0c6a8e-1b7d-4c1e-9a43-7f2d9a3b6c01",
+    ],
+)
+def test_uuids_are_what_uuid_accepts_on_the_fast_path(value: str) -> None:
+    document = {"id": value}
+    assert _surely_valid("Customer", document)
+
+
+@pytest.mark.parametrize(
+    ("value", "fast"),
+    [("2024-02-03T10:00:00", True), ("2024-02-03 10:00", True), ("2024-02-30T10:00:00", False)],
+)
+def test_date_times_are_what_fromisoformat_accepts(value: str, fast: bool) -> None:
+    document = {"id": "5f0c6a8e-1b7d-4c1e-9a43-7f2d9a3b6c01", "createdAt": value}
+    assert _surely_valid("Customer", document) is fast
+    assert (schema_problem("Customer", document) is None) is fast
+
+
+def test_a_recursive_schema_is_left_to_jsonschema(monkeypatch: pytest.MonkeyPatch) -> None:
+    # jsonschema-rs follows a $ref cycle down a deep instance until the C stack overflows.
+    node = {"type": "object", "properties": {"next": {"$ref": "#/components/schemas/Node"}}}
+    leaf = {"type": "object", "properties": {"next": {"$ref": "#/components/schemas/Leaf"}}}
+    spec = {"components": {"schemas": {"Node": node, "Top": node, "Leaf": {}, "Chain": leaf}}}
+    monkeypatch.setattr(_validation, "_spec", lambda: spec)
+    assert _is_recursive("Node") and _is_recursive("Top")
+    assert not _is_recursive("Chain") and not _is_recursive("Leaf")
+
+
+def test_a_deep_request_document_is_still_a_recursion_error() -> None:
+    deep: dict[str, Any] = {}
+    for _ in range(sys.getrecursionlimit() * 2):
+        deep = {"a": deep}
+    with pytest.raises(RecursionError):
+        check_request(UpdateCustomerRequest, {"address": deep})
+
+
+def test_nothing_heavy_is_loaded_at_import() -> None:
+    code = (
+        "import sys, light_client; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('jsonschema', 'jsonschema_rs', 'referencing') or m.startswith('light_client.mock')))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert loaded.strip() == "[]"
