@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import math
 import os
 import time
@@ -198,6 +199,7 @@ class _Call(Generic[ModelT]):
     method: str
     url: str
     body: dict[str, Any] | None
+    content: bytes | None  # the body as sent
     headers: dict[str, str]
     timeout: httpx.Timeout
     max_retries: int
@@ -279,12 +281,19 @@ class BaseClient(Generic[TokenT]):
         options: RequestOptions = {k: v for k, v in params.items() if k in OPTION_NAMES}  # type: ignore[assignment]
         fields = {k: v for k, v in params.items() if k not in OPTION_NAMES}
         body = _fields.build_body(operation.body_type, fields, operation.operation_id)
+        given_key = options.get("idempotency_key")
+        idempotency_key = given_key or str(uuid.uuid4())
+        try:  # the generated builder makes the JSON document once: it is checked, then sent
+            kwargs = operation.request_kwargs(resource_uuid, body, idempotency_key)
+        except (AttributeError, TypeError, ValueError):
+            if operation.body_type is not None:
+                request_document(operation.body_type, body)  # the ValueError naming the model
+            raise
         if operation.body_type is not None:
-            check_request(operation.body_type, request_document(operation.body_type, body))
-        idempotency_key = options.get("idempotency_key") or str(uuid.uuid4())
-        check_header_value("X-Idempotency-Key", idempotency_key, what="idempotency_key")
+            check_request(operation.body_type, kwargs["json"])
+        if given_key:  # a UUID4 of ours needs no check
+            check_header_value("X-Idempotency-Key", given_key, what="idempotency_key")
         extra_headers = check_headers(options.get("extra_headers"), what="extra_headers")
-        kwargs = operation.request_kwargs(resource_uuid, body, idempotency_key)
         headers = {
             "Accept": "application/json",
             "User-Agent": USER_AGENT,
@@ -294,12 +303,14 @@ class BaseClient(Generic[TokenT]):
         }
         timeout = options.get("timeout", NOT_GIVEN)
         max_retries = options.get("max_retries", NOT_GIVEN)
+        body_json = _fields.merge_extra_body(operation.body_type, kwargs.get("json"), options)
         return _Call(
             operation=operation,
             resource_id=resource_uuid,
             method=kwargs["method"].upper(),
             url=str(self.base_url).rstrip("/") + kwargs["url"],
-            body=_fields.merge_extra_body(operation.body_type, kwargs.get("json"), options),
+            body=body_json,
+            content=None if body_json is None else _fields.encode_body(body_json),  # once per call
             headers=headers,
             timeout=self.timeout if isinstance(timeout, NotGiven) else check_timeout(timeout),
             max_retries=(
@@ -317,7 +328,7 @@ class BaseClient(Generic[TokenT]):
         return self._http.build_request(
             call.method,
             call.url,
-            content=None if call.body is None else _fields.encode_body(call.body),
+            content=call.content,
             headers=headers,
             timeout=call.timeout,
         )
@@ -428,13 +439,14 @@ class BaseClient(Generic[TokenT]):
                     for phase, limit in call.timeout.as_dict().items()
                 }
             started = time.monotonic()
-            logger.debug(
-                "%s %s attempt %d headers=%s",
-                request.method,
-                _redacted_url(request.url),
-                attempt,
-                redacted_headers(request.headers),
-            )
+            if logger.isEnabledFor(logging.DEBUG):  # redacting the headers is not free
+                logger.debug(
+                    "%s %s attempt %d headers=%s",
+                    request.method,
+                    _redacted_url(request.url),
+                    attempt,
+                    redacted_headers(request.headers),
+                )
             outcome: Outcome = yield _Send(request, deadline, self.max_response_bytes, client_auth)
             elapsed_ms = (time.monotonic() - started) * 1000
             status = (

@@ -107,7 +107,11 @@ def reserve(bucket: Bucket, now: float, pace: Pace) -> tuple[Bucket, Booking]:
     start = max(now, bucket.tat - _tolerance(bucket, pace), bucket.hold)
     tat = max(bucket.tat, start) + interval
     booking = Booking(start, start - now, bucket.epoch, bucket.hold)
-    return replace(bucket, tat=tat, holes=()), booking
+    # Built, not replace()d: this runs before every request, and replace() inspects the fields.
+    new = Bucket(
+        tat=tat, hold=bucket.hold, epoch=bucket.epoch, server_interval=bucket.server_interval
+    )
+    return new, booking
 
 
 def confirm(bucket: Bucket, booking: Booking, now: float, pace: Pace) -> tuple[Bucket, Booking]:

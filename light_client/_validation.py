@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from importlib.resources import files
@@ -45,6 +46,9 @@ __all__ = [
 
 ModelT = TypeVar("ModelT")
 INT64 = range(-(2**63), 2**63)
+_UUID_FORM = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
 
 
 @cache
@@ -67,7 +71,10 @@ def _without_enums(node: Any) -> Any:
 
 
 def _is_uuid(value: object) -> bool:
-    return not isinstance(value, str) or UUID(value) is not None
+    # The usual form first (a regex is a tenth of UUID()); any other is what UUID() accepts.
+    return (
+        not isinstance(value, str) or bool(_UUID_FORM.fullmatch(value)) or UUID(value) is not None
+    )
 
 
 def _is_date(value: object) -> bool:
