@@ -5,14 +5,14 @@ BIN := $(VENV)/bin
 # Re-installed whenever pyproject.toml changes.
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install generate check-generated drift changes lint format typecheck test demo bench-ratelimit bench-bulk clean
+.PHONY: install generate check-generated drift changes lint format typecheck test demo bench bench-ratelimit bench-bulk clean
 
 install: $(INSTALLED)
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check 'pip>=25.1'  # for --group
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[mock,redis,cli]' --group dev
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[mock,redis,cli,aiohttp]' --group dev
 	touch $@
 
 generate: $(INSTALLED)
@@ -60,6 +60,10 @@ test-wheel: $(INSTALLED)
 
 demo: $(INSTALLED)
 	$(BIN)/python scripts/demo.py
+
+# Prints the speed table of the README: the SDK next to raw httpx and aiohttp (a few minutes).
+bench: $(INSTALLED)
+	$(BIN)/python scripts/bench.py
 
 # Prints the rate-limit table of the README (about 3 minutes; wall-clock figures).
 bench-ratelimit: $(INSTALLED)

@@ -7,7 +7,7 @@ import concurrent.futures
 import threading
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Literal, Self, TypeVar
 from uuid import UUID
 
 import httpx
@@ -32,6 +32,7 @@ __all__ = ["LightClient", "SyncLightClient"]
 
 ModelT = TypeVar("ModelT")
 AsyncTokenProvider = Callable[[], Awaitable[str]]
+Transport = Literal["httpx", "aiohttp"]
 SyncTokenProvider = Callable[[], str]
 
 
@@ -73,6 +74,9 @@ class LightClient(BaseClient[AsyncTokenProvider], AsyncResources):
     where the pacing schedule lives -- in this client (default), or shared by every client and
     process with the same credential (``SQLiteRateLimitStore``, ``RedisRateLimitStore``).
     ``http_client``: your own ``httpx.AsyncClient``, used as given and never closed by the SDK.
+    ``transport``: what the SDK's own pool runs on: ``"httpx"`` (httpcore, the default) or
+    ``"aiohttp"`` (``pip install 'light-client[aiohttp]'``; several times the requests per
+    second under concurrency, see the README).
     ``max_response_bytes``: a larger answer is not read (default 4 MiB; Light's are a few KB).
     """
 
@@ -91,7 +95,13 @@ class LightClient(BaseClient[AsyncTokenProvider], AsyncResources):
         default_headers: Mapping[str, str] | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         http_client: httpx.AsyncClient | None = None,
+        transport: Transport = "httpx",
     ) -> None:
+        if transport not in ("httpx", "aiohttp"):
+            raise ValueError(f'transport must be "httpx" or "aiohttp", got {transport!r}')
+        if transport != "httpx" and http_client is not None:
+            raise ValueError("pass transport= or http_client=, not both")
+        self._transport = transport
         super().__init__(
             api_key=api_key,
             access_token=access_token,
@@ -104,7 +114,7 @@ class LightClient(BaseClient[AsyncTokenProvider], AsyncResources):
             max_response_bytes=max_response_bytes,
         )
         self._owns_http_client = http_client is None
-        self._http = http_client or httpx.AsyncClient(timeout=self.timeout)
+        self._http = http_client or self._new_http_client()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._token_fetch: tuple[asyncio.AbstractEventLoop, asyncio.Task[str]] | None = None
         self._init_resources(self._request)  # light.customers, ...: generated from the spec
@@ -158,9 +168,28 @@ class LightClient(BaseClient[AsyncTokenProvider], AsyncResources):
                 "belongs to that loop: create the client (and its http_client) in the loop "
                 "that uses it"
             )
+        if self._transport == "aiohttp":
+            # An aiohttp session can only be closed in its own loop, which has ended: it would
+            # be left open (and warn). So, as with your own http_client, one loop per client.
+            raise LightError(
+                'this LightClient (transport="aiohttp") was first used in another event loop, '
+                "and its aiohttp pool belongs to that loop: create the client in the loop that "
+                "uses it"
+            )
         # The old loop is gone with its connections: start a fresh pool in this one.
-        self._http = httpx.AsyncClient(timeout=self.timeout)
+        self._http = self._new_http_client()
         self._loop = loop
+
+    def _new_http_client(self) -> httpx.AsyncClient:
+        if self._transport == "httpx":
+            return httpx.AsyncClient(timeout=self.timeout)
+        try:
+            from httpx_aiohttp import HttpxAiohttpClient
+        except ImportError:
+            raise LightError(
+                'transport="aiohttp" needs aiohttp: pip install "light-client[aiohttp]"'
+            ) from None
+        return HttpxAiohttpClient(timeout=self.timeout)
 
     def with_options(
         self,

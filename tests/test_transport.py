@@ -1,0 +1,78 @@
+"""``LightClient(transport="aiohttp")``: the SDK's own pool on aiohttp, with the same behaviour."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import httpx
+import pytest
+from httpx_aiohttp import HttpxAiohttpClient
+
+from light_client import LightClient, LightError, NotFoundError
+from light_client.mock import LightMock
+
+
+async def test_an_update_over_aiohttp_reaches_the_mock(light_mock: LightMock) -> None:
+    async with LightClient(
+        api_key=light_mock.api_key, base_url=light_mock.base_url, transport="aiohttp"
+    ) as light:
+        customer = await light.customers.update(light_mock.customer_id, name="Acme Aio", email=None)
+        assert type(light._http) is HttpxAiohttpClient
+        with pytest.raises(NotFoundError) as caught:
+            await light.customers.update("00000000-0000-4000-8000-000000000000", name="x")
+    assert (customer.name, customer.email) == ("Acme Aio", None)
+    assert light_mock.store.get("Customer", light_mock.customer_id)["name"] == "Acme Aio"
+    assert caught.value.status_code == 404
+    assert light._http.is_closed  # the SDK's own pool: closed with the client
+
+
+def test_a_second_event_loop_is_an_error_not_an_unclosable_pool(light_mock: LightMock) -> None:
+    light = LightClient(
+        api_key=light_mock.api_key, base_url=light_mock.base_url, transport="aiohttp"
+    )
+
+    async def update() -> None:
+        await light.customers.update(light_mock.customer_id, name="Loop")
+
+    async def update_and_close() -> None:
+        try:
+            await update()
+        finally:
+            await light.aclose()
+
+    asyncio.run(update_and_close())
+    with pytest.raises(LightError) as caught:
+        asyncio.run(update())
+    assert "was first used in another event loop" in str(caught.value)
+
+
+def test_the_default_transport_is_httpx() -> None:
+    assert type(LightClient(api_key="k")._http) is httpx.AsyncClient
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"transport": "curl"}, 'transport must be "httpx" or "aiohttp", got \'curl\''),
+        (
+            {"transport": "aiohttp", "http_client": httpx.AsyncClient()},
+            "pass transport= or http_client=, not both",
+        ),
+    ],
+)
+def test_bad_transport_arguments(arguments: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        LightClient(api_key="k", **arguments)  # type: ignore[arg-type]
+    assert str(caught.value) == message
+
+
+def test_without_aiohttp_installed_the_error_names_the_extra(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "httpx_aiohttp", None)
+    with pytest.raises(LightError) as caught:
+        LightClient(api_key="k", transport="aiohttp")
+    assert str(caught.value) == (
+        'transport="aiohttp" needs aiohttp: pip install "light-client[aiohttp]"'
+    )
