@@ -1,0 +1,495 @@
+"""Speed benchmark: the SDK's cost per call next to raw httpx and aiohttp, printed as a table.
+
+    make bench          # or: python scripts/bench.py [--quick] [--only NAME]
+
+A small keep-alive HTTP server (asyncio, in its own process, on loopback) answers every PATCH
+with a valid Customer whose id is the one in the path, and X-RateLimit-* headers as Light sends
+them. Each case makes the same update call; the cases run in interleaved rounds (one batch of
+each per round) and the table shows medians: requests per second (wall) and CPU microseconds
+per call of this process alone (the server's CPU is not counted). Then parse + validate of a
+Customer answer against ``json.loads`` of it, ``import light_client`` against ``import httpx``
+(fresh interpreters), and memory over 20,000 calls. Nothing here is a test: it prints, and
+exits 1 only when a target is missed. CPU figures are steadier than req/s on a busy machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+CUSTOMER = json.loads(
+    (Path(__file__).parent.parent / "tests/data/seed_customer_response.json").read_text()
+)
+API_KEY = "sk_bench"
+CUSTOMER_ID = "5f0c6a8e-1b7d-4c1e-9a43-7f2d9a3b6c01"
+PAYLOAD = {"name": "Acme ApS", "email": None}
+
+
+# -- the loopback server (runs in its own process) ---------------------------------------------
+
+
+class Answer(asyncio.Protocol):
+    """HTTP/1.1 with keep-alive: reads a request head and its Content-Length body, answers."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self.buffer = b""
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while True:
+            head_end = self.buffer.find(b"\r\n\r\n")
+            if head_end < 0:
+                return
+            head = self.buffer[:head_end].decode("latin-1")
+            lines = head.split("\r\n")
+            length = 0
+            for line in lines[1:]:
+                name, _, value = line.partition(":")
+                if name.strip().lower() == "content-length":
+                    length = int(value)
+            end = head_end + 4 + length
+            if len(self.buffer) < end:
+                return
+            self.buffer = self.buffer[end:]
+            path = lines[0].split(" ")[1]
+            self.transport.write(answer(path.rsplit("/", 1)[-1]))
+
+
+def answer(resource_id: str) -> bytes:
+    body = json.dumps({**CUSTOMER, "id": resource_id}).encode()
+    reset = int(time.time()) + 1
+    return (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        b"X-RateLimit-Limit: 1000000\r\nX-RateLimit-Remaining: 999999\r\n"
+        + f"X-RateLimit-Reset: {reset}\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+
+
+def serve(port: int) -> None:
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(Answer, "127.0.0.1", port, backlog=1024)
+        async with server:
+            await server.serve_forever()
+
+    asyncio.run(run())
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def server_process(port: int) -> Iterator[None]:
+    process = subprocess.Popen([sys.executable, __file__, "serve", str(port)])
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+# -- the cases: each makes `calls` update calls at `concurrency`, on a fresh client ------------
+
+Call = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class Sample:
+    wall: float
+    cpu: float
+    calls: int
+
+
+async def _run(make_call: Callable[[], Awaitable[Call]], calls: int, concurrency: int) -> Sample:
+    call = await make_call()
+
+    async def worker(count: int) -> None:
+        for _ in range(count):
+            await call()
+
+    await asyncio.gather(*(worker(4) for _ in range(concurrency)))  # connections open, warm
+    gc.collect()
+    wall, cpu = time.perf_counter(), time.process_time()
+    await asyncio.gather(*(worker(calls // concurrency) for _ in range(concurrency)))
+    return Sample(time.perf_counter() - wall, time.process_time() - cpu, calls)
+
+
+def _check(document: Any) -> None:
+    if document["id"] != CUSTOMER_ID:
+        raise AssertionError("wrong id")
+
+
+class Cases:
+    """Factories of the calls, each returning ``(call, close)`` for one batch."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.url = f"{base_url}/v1/customers/{CUSTOMER_ID}"
+        self.headers = {"Authorization": f"Basic {API_KEY}", "Accept": "application/json"}
+
+    def raw_httpx(self, transport: str) -> Callable[[], Awaitable[Call]]:
+        async def make() -> Call:
+            import httpx
+
+            client = _async_client(transport)
+            self.closers.append(client.aclose)
+
+            async def call() -> None:
+                response = await client.patch(
+                    self.url,
+                    json=PAYLOAD,
+                    headers={**self.headers, "X-Idempotency-Key": str(uuid.uuid4())},
+                )
+                response.raise_for_status()
+                _check(response.json())
+
+            del httpx
+            return call
+
+        return make
+
+    def sdk(self, transport: str) -> Callable[[], Awaitable[Call]]:
+        async def make() -> Call:
+            from light_client import LightClient
+
+            light = LightClient(
+                api_key=API_KEY,
+                base_url=self.base_url,
+                max_requests_per_minute=None,
+                transport=transport,  # type: ignore[arg-type]
+            )
+            self.closers.append(light.aclose)
+
+            async def call() -> None:
+                await light.customers.update(CUSTOMER_ID, name="Acme ApS", email=None)
+
+            return call
+
+        return make
+
+    def raw_aiohttp(self) -> Callable[[], Awaitable[Call]]:
+        async def make() -> Call:
+            import aiohttp
+
+            session = aiohttp.ClientSession()
+            self.closers.append(session.close)
+
+            async def call() -> None:
+                async with session.patch(
+                    self.url,
+                    json=PAYLOAD,
+                    headers={**self.headers, "X-Idempotency-Key": str(uuid.uuid4())},
+                ) as response:
+                    response.raise_for_status()
+                    _check(json.loads(await response.read()))
+
+            return call
+
+        return make
+
+    closers: list[Callable[[], Awaitable[None]]]
+
+    def run(self, make: Callable[[], Awaitable[Call]], calls: int, concurrency: int) -> Sample:
+        async def batch() -> Sample:
+            self.closers = []
+            try:
+                return await _run(make, calls, concurrency)
+            finally:
+                for close in self.closers:
+                    await close()
+
+        return asyncio.run(batch())
+
+    def sync_sdk(self, calls: int) -> Sample:
+        from light_client import SyncLightClient
+
+        with SyncLightClient(
+            api_key=API_KEY, base_url=self.base_url, max_requests_per_minute=None
+        ) as light:
+            return _sync_batch(
+                lambda: light.customers.update(CUSTOMER_ID, name="Acme ApS", email=None), calls
+            )
+
+    def sync_httpx(self, calls: int) -> Sample:
+        import httpx
+
+        with httpx.Client() as client:
+
+            def call() -> None:
+                response = client.patch(
+                    self.url,
+                    json=PAYLOAD,
+                    headers={**self.headers, "X-Idempotency-Key": str(uuid.uuid4())},
+                )
+                response.raise_for_status()
+                _check(response.json())
+
+            return _sync_batch(call, calls)
+
+
+def _async_client(transport: str) -> Any:
+    if transport == "aiohttp":
+        from httpx_aiohttp import HttpxAiohttpClient
+
+        return HttpxAiohttpClient()
+    import httpx
+
+    return httpx.AsyncClient()
+
+
+def _sync_batch(call: Callable[[], object], calls: int) -> Sample:
+    for _ in range(4):
+        call()
+    gc.collect()
+    wall, cpu = time.perf_counter(), time.process_time()
+    for _ in range(calls):
+        call()
+    return Sample(time.perf_counter() - wall, time.process_time() - cpu, calls)
+
+
+# -- in-process and fresh-interpreter measurements ---------------------------------------------
+
+
+def parse_versus_loads(repeat: int) -> tuple[float, float]:
+    """µs per Customer answer: ``(json.loads, parse + validate)``, best of ``repeat`` runs."""
+    import httpx
+
+    from light_client._validation import parse_model
+    from light_client.models import Customer
+
+    body = json.dumps({**CUSTOMER, "id": CUSTOMER_ID}).encode()
+    response = httpx.Response(200, content=body)
+    parse_model("Customer", Customer.from_dict, response)  # compiled once, on first use
+    n = 5000
+
+    def best(function: Callable[[], object]) -> float:
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            for _ in range(n):
+                function()
+            times.append(time.perf_counter() - started)
+        return min(times) / n * 1e6
+
+    return best(lambda: json.loads(body)), best(
+        lambda: parse_model("Customer", Customer.from_dict, response)
+    )
+
+
+def import_ms(module: str, runs: int) -> float:
+    """Median milliseconds to import ``module`` in a fresh interpreter (after it starts)."""
+    code = (
+        f"import time; started = time.perf_counter(); import {module}; "
+        "print(time.perf_counter() - started)"
+    )
+    times = [
+        float(
+            subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, check=True
+            ).stdout
+        )
+        for _ in range(runs)
+    ]
+    return statistics.median(times) * 1000
+
+
+def memory_growth(cases: Cases, calls: int) -> tuple[float, float, float]:
+    """After a warm-up, ``calls`` SDK calls (c=64) in two halves, traced by tracemalloc.
+
+    ``(bytes per call over all, bytes per call in the second half, RSS growth in KiB)``: what
+    the batches themselves hold (64 tasks, the pool) shows in the first figure and cancels in the
+    second, which is the per-call growth.
+    """
+    from light_client import LightClient
+
+    async def run() -> tuple[float, float, float]:
+        async with LightClient(
+            api_key=API_KEY, base_url=cases.base_url, max_requests_per_minute=None
+        ) as light:
+
+            async def batch(count: int) -> None:
+                async def worker() -> None:
+                    for _ in range(count // 64):
+                        await light.customers.update(CUSTOMER_ID, name="Acme ApS", email=None)
+
+                await asyncio.gather(*(worker() for _ in range(64)))
+                gc.collect()
+
+            await batch(calls // 10)  # warm: connections open, caches full
+            rss_before = _rss_kib()
+            tracemalloc.start()
+            start = tracemalloc.get_traced_memory()[0]
+            await batch(calls // 2)
+            middle = tracemalloc.get_traced_memory()[0]
+            await batch(calls // 2)
+            end = tracemalloc.get_traced_memory()[0]
+            tracemalloc.stop()
+            half = calls // 2
+            return (end - start) / calls, (end - middle) / half, _rss_kib() - rss_before
+
+    return asyncio.run(run())
+
+
+def _rss_kib() -> float:
+    with open(f"/proc/{os.getpid()}/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1024
+
+
+# -- the report -------------------------------------------------------------------------------
+
+
+def median(samples: list[Sample]) -> tuple[float, float]:
+    """``(req/s, CPU µs per call)``, each the median over the rounds."""
+    rate = statistics.median(s.calls / s.wall for s in samples)
+    cpu = statistics.median(s.cpu / s.calls * 1e6 for s in samples)
+    return rate, cpu
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer rounds and calls")
+    parser.add_argument("--rounds", type=int, default=None)
+    args = parser.parse_args()
+    rounds = args.rounds or (2 if args.quick else 5)
+    scale = 1 if args.quick else 2
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    cases = Cases(base_url)
+    asynchronous: dict[str, Callable[[], Awaitable[Call]]] = {
+        "raw httpx.AsyncClient": cases.raw_httpx("httpx"),
+        "SDK (LightClient)": cases.sdk("httpx"),
+        "raw httpx on the aiohttp transport": cases.raw_httpx("aiohttp"),
+        'SDK, transport="aiohttp"': cases.sdk("aiohttp"),
+        "raw aiohttp.ClientSession": cases.raw_aiohttp(),
+    }
+    samples: dict[tuple[str, int], list[Sample]] = {}
+    with server_process(port):
+        for round_number in range(rounds):
+            print(f"round {round_number + 1} of {rounds}", file=sys.stderr)
+            for concurrency, calls in ((1, 250 * scale), (64, 640 * scale)):
+                for name, make in asynchronous.items():
+                    sample = cases.run(make, calls, concurrency)
+                    samples.setdefault((name, concurrency), []).append(sample)
+            samples.setdefault(("SyncLightClient", 1), []).append(cases.sync_sdk(250 * scale))
+            samples.setdefault(("raw httpx.Client", 1), []).append(cases.sync_httpx(250 * scale))
+        print("memory", file=sys.stderr)
+        traced_per_call, second_half_per_call, rss_growth = memory_growth(cases, 20_000)
+    loads_us, parse_us = parse_versus_loads(5)
+    light_ms, httpx_ms = import_ms("light_client", 7), import_ms("httpx", 7)
+
+    results = {key: median(value) for key, value in samples.items()}
+    print(f"\nrounds: {rounds}, interleaved; medians; CPU is this process's only\n")
+    print("| client | c | req/s | CPU µs/call |")
+    print("|---|---|---|---|")
+    for (name, concurrency), (rate, cpu) in results.items():
+        print(f"| {name} | {concurrency} | {rate:,.0f} | {cpu:,.0f} |")
+
+    def ratio(a: tuple[str, int], b: tuple[str, int], index: int) -> float:
+        return results[a][index] / results[b][index]
+
+    checks: list[tuple[str, float, str, bool]] = []
+    for concurrency in (1, 64):
+        value = ratio(("SDK (LightClient)", concurrency), ("raw httpx.AsyncClient", concurrency), 1)
+        checks.append(
+            (f"SDK / raw httpx, CPU per call, c={concurrency}", value, "≤ 1.15x", value <= 1.15)
+        )
+    for concurrency in (1, 64):
+        value = ratio(
+            ('SDK, transport="aiohttp"', concurrency),
+            ("raw httpx on the aiohttp transport", concurrency),
+            1,
+        )
+        checks.append(
+            (f"SDK / raw httpx, both on aiohttp, CPU, c={concurrency}", value, "(info)", True)
+        )
+    value = ratio(("SyncLightClient", 1), ("raw httpx.Client", 1), 1)
+    checks.append(
+        ("SyncLightClient / raw httpx.Client, CPU per call", value, "≤ 1.2x", value <= 1.2)
+    )
+    for concurrency in (1, 64):
+        value = ratio(
+            ('SDK, transport="aiohttp"', concurrency), ("SDK (LightClient)", concurrency), 0
+        )
+        has_target = concurrency == 64
+        checks.append(
+            (
+                f'SDK transport="aiohttp" / SDK default, req/s, c={concurrency}',
+                value,
+                "≥ 3x" if has_target else "(info)",
+                value >= 3 or not has_target,
+            )
+        )
+    for concurrency in (1, 64):
+        value = ratio(
+            ('SDK, transport="aiohttp"', concurrency), ("raw aiohttp.ClientSession", concurrency), 1
+        )
+        checks.append(
+            (f"SDK on aiohttp / raw aiohttp, CPU, c={concurrency}", value, "(info)", True)
+        )
+    value = parse_us / loads_us
+    checks.append(
+        (
+            f"parse + validate / json.loads of a Customer ({parse_us:.1f} / {loads_us:.1f} µs)",
+            value,
+            "≤ 10x",
+            value <= 10,
+        )
+    )
+    value = light_ms / httpx_ms
+    checks.append(
+        (
+            f"import light_client / import httpx ({light_ms:.0f} / {httpx_ms:.0f} ms)",
+            value,
+            "≤ 1.3x",
+            value <= 1.3,
+        )
+    )
+    print("\n| ratio | value | target | met |")
+    print("|---|---|---|---|")
+    for label, value, target, met in checks:
+        print(f"| {label} | {value:.2f}x | {target} | {'yes' if met else 'NO'} |")
+    memory_ok = second_half_per_call < 1.0
+    print(
+        f"\nmemory over 20,000 SDK calls (c=64, after a warm-up; tracemalloc): "
+        f"{traced_per_call:+.2f} bytes per call over all, {second_half_per_call:+.2f} in the "
+        f"second 10,000; RSS {rss_growth:+,.0f} KiB: {'flat' if memory_ok else 'GROWS'}"
+    )
+    return 0 if memory_ok and all(met for *_, met in checks) else 1
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["serve"]:
+        serve(int(sys.argv[2]))
+    else:
+        sys.exit(main())
