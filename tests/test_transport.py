@@ -22,7 +22,8 @@ async def test_an_update_over_aiohttp_reaches_the_mock(light_mock: LightMock) ->
         with pytest.raises(NotFoundError) as caught:
             await light.customers.update("00000000-0000-4000-8000-000000000000", name="x")
     assert (customer.name, customer.email) == ("Acme Aio", None)
-    assert light_mock.store.get("Customer", light_mock.customer_id)["name"] == "Acme Aio"
+    stored = light_mock.store.get("Customer", light_mock.customer_id)
+    assert stored is not None and stored["name"] == "Acme Aio"
     assert caught.value.status_code == 404
     assert light._http.is_closed  # the SDK's own pool: closed with the client
 
