@@ -9,6 +9,8 @@
 ``NOT_GIVEN`` (the default of every per-call option) means "use the client's setting".
 """
 
+import typing
+
 from ._bulk import BulkJournal, BulkResult
 from ._client import LightClient, SyncLightClient
 from ._exceptions import (
@@ -46,10 +48,27 @@ from ._rate_stores import (
     RedisRateLimitStore,
     SQLiteRateLimitStore,
 )
-from ._resources import UpdateCustomerCreditParams, UpdateCustomerParams
 from ._response import RawResponse
 from ._types import NOT_GIVEN, NotGiven, RequestOptions
 from ._version import __version__
+
+if typing.TYPE_CHECKING:
+    from ._resources import UpdateCustomerCreditParams, UpdateCustomerParams
+
+
+# Public names that load the generated models, provided by __getattr__ below.
+_LOADED_ON_USE = ("UpdateCustomerCreditParams", "UpdateCustomerParams")
+
+
+def __getattr__(name: str) -> object:
+    # The update keyword TypedDicts live with the resources, which load the generated models:
+    # imported when asked for (they are mostly for type checkers), not with the package.
+    if name in _LOADED_ON_USE:
+        from . import _resources
+
+        return getattr(_resources, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "NOT_GIVEN",
@@ -102,7 +121,7 @@ __all__ = [
 # a class is defined in, as httpx does. Only the exceptions and the clients: other classes keep
 # their module so that typing.get_type_hints() still resolves their string annotations there.
 for _name in __all__:
-    _public = globals()[_name]
+    _public = globals().get(_name)
     if isinstance(_public, type) and issubclass(
         _public, (LightClient, SyncLightClient, LightError)
     ):

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from uuid import UUID
 
 import httpx
@@ -48,9 +48,7 @@ from ._exceptions import (
     ResponseValidationError,
     status_error_class,
 )
-from ._generated.models import ErrorDetail
 from ._logging import logger, redacted_headers, setup_logging
-from ._operations import Operation
 from ._pacing import RateLimiter
 from ._rate_stores import Change, RateLimitStore
 from ._response import RawResponse
@@ -59,6 +57,10 @@ from ._schedule import Booking
 from ._types import NOT_GIVEN, NotGiven, RequestOptions, TimeoutTypes
 from ._validation import check_request, parse_model, request_document, schema_problem
 from ._version import __version__
+
+if TYPE_CHECKING:  # the generated code loads with the first client, not at import
+    from ._generated.models import ErrorDetail
+    from ._operations import Operation
 
 __all__ = ["BaseClient", "Credentials", "TokenRequest"]
 
@@ -606,6 +608,8 @@ def _error_fields(response: httpx.Response) -> tuple[str | None, str | None, lis
 
 
 def _error_detail(item: object) -> ErrorDetail | None:
+    from ._generated.models import ErrorDetail
+
     if not isinstance(item, dict):
         return None
     for candidate in (item, {k: v for k, v in item.items() if k != "context"}):

@@ -7,7 +7,7 @@ import concurrent.futures
 import threading
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import Any, Literal, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar
 from uuid import UUID
 
 import httpx
@@ -22,11 +22,13 @@ from ._constants import (
     DEFAULT_TIMEOUT,
 )
 from ._exceptions import LightError, TokenProviderError
-from ._operations import Operation
+from ._generated.resources import AsyncResources, SyncResources
 from ._rate_stores import RateLimitStore
-from ._resources import AsyncResources, SyncResources
 from ._response import RawResponse
 from ._types import NOT_GIVEN, NotGiven, TimeoutTypes
+
+if TYPE_CHECKING:
+    from ._operations import Operation
 
 __all__ = ["LightClient", "SyncLightClient"]
 

@@ -23,12 +23,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from ._checks import shorten
-from ._generated.models import ErrorDetail
+
+if TYPE_CHECKING:  # the generated models load with the first client, not with this module
+    from ._generated.models import ErrorDetail
 
 __all__ = [
     "APIConnectionError",

@@ -85,13 +85,16 @@ RESOURCES = '''"""The API's resources on each client: one attribute per tag of o
 
 Each tag's classes are in ``api/<tag>/__init__.py`` (templates/endpoint_init.py.jinja); the
 clients inherit these two classes and call ``_init_resources`` with their request function.
+The resource modules bring the generated models: they are imported by the first client, not
+with the package.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .._operations import AsyncRequester, Operation, SyncRequester
+if TYPE_CHECKING:
+    from .._operations import AsyncRequester, Operation, SyncRequester
 {imports}
 
 __all__ = ["AsyncResources", "SyncResources", "update_operations"]
@@ -100,6 +103,8 @@ __all__ = ["AsyncResources", "SyncResources", "update_operations"]
 def update_operations() -> dict[str, Operation[Any]]:
     """Each resource's ``update`` operation with a body, by attribute: what ``update_many`` and
     the ``light-client`` command line update."""
+{update_imports}
+
     return {{{updates}}}
 '''
 RESOURCES_CLASS = '''
@@ -110,6 +115,8 @@ class {mode}Resources:
 {annotations}
 
     def _init_resources(self, request: {mode}Requester) -> None:
+{local_imports}
+
 {assignments}
 '''
 
@@ -124,15 +131,16 @@ def write_resources(out_dir: Path, env: dict[str, str]) -> None:
         tag: next(iter(sorted((out_dir / "api" / tag).glob("update_*.py"))), None) for tag in tags
     }
     imports = "\n".join(
-        f"from .api.{tag} import Async{names[tag]}, Sync{names[tag]}"
-        + "".join(f", {module.stem.upper()}" for module in [updates[tag]] if module is not None)
-        for tag in tags
+        f"    from .api.{tag} import Async{names[tag]}, Sync{names[tag]}" for tag in tags
     )
     classes = "".join(
         RESOURCES_CLASS.format(
             mode=mode,
             client=client,
             annotations="\n".join(f"    {tag}: {mode}{names[tag]}" for tag in tags),
+            local_imports="\n".join(
+                f"        from .api.{tag} import {mode}{names[tag]}" for tag in tags
+            ),
             assignments="\n".join(
                 f"        self.{tag} = {mode}{names[tag]}(request)" for tag in tags
             ),
@@ -143,8 +151,16 @@ def write_resources(out_dir: Path, env: dict[str, str]) -> None:
     listed = ", ".join(
         f'"{tag}": {module.stem.upper()}' for tag, module in updates.items() if module is not None
     )
+    update_imports = "\n".join(
+        f"    from .api.{tag} import {module.stem.upper()}"
+        for tag, module in updates.items()
+        if module is not None
+    )
     path.write_text(
-        RESOURCES.format(imports=imports, classes=classes, updates=listed), encoding="utf-8"
+        RESOURCES.format(
+            imports=imports, classes=classes, updates=listed, update_imports=update_imports
+        ),
+        encoding="utf-8",
     )
     # The same formatting as the generator's post hooks (generator-config.yaml).
     for command in (

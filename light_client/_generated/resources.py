@@ -3,19 +3,18 @@
 
 Each tag's classes are in ``api/<tag>/__init__.py`` (templates/endpoint_init.py.jinja); the
 clients inherit these two classes and call ``_init_resources`` with their request function.
+The resource modules bring the generated models: they are imported by the first client, not
+with the package.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .._operations import AsyncRequester, Operation, SyncRequester
-from .api.customer_credits import (
-    UPDATE_CUSTOMER_CREDIT,
-    AsyncCustomerCredits,
-    SyncCustomerCredits,
-)
-from .api.customers import UPDATE_CUSTOMER, AsyncCustomers, SyncCustomers
+if TYPE_CHECKING:
+    from .._operations import AsyncRequester, Operation, SyncRequester
+    from .api.customer_credits import AsyncCustomerCredits, SyncCustomerCredits
+    from .api.customers import AsyncCustomers, SyncCustomers
 
 __all__ = ["AsyncResources", "SyncResources", "update_operations"]
 
@@ -27,6 +26,9 @@ class AsyncResources:
     customers: AsyncCustomers
 
     def _init_resources(self, request: AsyncRequester) -> None:
+        from .api.customer_credits import AsyncCustomerCredits
+        from .api.customers import AsyncCustomers
+
         self.customer_credits = AsyncCustomerCredits(request)
         self.customers = AsyncCustomers(request)
 
@@ -38,6 +40,9 @@ class SyncResources:
     customers: SyncCustomers
 
     def _init_resources(self, request: SyncRequester) -> None:
+        from .api.customer_credits import SyncCustomerCredits
+        from .api.customers import SyncCustomers
+
         self.customer_credits = SyncCustomerCredits(request)
         self.customers = SyncCustomers(request)
 
@@ -45,4 +50,7 @@ class SyncResources:
 def update_operations() -> dict[str, Operation[Any]]:
     """Each resource's ``update`` operation with a body, by attribute: what ``update_many`` and
     the ``light-client`` command line update."""
+    from .api.customer_credits import UPDATE_CUSTOMER_CREDIT
+    from .api.customers import UPDATE_CUSTOMER
+
     return {"customer_credits": UPDATE_CUSTOMER_CREDIT, "customers": UPDATE_CUSTOMER}
