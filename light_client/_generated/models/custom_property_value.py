@@ -8,7 +8,6 @@ from typing import (
     Self,
     TypedDict,
     TypeVar,
-    cast,
 )
 from uuid import UUID
 
@@ -131,14 +130,7 @@ class CustomPropertyValue:
 
         label = d.pop("label", UNSET)
 
-        def _parse_context(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        context = _parse_context(d.pop("context", UNSET))
+        context: None | str | Unset = d.pop("context", UNSET)
 
         _created_at = d.pop("createdAt", UNSET)
         created_at: datetime.datetime | Unset

@@ -301,14 +301,7 @@ class Customer:
 
         name = d.pop("name", UNSET)
 
-        def _parse_email(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        email = _parse_email(d.pop("email", UNSET))
+        email: None | str | Unset = d.pop("email", UNSET)
 
         def _parse_address(data: object) -> Address | None | Unset:
             if data is None:
@@ -368,52 +361,17 @@ class Customer:
         else:
             status = CustomerStatus(_status)
 
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        description: None | str | Unset = d.pop("description", UNSET)
 
-        description = _parse_description(d.pop("description", UNSET))
+        vat_number: None | str | Unset = d.pop("vatNumber", UNSET)
 
-        def _parse_vat_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        vat_number = _parse_vat_number(d.pop("vatNumber", UNSET))
-
-        def _parse_business_registration_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        business_registration_number = _parse_business_registration_number(
-            d.pop("businessRegistrationNumber", UNSET)
+        business_registration_number: None | str | Unset = d.pop(
+            "businessRegistrationNumber", UNSET
         )
 
-        def _parse_eas_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        eas_code: None | str | Unset = d.pop("easCode", UNSET)
 
-        eas_code = _parse_eas_code(d.pop("easCode", UNSET))
-
-        def _parse_einvoice_address(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        einvoice_address = _parse_einvoice_address(d.pop("einvoiceAddress", UNSET))
+        einvoice_address: None | str | Unset = d.pop("einvoiceAddress", UNSET)
 
         def _parse_einvoice_network(data: object) -> EinvoiceNetwork | None | Unset:
             if data is None:
@@ -449,23 +407,9 @@ class Customer:
 
         type_ = _parse_type_(d.pop("type", UNSET))
 
-        def _parse_logo_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        logo_url: None | str | Unset = d.pop("logoUrl", UNSET)
 
-        logo_url = _parse_logo_url(d.pop("logoUrl", UNSET))
-
-        def _parse_domain(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        domain = _parse_domain(d.pop("domain", UNSET))
+        domain: None | str | Unset = d.pop("domain", UNSET)
 
         def _parse_external_source(data: object) -> ExternalSource | None | Unset:
             if data is None:

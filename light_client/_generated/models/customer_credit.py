@@ -244,23 +244,9 @@ class CustomerCredit:
 
         company_entity_id = _parse_company_entity_id(d.pop("companyEntityId", UNSET))
 
-        def _parse_amount(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        amount: int | None | Unset = d.pop("amount", UNSET)
 
-        amount = _parse_amount(d.pop("amount", UNSET))
-
-        def _parse_customer_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        customer_name = _parse_customer_name(d.pop("customerName", UNSET))
+        customer_name: None | str | Unset = d.pop("customerName", UNSET)
 
         def _parse_customer_id(data: object) -> None | Unset | UUID:
             if data is None:
@@ -286,14 +272,7 @@ class CustomerCredit:
         else:
             status = CustomerCreditStatus(_status)
 
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        description = _parse_description(d.pop("description", UNSET))
+        description: None | str | Unset = d.pop("description", UNSET)
 
         currency = d.pop("currency", UNSET)
 

@@ -283,14 +283,7 @@ class CustomerCreditLine:
             d.pop("netTransactionAmount", UNSET)
         )
 
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        description = _parse_description(d.pop("description", UNSET))
+        description: None | str | Unset = d.pop("description", UNSET)
 
         def _parse_ledger_tax_id(data: object) -> None | Unset | UUID:
             if data is None:
@@ -347,14 +340,7 @@ class CustomerCreditLine:
 
         ledger_account_id = _parse_ledger_account_id(d.pop("ledgerAccountId", UNSET))
 
-        def _parse_avatax_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        avatax_code = _parse_avatax_code(d.pop("avataxCode", UNSET))
+        avatax_code: None | str | Unset = d.pop("avataxCode", UNSET)
 
         _product_id = d.pop("productId", UNSET)
         product_id: UUID | Unset
@@ -432,15 +418,8 @@ class CustomerCreditLine:
 
         accrual_end_date = _parse_accrual_end_date(d.pop("accrualEndDate", UNSET))
 
-        def _parse_accrual_default_duration(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        accrual_default_duration = _parse_accrual_default_duration(
-            d.pop("accrualDefaultDuration", UNSET)
+        accrual_default_duration: int | None | Unset = d.pop(
+            "accrualDefaultDuration", UNSET
         )
 
         customer_credit_line = cls(

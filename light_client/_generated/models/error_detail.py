@@ -101,13 +101,7 @@ class ErrorDetail:
                 path_type_0 = []
                 _path_type_0 = data
                 for path_type_0_item_data in _path_type_0:
-
-                    def _parse_path_type_0_item(data: object) -> None | str:
-                        if data is None:
-                            return data
-                        return cast(None | str, data)
-
-                    path_type_0_item = _parse_path_type_0_item(path_type_0_item_data)
+                    path_type_0_item: None | str = path_type_0_item_data
 
                     path_type_0.append(path_type_0_item)
 

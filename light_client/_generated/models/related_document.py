@@ -101,14 +101,7 @@ class RelatedDocument:
         else:
             id = UUID(_id)
 
-        def _parse_document_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        document_number = _parse_document_number(d.pop("documentNumber", UNSET))
+        document_number: None | str | Unset = d.pop("documentNumber", UNSET)
 
         def _parse_document_date(data: object) -> datetime.date | None | Unset:
             if data is None:
@@ -134,14 +127,7 @@ class RelatedDocument:
         else:
             status = DocumentStatus(_status)
 
-        def _parse_amount(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        amount = _parse_amount(d.pop("amount", UNSET))
+        amount: int | None | Unset = d.pop("amount", UNSET)
 
         currency = d.pop("currency", UNSET)
 

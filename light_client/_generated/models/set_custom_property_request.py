@@ -100,13 +100,7 @@ class SetCustomPropertyRequest:
                 inline_values_type_0 = []
                 _inline_values_type_0 = data
                 for inline_values_type_0_item_data in _inline_values_type_0:
-
-                    def _parse_inline_values_type_0_item(data: object) -> None | str:
-                        if data is None:
-                            return data
-                        return cast(None | str, data)
-
-                    inline_values_type_0_item = _parse_inline_values_type_0_item(
+                    inline_values_type_0_item: None | str = (
                         inline_values_type_0_item_data
                     )
 

@@ -218,14 +218,7 @@ class UpdateCustomerCreditRequest:
 
         document_date = _parse_document_date(d.pop("documentDate", UNSET))
 
-        def _parse_are_lines_with_tax(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        are_lines_with_tax = _parse_are_lines_with_tax(d.pop("areLinesWithTax", UNSET))
+        are_lines_with_tax: bool | None | Unset = d.pop("areLinesWithTax", UNSET)
 
         def _parse_custom_properties(
             data: object,
@@ -273,41 +266,13 @@ class UpdateCustomerCreditRequest:
 
         custom_properties = _parse_custom_properties(d.pop("customProperties", UNSET))
 
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        description: None | str | Unset = d.pop("description", UNSET)
 
-        description = _parse_description(d.pop("description", UNSET))
+        currency: None | str | Unset = d.pop("currency", UNSET)
 
-        def _parse_currency(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        amount: int | None | Unset = d.pop("amount", UNSET)
 
-        currency = _parse_currency(d.pop("currency", UNSET))
-
-        def _parse_amount(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        amount = _parse_amount(d.pop("amount", UNSET))
-
-        def _parse_document_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        document_number = _parse_document_number(d.pop("documentNumber", UNSET))
+        document_number: None | str | Unset = d.pop("documentNumber", UNSET)
 
         def _parse_document_template_id(data: object) -> None | Unset | UUID:
             if data is None:

@@ -268,24 +268,9 @@ class UpdateCustomerRequest:
         from ..models.set_custom_property_request import SetCustomPropertyRequest
 
         d = dict(src_dict)
+        name: None | str | Unset = d.pop("name", UNSET)
 
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
-        def _parse_email(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        email = _parse_email(d.pop("email", UNSET))
+        email: None | str | Unset = d.pop("email", UNSET)
 
         def _parse_address(data: object) -> Address | None | Unset:
             if data is None:
@@ -384,61 +369,19 @@ class UpdateCustomerRequest:
 
         shipping_address = _parse_shipping_address(d.pop("shippingAddress", UNSET))
 
-        def _parse_domain(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        domain: None | str | Unset = d.pop("domain", UNSET)
 
-        domain = _parse_domain(d.pop("domain", UNSET))
+        description: None | str | Unset = d.pop("description", UNSET)
 
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        vat_number: None | str | Unset = d.pop("vatNumber", UNSET)
 
-        description = _parse_description(d.pop("description", UNSET))
-
-        def _parse_vat_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        vat_number = _parse_vat_number(d.pop("vatNumber", UNSET))
-
-        def _parse_business_registration_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        business_registration_number = _parse_business_registration_number(
-            d.pop("businessRegistrationNumber", UNSET)
+        business_registration_number: None | str | Unset = d.pop(
+            "businessRegistrationNumber", UNSET
         )
 
-        def _parse_eas_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        eas_code: None | str | Unset = d.pop("easCode", UNSET)
 
-        eas_code = _parse_eas_code(d.pop("easCode", UNSET))
-
-        def _parse_einvoice_address(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        einvoice_address = _parse_einvoice_address(d.pop("einvoiceAddress", UNSET))
+        einvoice_address: None | str | Unset = d.pop("einvoiceAddress", UNSET)
 
         def _parse_einvoice_network(data: object) -> EinvoiceNetwork | None | Unset:
             if data is None:
@@ -474,14 +417,7 @@ class UpdateCustomerRequest:
 
         type_ = _parse_type_(d.pop("type", UNSET))
 
-        def _parse_logo_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        logo_url = _parse_logo_url(d.pop("logoUrl", UNSET))
+        logo_url: None | str | Unset = d.pop("logoUrl", UNSET)
 
         def _parse_recipient_emails(data: object) -> list[None | str] | None | Unset:
             if data is None:
@@ -494,13 +430,7 @@ class UpdateCustomerRequest:
                 recipient_emails_type_0 = []
                 _recipient_emails_type_0 = data
                 for recipient_emails_type_0_item_data in _recipient_emails_type_0:
-
-                    def _parse_recipient_emails_type_0_item(data: object) -> None | str:
-                        if data is None:
-                            return data
-                        return cast(None | str, data)
-
-                    recipient_emails_type_0_item = _parse_recipient_emails_type_0_item(
+                    recipient_emails_type_0_item: None | str = (
                         recipient_emails_type_0_item_data
                     )
 
@@ -524,15 +454,7 @@ class UpdateCustomerRequest:
                 cc_emails_type_0 = []
                 _cc_emails_type_0 = data
                 for cc_emails_type_0_item_data in _cc_emails_type_0:
-
-                    def _parse_cc_emails_type_0_item(data: object) -> None | str:
-                        if data is None:
-                            return data
-                        return cast(None | str, data)
-
-                    cc_emails_type_0_item = _parse_cc_emails_type_0_item(
-                        cc_emails_type_0_item_data
-                    )
+                    cc_emails_type_0_item: None | str = cc_emails_type_0_item_data
 
                     cc_emails_type_0.append(cc_emails_type_0_item)
 
