@@ -9,9 +9,9 @@
 ``NOT_GIVEN`` (the default of every per-call option) means "use the client's setting".
 """
 
+import importlib
 import typing
 
-from ._bulk import BulkJournal, BulkResult
 from ._client import LightClient, SyncLightClient
 from ._exceptions import (
     APIConnectionError,
@@ -53,20 +53,26 @@ from ._types import NOT_GIVEN, NotGiven, RequestOptions
 from ._version import __version__
 
 if typing.TYPE_CHECKING:
+    from ._bulk import BulkJournal, BulkResult
     from ._resources import UpdateCustomerCreditParams, UpdateCustomerParams
 
 
-# Public names that load the generated models, provided by __getattr__ below.
-_LOADED_ON_USE = ("UpdateCustomerCreditParams", "UpdateCustomerParams")
+# Public names imported when first asked for (by __getattr__ below), not with the package: the
+# update keyword TypedDicts load the generated models (and are mostly for type checkers); the
+# bulk names come with update_many, which loads them itself.
+_LOADED_ON_USE = {
+    "BulkJournal": "._bulk",
+    "BulkResult": "._bulk",
+    "UpdateCustomerCreditParams": "._resources",
+    "UpdateCustomerParams": "._resources",
+}
 
 
 def __getattr__(name: str) -> object:
-    # The update keyword TypedDicts live with the resources, which load the generated models:
-    # imported when asked for (they are mostly for type checkers), not with the package.
     if name in _LOADED_ON_USE:
-        from . import _resources
-
-        return getattr(_resources, name)
+        value = getattr(importlib.import_module(_LOADED_ON_USE[name], __name__), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

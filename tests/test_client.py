@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import tomllib
 import traceback
 from collections.abc import AsyncIterator
 from types import ModuleType
@@ -39,7 +40,7 @@ from tests._harness import (
     Kind,
     Light,
 )
-from tests.conftest import API_KEY, load_json
+from tests.conftest import API_KEY, ROOT, load_json
 
 CUSTOMER = load_json("seed_customer_response.json")
 # Light's documented example answer, for the credit these tests update (the SDK checks the id).
@@ -502,6 +503,11 @@ def test_light_log_env_turns_logging_on(clean_env: pytest.MonkeyPatch) -> None:
     SyncLightClient(api_key="k").close()
     assert logger.level == logging.DEBUG
     assert len(logger.handlers) == 1
+
+
+def test_version_is_pyproject_version() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert light_client.__version__ == project["version"]
 
 
 def test_public_names_are_complete_and_sorted() -> None:
