@@ -8,7 +8,6 @@ drives it with ``await``, ``SyncLightClient`` with plain calls; neither repeats 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import math
@@ -646,6 +645,8 @@ class _Body:
 
 
 async def _receive_async(http: httpx.AsyncClient, action: _Send) -> Outcome:
+    import asyncio  # on first use: `import light_client` does not load asyncio
+
     auth = httpx.USE_CLIENT_DEFAULT if action.client_auth else None
     remaining = None if action.deadline is None else max(action.deadline - time.monotonic(), 0)
     try:

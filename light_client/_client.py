@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import threading
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
@@ -28,6 +26,8 @@ from ._response import RawResponse
 from ._types import NOT_GIVEN, NotGiven, TimeoutTypes
 
 if TYPE_CHECKING:
+    import asyncio
+
     from ._operations import Operation
 
 __all__ = ["LightClient", "SyncLightClient"]
@@ -53,7 +53,7 @@ def _report_refused(provider: object, stale: str | None) -> None:
 
 
 def _provider_failed(exc: BaseException, timeout: float | None) -> TokenProviderError:
-    if isinstance(exc, TimeoutError | concurrent.futures.TimeoutError):
+    if isinstance(exc, TimeoutError):  # concurrent.futures' and asyncio's too, since 3.11
         return TokenProviderError(f"the access_token provider did not answer within {timeout} s")
     return TokenProviderError(f"the access_token provider failed: {type(exc).__name__}")
 
@@ -132,6 +132,8 @@ class LightClient(BaseClient[AsyncTokenProvider], AsyncResources):
 
     async def _fetch_token(self, request: TokenRequest) -> str:
         """One provider call at a time, shared by every call that needs it, within the timeout."""
+        import asyncio  # on first use: `import light_client` does not load asyncio
+
         current = self._credentials.authorization
         if current is not None and current != request.stale:
             return current.partition(" ")[2]  # another call has already fetched a fresh one
@@ -160,6 +162,8 @@ class LightClient(BaseClient[AsyncTokenProvider], AsyncResources):
 
     def _use_running_loop(self) -> None:
         """A connection pool belongs to one event loop: a new loop gets a new pool (if ours)."""
+        import asyncio  # on first use: `import light_client` does not load asyncio
+
         loop = asyncio.get_running_loop()
         if self._loop is None or self._loop is loop:
             self._loop = loop
@@ -223,6 +227,8 @@ class LightClient(BaseClient[AsyncTokenProvider], AsyncResources):
 
     async def aclose(self) -> None:
         """Close the connection pool (unless it is the caller's own ``http_client``)."""
+        import asyncio  # on first use: `import light_client` does not load asyncio
+
         if not self._owns_http_client:
             return
         if self._loop not in (None, asyncio.get_running_loop()):
@@ -283,6 +289,8 @@ class SyncLightClient(BaseClient[SyncTokenProvider], SyncResources):
         self._owns_http_client = http_client is None
         self._http = http_client or httpx.Client(timeout=self.timeout)
         self._token_lock = threading.Lock()
+        import concurrent.futures  # on first use: `import light_client` does not load it
+
         self._token_pool = concurrent.futures.ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="light-token"
         )

@@ -15,7 +15,6 @@ messages, reprs or logs.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import secrets
@@ -274,6 +273,8 @@ class AsyncTokenProvider(TokenProvider):
     """The same for ``LightClient``: the store and the refresh run in a worker thread."""
 
     async def __call__(self) -> str:  # type: ignore[override]
+        import asyncio  # on first use: `import light_client` does not load asyncio
+
         return await asyncio.to_thread(TokenProvider.__call__, self)
 
 
@@ -342,9 +343,13 @@ class LightOAuth:
         return self._token({"grant_type": "refresh_token", "refresh_token": refresh_token})
 
     async def aexchange_code(self, code: str) -> TokenSet:
+        import asyncio  # on first use: `import light_client` does not load asyncio
+
         return await asyncio.to_thread(self.exchange_code, code)
 
     async def arefresh(self, refresh_token: str) -> TokenSet:
+        import asyncio  # on first use: `import light_client` does not load asyncio
+
         return await asyncio.to_thread(self.refresh, refresh_token)
 
     def provider(

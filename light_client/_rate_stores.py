@@ -10,7 +10,6 @@ Keys are hashes of a credential (``rate_limit_key``), never the credential itsel
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import os
 import threading
@@ -22,6 +21,8 @@ from ._schedule import Bucket, decode_bucket, encode_bucket
 from ._sqlite import SQLiteFile
 
 if TYPE_CHECKING:
+    import asyncio
+
     import redis
     import redis.asyncio
 
@@ -125,6 +126,8 @@ class SQLiteRateLimitStore:
 
     async def aapply(self, key: str, change: Change[R]) -> R:
         # Waiting for another process's lock must not stall the event loop.
+        import asyncio  # on first use: `import light_client` does not load asyncio
+
         return await asyncio.to_thread(self.apply, key, change)
 
     def close(self) -> None:
@@ -168,6 +171,8 @@ class RedisRateLimitStore:
         return self._sync
 
     def _async_client(self) -> tuple[redis.asyncio.Redis, asyncio.Lock]:
+        import asyncio  # on first use: `import light_client` does not load asyncio
+
         loop = asyncio.get_running_loop()
         client = self._async.get(loop)
         if client is None:
@@ -216,6 +221,8 @@ class RedisRateLimitStore:
 
     async def aclose(self) -> None:
         """Close the connections used from the running event loop, and the blocking ones."""
+        import asyncio  # on first use: `import light_client` does not load asyncio
+
         client = self._async.pop(asyncio.get_running_loop(), None)
         if client is not None:
             await client[0].aclose()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-import attrs
 import httpx
 
 __all__ = ["RawResponse"]
@@ -12,7 +12,9 @@ __all__ = ["RawResponse"]
 T = TypeVar("T")
 
 
-@attrs.frozen
+# A dataclass, not attrs: this module loads with the package, and attrs costs more to import
+# than the rest of it (the generated models bring attrs with the first client).
+@dataclass(frozen=True, slots=True)
 class RawResponse(Generic[T]):
     """The parsed model together with the HTTP answer it came from.
 

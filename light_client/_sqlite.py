@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import sqlite3
 
 __all__ = ["SQLiteFile"]
 
@@ -31,6 +34,8 @@ class SQLiteFile:
     def connect(self) -> sqlite3.Connection:
         # A connection must not cross a fork: a worker process opens its own.
         if self._connection is None or self._pid != os.getpid():
+            import sqlite3  # on first use: `import light_client` does not load it
+
             created = not self.path.exists()
             connection = sqlite3.connect(
                 self.path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False

@@ -3,7 +3,6 @@ make them instant with ``light_client.testing.instant_waits()``."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 __all__ = ["async_sleep", "recorder", "sync_sleep"]
@@ -13,6 +12,8 @@ recorder: list[float] | None = None
 
 
 async def async_sleep(seconds: float) -> None:
+    import asyncio  # on first use: `import light_client` does not load asyncio
+
     if recorder is not None:
         recorder.append(seconds)
         await asyncio.sleep(0)  # still a point where the task can be cancelled
