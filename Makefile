@@ -61,7 +61,7 @@ test-wheel: $(INSTALLED)
 demo: $(INSTALLED)
 	$(BIN)/python scripts/demo.py
 
-# Prints the speed table of the README: the SDK next to raw httpx and aiohttp (a few minutes).
+# Prints the speed table of the README: the SDK next to raw httpx and aiohttp (about 8 minutes).
 bench: $(INSTALLED)
 	$(BIN)/python scripts/bench.py
 

@@ -455,14 +455,15 @@ class BaseClient(Generic[TokenT]):
                 if isinstance(outcome, httpx.Response)
                 else type(outcome).__name__
             )
-            logger.info(
-                "%s %s -> %s (%.0f ms, attempt %d)",
-                request.method,
-                request.url.path,
-                status,
-                elapsed_ms,
-                attempt,
-            )
+            if logger.isEnabledFor(logging.INFO):  # the URL's path is decoded for the line
+                logger.info(
+                    "%s %s -> %s (%.0f ms, attempt %d)",
+                    request.method,
+                    request.url.path,
+                    status,
+                    elapsed_ms,
+                    attempt,
+                )
             if not isinstance(outcome, httpx.Response) or not outcome.is_redirect:
                 return outcome
             followed = _redirected(request, outcome)

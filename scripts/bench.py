@@ -389,7 +389,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="fewer rounds and calls")
     parser.add_argument("--rounds", type=int, default=None)
     args = parser.parse_args()
-    rounds = args.rounds or (2 if args.quick else 5)
+    rounds = args.rounds or (2 if args.quick else 7)
     scale = 1 if args.quick else 2
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
