@@ -19,18 +19,18 @@ import asyncio
 import gc
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import time
 import tracemalloc
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from _loopback import background, free_port
 
 CUSTOMER = json.loads(
     (Path(__file__).parent.parent / "tests/data/seed_customer_response.json").read_text()
@@ -91,32 +91,6 @@ def serve(port: int) -> None:
             await server.serve_forever()
 
     asyncio.run(run())
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@contextmanager
-def server_process(port: int) -> Iterator[None]:
-    process = subprocess.Popen([sys.executable, __file__, "serve", str(port)])
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        yield
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 # -- the cases: each makes `calls` update calls at `concurrency`, on a fresh client ------------
@@ -402,7 +376,7 @@ def main() -> int:
         "raw aiohttp.ClientSession": cases.raw_aiohttp(),
     }
     samples: dict[tuple[str, int], list[Sample]] = {}
-    with server_process(port):
+    with background([sys.executable, __file__, "serve", str(port)], port):
         for round_number in range(rounds):
             print(f"round {round_number + 1} of {rounds}", file=sys.stderr)
             for concurrency, calls in ((1, 250 * scale), (64, 640 * scale)):
