@@ -118,14 +118,20 @@ class BulkJournal:
     def __init__(self, path: str | os.PathLike[str], *, job_id: str | None = None) -> None:
         self.path = Path(path)
         self._file = SQLiteFile(path, _SCHEMA, busy_timeout=30.0, private=True)
-        with self._file.transaction() as db:
-            db.execute("CREATE TABLE IF NOT EXISTS light_bulk_job (job_id TEXT NOT NULL)")
-            row = db.execute("SELECT job_id FROM light_bulk_job").fetchone()
-            if row is None:
-                row = (job_id or str(uuid.uuid4()),)
-                db.execute("INSERT INTO light_bulk_job VALUES (?)", row)
-            elif job_id is not None and job_id != row[0]:
-                raise ValueError(f"{self.path} is the journal of job {row[0]!r}, not {job_id!r}")
+        try:
+            with self._file.transaction() as db:
+                db.execute("CREATE TABLE IF NOT EXISTS light_bulk_job (job_id TEXT NOT NULL)")
+                row = db.execute("SELECT job_id FROM light_bulk_job").fetchone()
+                if row is None:
+                    row = (job_id or str(uuid.uuid4()),)
+                    db.execute("INSERT INTO light_bulk_job VALUES (?)", row)
+                elif job_id is not None and job_id != row[0]:
+                    raise ValueError(
+                        f"{self.path} is the journal of job {row[0]!r}, not {job_id!r}"
+                    )
+        except BaseException:
+            self._file.close()  # no connection left open behind a journal that was not made
+            raise
         self.job_id = str(row[0])
 
     def state(self, key: str) -> str | None:
