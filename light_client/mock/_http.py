@@ -47,12 +47,14 @@ POLL_INTERVAL_SECONDS = 0.01
 JSON_MEDIA_TYPE = "application/json;charset=UTF-8"
 _MAX_LINE = 65536
 _HEX = re.compile(rb"[0-9A-Fa-f]{1,16}")
-# The standard library's own refusals, by the names Light gives errors.
-_LIBRARY_ERROR_TYPES = {
-    400: "BAD_REQUEST",
-    414: "URI_TOO_LONG",
-    431: "REQUEST_HEADER_FIELDS_TOO_LARGE",
-    505: "HTTP_VERSION_NOT_SUPPORTED",
+# The standard library's own refusals, by the names Light gives errors, and the message for one
+# the library sends without its own: RFC 9110's reason phrase, the same on every Python (the
+# library's table renamed 414's "Request-URI Too Long" to "URI Too Long" in 3.13).
+_LIBRARY_ERRORS = {
+    400: ("BAD_REQUEST", "Bad Request"),
+    414: ("URI_TOO_LONG", "URI Too Long"),
+    431: ("REQUEST_HEADER_FIELDS_TOO_LARGE", "Request Header Fields Too Large"),
+    505: ("HTTP_VERSION_NOT_SUPPORTED", "HTTP Version Not Supported"),
 }
 
 
@@ -265,8 +267,8 @@ def handler_for(service: Service, *, idle_timeout: float) -> type[BaseHTTPReques
             if self.request_version == self.default_request_version:  # not parsed that far
                 self.request_version = self.protocol_version
             self.close_connection = True
-            error_type = _LIBRARY_ERROR_TYPES.get(code, "BAD_REQUEST")
-            body = error_body(error_type, message or self.responses[code][0])
+            error_type, phrase = _LIBRARY_ERRORS.get(code, ("BAD_REQUEST", self.responses[code][0]))
+            body = error_body(error_type, message or phrase)
             self._answer(getattr(self, "command", None) or "", Answer(code, body, {}))
 
         def _answer(self, method: str, answer: Answer) -> None:
