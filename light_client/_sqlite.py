@@ -40,10 +40,14 @@ class SQLiteFile:
             connection = sqlite3.connect(
                 self.path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False
             )
-            if created and self._private:
-                os.chmod(self.path, 0o600)  # it holds secrets: the owner's eyes only
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute(self._schema)
+            try:
+                if created and self._private:
+                    os.chmod(self.path, 0o600)  # it holds secrets: the owner's eyes only
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.execute(self._schema)
+            except BaseException:
+                connection.close()  # a file that cannot be set up leaves nothing open
+                raise
             self._connection, self._pid = connection, os.getpid()
         return self._connection
 

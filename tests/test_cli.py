@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -219,7 +220,8 @@ def summary(out: str) -> dict[str, int]:
 
 
 def journal_states(path: Path) -> dict[str, int]:
-    with sqlite3.connect(path) as db:
+    # sqlite3's own `with` commits but does not close: closing() does.
+    with contextlib.closing(sqlite3.connect(path)) as db:
         rows = db.execute("SELECT state, COUNT(*) FROM light_bulk_items GROUP BY state")
         return {str(state): int(count) for state, count in rows}
 
