@@ -15,7 +15,8 @@ FORKS = sorted(
     for path in (ROOT / "templates").rglob("*.jinja")
 )
 # Forks of a real upstream template; the rest of templates/ replaces a one-line upstream file.
-MAX_UPSTREAM_LINES_CHANGED = 12
+# (model.py.jinja's largest removal: the three per-call import loops, moved to the module's end.)
+MAX_UPSTREAM_LINES_CHANGED = 16
 
 
 def test_there_are_forks_and_no_client_fork() -> None:

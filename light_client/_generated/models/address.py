@@ -14,7 +14,10 @@ T = TypeVar("T", bound="Address")
 
 
 def _to_country(value: CountryCode | Unset | str) -> CountryCode | Unset:
-    return CountryCode(value) if isinstance(value, str) else value
+    # from_dict gives the member already: a StrEnum is a str, but it is not converted twice.
+    if isinstance(value, CountryCode) or not isinstance(value, str):
+        return value
+    return CountryCode(value)
 
 
 @_attrs_define

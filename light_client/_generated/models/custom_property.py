@@ -64,8 +64,6 @@ class CustomProperty:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.custom_property_value import CustomPropertyValue
-
         d = dict(src_dict)
         _group_id = d.pop("groupId", UNSET)
         group_id: UUID | Unset
@@ -129,3 +127,6 @@ JSON_NAMES: dict[str, str] = {
     "group_internal_name": "groupInternalName",
     "values": "values",
 }
+
+
+from ..models.custom_property_value import CustomPropertyValue

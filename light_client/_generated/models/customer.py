@@ -31,17 +31,26 @@ T = TypeVar("T", bound="Customer")
 
 
 def _to_status(value: CustomerStatus | Unset | str) -> CustomerStatus | Unset:
-    return CustomerStatus(value) if isinstance(value, str) else value
+    # from_dict gives the member already: a StrEnum is a str, but it is not converted twice.
+    if isinstance(value, CustomerStatus) or not isinstance(value, str):
+        return value
+    return CustomerStatus(value)
 
 
 def _to_einvoice_network(
     value: EinvoiceNetwork | None | Unset | str,
 ) -> EinvoiceNetwork | None | Unset:
-    return EinvoiceNetwork(value) if isinstance(value, str) else value
+    # from_dict gives the member already: a StrEnum is a str, but it is not converted twice.
+    if isinstance(value, EinvoiceNetwork) or not isinstance(value, str):
+        return value
+    return EinvoiceNetwork(value)
 
 
 def _to_type_(value: CustomerType | None | Unset | str) -> CustomerType | None | Unset:
-    return CustomerType(value) if isinstance(value, str) else value
+    # from_dict gives the member already: a StrEnum is a str, but it is not converted twice.
+    if isinstance(value, CustomerType) or not isinstance(value, str):
+        return value
+    return CustomerType(value)
 
 
 @_attrs_define
@@ -96,10 +105,6 @@ class Customer:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.address import Address
-        from ..models.custom_property import CustomProperty
-        from ..models.external_source import ExternalSource
-
         id = str(self.id)
 
         name = self.name
@@ -292,10 +297,6 @@ class Customer:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.address import Address
-        from ..models.custom_property import CustomProperty
-        from ..models.external_source import ExternalSource
-
         d = dict(src_dict)
         id = UUID(d.pop("id"))
 
@@ -610,3 +611,8 @@ JSON_NAMES: dict[str, str] = {
     "recipient_emails": "recipientEmails",
     "cc_emails": "ccEmails",
 }
+
+
+from ..models.address import Address
+from ..models.custom_property import CustomProperty
+from ..models.external_source import ExternalSource

@@ -30,7 +30,10 @@ T = TypeVar("T", bound="CustomerCredit")
 def _to_status(
     value: CustomerCreditStatus | Unset | str,
 ) -> CustomerCreditStatus | Unset:
-    return CustomerCreditStatus(value) if isinstance(value, str) else value
+    # from_dict gives the member already: a StrEnum is a str, but it is not converted twice.
+    if isinstance(value, CustomerCreditStatus) or not isinstance(value, str):
+        return value
+    return CustomerCreditStatus(value)
 
 
 @_attrs_define
@@ -73,8 +76,6 @@ class CustomerCredit:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.related_document import RelatedDocument
-
         id = str(self.id)
 
         company_id: str | Unset = UNSET
@@ -214,9 +215,6 @@ class CustomerCredit:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.customer_credit_line import CustomerCreditLine
-        from ..models.related_document import RelatedDocument
-
         d = dict(src_dict)
         id = UUID(d.pop("id"))
 
@@ -471,3 +469,7 @@ JSON_NAMES: dict[str, str] = {
     "updated_by": "updatedBy",
     "linked_invoice_receivable": "linkedInvoiceReceivable",
 }
+
+
+from ..models.customer_credit_line import CustomerCreditLine
+from ..models.related_document import RelatedDocument

@@ -63,8 +63,6 @@ class CustomerCreditLine:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.directed_amount import DirectedAmount
-
         id: str | Unset = UNSET
         if not isinstance(self.id, Unset):
             id = str(self.id)
@@ -217,8 +215,6 @@ class CustomerCreditLine:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.directed_amount import DirectedAmount
-
         d = dict(src_dict)
         _id = d.pop("id", UNSET)
         id: UUID | Unset
@@ -522,3 +518,6 @@ JSON_NAMES: dict[str, str] = {
     "accrual_end_date": "accrualEndDate",
     "accrual_default_duration": "accrualDefaultDuration",
 }
+
+
+from ..models.directed_amount import DirectedAmount

@@ -14,7 +14,10 @@ T = TypeVar("T", bound="DirectedAmount")
 
 
 def _to_dc_sign(value: DcSign | Unset | str) -> DcSign | Unset:
-    return DcSign(value) if isinstance(value, str) else value
+    # from_dict gives the member already: a StrEnum is a str, but it is not converted twice.
+    if isinstance(value, DcSign) or not isinstance(value, str):
+        return value
+    return DcSign(value)
 
 
 @_attrs_define

@@ -24,7 +24,10 @@ T = TypeVar("T", bound="Error")
 
 
 def _to_type_(value: ErrorType | Unset | str) -> ErrorType | Unset:
-    return ErrorType(value) if isinstance(value, str) else value
+    # from_dict gives the member already: a StrEnum is a str, but it is not converted twice.
+    if isinstance(value, ErrorType) or not isinstance(value, str):
+        return value
+    return ErrorType(value)
 
 
 @_attrs_define
@@ -73,8 +76,6 @@ class Error:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.error_detail import ErrorDetail
-
         d = dict(src_dict)
         name = d.pop("name", UNSET)
 
@@ -143,3 +144,6 @@ JSON_NAMES: dict[str, str] = {
     "errors": "errors",
     "message": "message",
 }
+
+
+from ..models.error_detail import ErrorDetail

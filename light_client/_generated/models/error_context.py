@@ -33,7 +33,6 @@ class ErrorContext:
     )
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.error_context_value import ErrorContextValue
 
         field_dict: dict[str, Any] = {}
         for prop_name, prop in self.additional_properties.items():
@@ -46,8 +45,6 @@ class ErrorContext:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.error_context_value import ErrorContextValue
-
         d = dict(src_dict)
         error_context = cls()
 
@@ -97,3 +94,6 @@ class ErrorContextFields(TypedDict, total=False):
 
 # JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.
 JSON_NAMES: dict[str, str] = {}
+
+
+from ..models.error_context_value import ErrorContextValue

@@ -40,8 +40,6 @@ class ErrorDetail:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.error_context import ErrorContext
-
         type_ = self.type_
 
         message = self.message
@@ -83,8 +81,6 @@ class ErrorDetail:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.error_context import ErrorContext
-
         d = dict(src_dict)
         type_ = d.pop("type", UNSET)
 
@@ -178,3 +174,6 @@ JSON_NAMES: dict[str, str] = {
     "path": "path",
     "context": "context",
 }
+
+
+from ..models.error_context import ErrorContext

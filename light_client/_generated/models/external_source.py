@@ -14,7 +14,10 @@ T = TypeVar("T", bound="ExternalSource")
 
 
 def _to_name(value: ExternalSourceName | Unset | str) -> ExternalSourceName | Unset:
-    return ExternalSourceName(value) if isinstance(value, str) else value
+    # from_dict gives the member already: a StrEnum is a str, but it is not converted twice.
+    if isinstance(value, ExternalSourceName) or not isinstance(value, str):
+        return value
+    return ExternalSourceName(value)
 
 
 @_attrs_define

@@ -22,7 +22,10 @@ T = TypeVar("T", bound="RelatedDocument")
 
 
 def _to_status(value: DocumentStatus | Unset | str) -> DocumentStatus | Unset:
-    return DocumentStatus(value) if isinstance(value, str) else value
+    # from_dict gives the member already: a StrEnum is a str, but it is not converted twice.
+    if isinstance(value, DocumentStatus) or not isinstance(value, str):
+        return value
+    return DocumentStatus(value)
 
 
 @_attrs_define

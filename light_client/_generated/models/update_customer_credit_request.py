@@ -51,8 +51,6 @@ class UpdateCustomerCreditRequest:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.set_custom_property_request import SetCustomPropertyRequest
-
         company_entity_id: None | str | Unset
         if isinstance(self.company_entity_id, Unset):
             company_entity_id = UNSET
@@ -163,8 +161,6 @@ class UpdateCustomerCreditRequest:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.set_custom_property_request import SetCustomPropertyRequest
-
         d = dict(src_dict)
 
         def _parse_company_entity_id(data: object) -> None | Unset | UUID:
@@ -365,3 +361,6 @@ JSON_NAMES: dict[str, str] = {
     "document_number": "documentNumber",
     "document_template_id": "documentTemplateId",
 }
+
+
+from ..models.set_custom_property_request import SetCustomPropertyRequest

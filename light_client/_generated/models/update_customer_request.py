@@ -29,11 +29,17 @@ T = TypeVar("T", bound="UpdateCustomerRequest")
 def _to_einvoice_network(
     value: EinvoiceNetwork | None | Unset | str,
 ) -> EinvoiceNetwork | None | Unset:
-    return EinvoiceNetwork(value) if isinstance(value, str) else value
+    # from_dict gives the member already: a StrEnum is a str, but it is not converted twice.
+    if isinstance(value, EinvoiceNetwork) or not isinstance(value, str):
+        return value
+    return EinvoiceNetwork(value)
 
 
 def _to_type_(value: CustomerType | None | Unset | str) -> CustomerType | None | Unset:
-    return CustomerType(value) if isinstance(value, str) else value
+    # from_dict gives the member already: a StrEnum is a str, but it is not converted twice.
+    if isinstance(value, CustomerType) or not isinstance(value, str):
+        return value
+    return CustomerType(value)
 
 
 @_attrs_define
@@ -79,9 +85,6 @@ class UpdateCustomerRequest:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.address import Address
-        from ..models.set_custom_property_request import SetCustomPropertyRequest
-
         name: None | str | Unset
         if isinstance(self.name, Unset):
             name = UNSET
@@ -264,9 +267,6 @@ class UpdateCustomerRequest:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.address import Address
-        from ..models.set_custom_property_request import SetCustomPropertyRequest
-
         d = dict(src_dict)
         name: None | str | Unset = d.pop("name", UNSET)
 
@@ -564,3 +564,7 @@ JSON_NAMES: dict[str, str] = {
     "recipient_emails": "recipientEmails",
     "cc_emails": "ccEmails",
 }
+
+
+from ..models.address import Address
+from ..models.set_custom_property_request import SetCustomPropertyRequest
