@@ -16,7 +16,7 @@ FORKS = sorted(
 )
 # Forks of a real upstream template; the rest of templates/ replaces a one-line upstream file.
 # (model.py.jinja's largest removal: the three per-call import loops, moved to the module's end.)
-MAX_UPSTREAM_LINES_CHANGED = 16
+MAX_UPSTREAM_LINES_CHANGED = 14
 
 
 def test_there_are_forks_and_no_client_fork() -> None:
