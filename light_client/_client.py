@@ -10,7 +10,7 @@ from uuid import UUID
 
 import httpx
 
-from . import _waits
+from . import _http, _waits
 from ._base_client import BaseClient, TokenRequest, drive_async, drive_sync
 from ._checks import check_credential
 from ._constants import (
@@ -188,14 +188,13 @@ class LightClient(BaseClient[AsyncTokenProvider], AsyncResources):
 
     def _new_http_client(self) -> httpx.AsyncClient:
         if self._transport == "httpx":
-            return httpx.AsyncClient(timeout=self.timeout)
+            return _http.async_client(self.timeout)
         try:
-            from httpx_aiohttp import HttpxAiohttpClient
+            return _http.aiohttp_client(self.timeout)
         except ImportError:
             raise LightError(
                 'transport="aiohttp" needs aiohttp: pip install "light-client[aiohttp]"'
             ) from None
-        return HttpxAiohttpClient(timeout=self.timeout)
 
     def with_options(
         self,
@@ -287,7 +286,7 @@ class SyncLightClient(BaseClient[SyncTokenProvider], SyncResources):
             max_response_bytes=max_response_bytes,
         )
         self._owns_http_client = http_client is None
-        self._http = http_client or httpx.Client(timeout=self.timeout)
+        self._http = http_client or _http.sync_client(self.timeout)
         self._token_lock = threading.Lock()
         import concurrent.futures  # on first use: `import light_client` does not load it
 

@@ -292,6 +292,41 @@ async def test_own_http_client_is_closed(clean_env: Any) -> None:
     assert sync_light._http.is_closed
 
 
+async def test_own_pool_keeps_no_cookies(kind: Kind, clean_env: Any, httpx_mock: HTTPXMock) -> None:
+    # Light authenticates by header; a cookie one credential's answer sets must not go out with
+    # another credential's requests on the shared pool (with_options, tenants' clients).
+    httpx_mock.add_response(
+        json=CUSTOMER, headers={"Set-Cookie": "session=tenant-a; Path=/"}, is_reusable=True
+    )
+    light = Light(kind, api_key=API_KEY, max_retries=0)
+    try:
+        await light.update_customer(name="a")
+        await light.update_customer(name="b")
+        other = light.client.with_options(api_key="sk_other")  # shares the pool
+        if isinstance(other, LightClient):
+            await other.customers.update(CUSTOMER_ID, name="c")
+        else:
+            other.customers.update(CUSTOMER_ID, name="c")
+        assert len(light.client._http.cookies) == 0
+        with pytest.raises(AttributeError, match="keeps no cookies"):
+            light.client._http.cookies = {"session": "x"}
+    finally:
+        await light.close()
+    sent = httpx_mock.get_requests()
+    assert [request.headers.get("cookie") for request in sent] == [None, None, None]
+    assert sent[2].headers["authorization"] == "Basic sk_other"
+
+
+async def test_a_users_http_client_keeps_its_cookies(clean_env: Any, httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(
+        json=CUSTOMER, headers={"Set-Cookie": "session=s1; Path=/"}, is_reusable=True
+    )
+    async with httpx.AsyncClient() as http, LightClient(api_key=API_KEY, http_client=http) as light:
+        await light.customers.update(CUSTOMER_ID, name="a")
+        await light.customers.update(CUSTOMER_ID, name="b")
+    assert [r.headers.get("cookie") for r in httpx_mock.get_requests()] == [None, "session=s1"]
+
+
 # -- errors -----------------------------------------------------------------------------------
 
 LIGHT_400 = {
