@@ -191,9 +191,9 @@ def _redacted_url(url: httpx.URL) -> str:
     return str(url).replace(f"{userinfo}@", f"{url.username}:<redacted>@", 1)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs a call per field
 class _Call(Generic[ModelT]):
-    """One logical call, checked and resolved before anything is sent."""
+    """One logical call, checked and resolved before anything is sent; never changed after."""
 
     operation: Operation[ModelT]
     resource_id: UUID
@@ -227,9 +227,10 @@ class BaseClient(Generic[TokenT]):
         max_response_bytes: int,
     ) -> None:
         self._credentials: Credentials[TokenT] = resolve_credentials(api_key, access_token)
-        self.base_url = httpx.URL(base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL)
-        if self.base_url.scheme not in ("http", "https") or not self.base_url.host:
-            raise ValueError(f"base_url must be an http(s) URL, got {_redacted_url(self.base_url)}")
+        self._base_url = httpx.URL(base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL)
+        if self._base_url.scheme not in ("http", "https") or not self._base_url.host:
+            raise ValueError(f"base_url must be an http(s) URL, got {_redacted_url(self._base_url)}")
+        self._url_prefix = str(self._base_url).rstrip("/")  # each call's URL starts with it
         self.timeout = check_timeout(timeout)
         self.max_retries = check_max_retries(max_retries)
         self.max_requests_per_minute = max_requests_per_minute
@@ -241,6 +242,10 @@ class BaseClient(Generic[TokenT]):
         self.max_response_bytes = max_response_bytes
         self._default_headers = check_headers(default_headers, what="default_headers")
         setup_logging()
+
+    @property
+    def base_url(self) -> httpx.URL:
+        return self._base_url
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={_redacted_url(self.base_url)!r})"
@@ -279,8 +284,11 @@ class BaseClient(Generic[TokenT]):
         self, operation: Operation[ModelT], resource_id: UUID | str, params: Mapping[str, Any]
     ) -> _Call[ModelT]:
         resource_uuid = parse_id(resource_id, operation.id_name)
-        options: RequestOptions = {k: v for k, v in params.items() if k in OPTION_NAMES}  # type: ignore[assignment]
-        fields = {k: v for k, v in params.items() if k not in OPTION_NAMES}
+        options: RequestOptions = {}
+        fields: Mapping[str, Any] = params
+        if not OPTION_NAMES.isdisjoint(params):  # most calls pass fields only
+            options = {k: v for k, v in params.items() if k in OPTION_NAMES}  # type: ignore[assignment]
+            fields = {k: v for k, v in params.items() if k not in OPTION_NAMES}
         body = _fields.build_body(operation.body_type, fields, operation.operation_id)
         given_key = options.get("idempotency_key")
         idempotency_key = given_key or str(uuid.uuid4())
@@ -309,7 +317,7 @@ class BaseClient(Generic[TokenT]):
             operation=operation,
             resource_id=resource_uuid,
             method=kwargs["method"].upper(),
-            url=str(self.base_url).rstrip("/") + kwargs["url"],
+            url=self._url_prefix + kwargs["url"],
             body=body_json,
             content=None if body_json is None else _fields.encode_body(body_json),  # once per call
             headers=headers,
@@ -449,19 +457,17 @@ class BaseClient(Generic[TokenT]):
                     redacted_headers(request.headers),
                 )
             outcome: Outcome = yield _Send(request, deadline, self.max_response_bytes, client_auth)
-            elapsed_ms = (time.monotonic() - started) * 1000
-            status = (
-                outcome.status_code
-                if isinstance(outcome, httpx.Response)
-                else type(outcome).__name__
-            )
             if logger.isEnabledFor(logging.INFO):  # the URL's path is decoded for the line
                 logger.info(
                     "%s %s -> %s (%.0f ms, attempt %d)",
                     request.method,
                     request.url.path,
-                    status,
-                    elapsed_ms,
+                    (
+                        outcome.status_code
+                        if isinstance(outcome, httpx.Response)
+                        else type(outcome).__name__
+                    ),
+                    (time.monotonic() - started) * 1000,
                     attempt,
                 )
             if not isinstance(outcome, httpx.Response) or not outcome.is_redirect:

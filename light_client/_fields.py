@@ -78,6 +78,8 @@ def merge_extra_body(
         if extra:
             raise ValueError("extra_body: this operation sends no request body")
         return None
+    if not extra:
+        return body
     names = json_names(model_type)
     for key in extra:
         if key in names or key in names.values():
@@ -89,6 +91,10 @@ def merge_extra_body(
     return {**body, **extra}
 
 
+# json.dumps with options builds an encoder per call; one does for every body.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
 def encode_body(body: Mapping[str, Any]) -> bytes:
     """The bytes sent for a request body: compact UTF-8 JSON, no NaN or Infinity."""
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+    return _ENCODER.encode(body).encode()
