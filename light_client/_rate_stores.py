@@ -73,7 +73,8 @@ class InMemoryRateLimitStore:
 
     def apply(self, key: str, change: Change[R]) -> R:
         with self._lock:
-            bucket, answer = change(self._buckets.get(key, Bucket()), self._clock())
+            bucket = self._buckets.get(key)
+            bucket, answer = change(Bucket() if bucket is None else bucket, self._clock())
             self._buckets[key] = bucket
             return answer
 

@@ -99,7 +99,7 @@ def _tolerance(bucket: Bucket, pace: Pace) -> float:
 
 def reserve(bucket: Bucket, now: float, pace: Pace) -> tuple[Bucket, Booking]:
     """Book the next free start: a hole left by a cancelled call, else the end of the queue."""
-    holes = tuple(hole for hole in bucket.holes if hole >= now)
+    holes = tuple(hole for hole in bucket.holes if hole >= now) if bucket.holes else ()
     if holes:
         booking = Booking(holes[0], holes[0] - now, bucket.epoch, bucket.hold)
         return replace(bucket, holes=holes[1:]), booking
