@@ -229,7 +229,9 @@ class BaseClient(Generic[TokenT]):
         self._credentials: Credentials[TokenT] = resolve_credentials(api_key, access_token)
         self._base_url = httpx.URL(base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL)
         if self._base_url.scheme not in ("http", "https") or not self._base_url.host:
-            raise ValueError(f"base_url must be an http(s) URL, got {_redacted_url(self._base_url)}")
+            raise ValueError(
+                f"base_url must be an http(s) URL, got {_redacted_url(self._base_url)}"
+            )
         self._url_prefix = str(self._base_url).rstrip("/")  # each call's URL starts with it
         self.timeout = check_timeout(timeout)
         self.max_retries = check_max_retries(max_retries)
