@@ -304,56 +304,47 @@ class Customer:
 
         email: None | str | Unset = d.pop("email", UNSET)
 
-        def _parse_address(data: object) -> Address | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _address = d.pop("address", UNSET)
+        address: Address | None | Unset
+        if _address is None or isinstance(_address, Unset):
+            address = _address
+        else:
             try:
-                if not isinstance(data, dict):
+                if not isinstance(_address, dict):
                     raise TypeError()
-                address_type_0 = Address.from_dict(data)
+                address_type_0 = Address.from_dict(_address)
 
-                return address_type_0
+                address = address_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Address | None | Unset, data)
+                address = cast(Address | None | Unset, _address)
 
-        address = _parse_address(d.pop("address", UNSET))
-
-        def _parse_billing_address(data: object) -> Address | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _billing_address = d.pop("billingAddress", UNSET)
+        billing_address: Address | None | Unset
+        if _billing_address is None or isinstance(_billing_address, Unset):
+            billing_address = _billing_address
+        else:
             try:
-                if not isinstance(data, dict):
+                if not isinstance(_billing_address, dict):
                     raise TypeError()
-                billing_address_type_0 = Address.from_dict(data)
+                billing_address_type_0 = Address.from_dict(_billing_address)
 
-                return billing_address_type_0
+                billing_address = billing_address_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Address | None | Unset, data)
+                billing_address = cast(Address | None | Unset, _billing_address)
 
-        billing_address = _parse_billing_address(d.pop("billingAddress", UNSET))
-
-        def _parse_shipping_address(data: object) -> Address | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _shipping_address = d.pop("shippingAddress", UNSET)
+        shipping_address: Address | None | Unset
+        if _shipping_address is None or isinstance(_shipping_address, Unset):
+            shipping_address = _shipping_address
+        else:
             try:
-                if not isinstance(data, dict):
+                if not isinstance(_shipping_address, dict):
                     raise TypeError()
-                shipping_address_type_0 = Address.from_dict(data)
+                shipping_address_type_0 = Address.from_dict(_shipping_address)
 
-                return shipping_address_type_0
+                shipping_address = shipping_address_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Address | None | Unset, data)
-
-        shipping_address = _parse_shipping_address(d.pop("shippingAddress", UNSET))
+                shipping_address = cast(Address | None | Unset, _shipping_address)
 
         _status = d.pop("status", UNSET)
         status: CustomerStatus | Unset
@@ -374,60 +365,53 @@ class Customer:
 
         einvoice_address: None | str | Unset = d.pop("einvoiceAddress", UNSET)
 
-        def _parse_einvoice_network(data: object) -> EinvoiceNetwork | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _einvoice_network = d.pop("einvoiceNetwork", UNSET)
+        einvoice_network: EinvoiceNetwork | None | Unset
+        if _einvoice_network is None or isinstance(_einvoice_network, Unset):
+            einvoice_network = _einvoice_network
+        else:
             try:
-                if not isinstance(data, str):
+                if not isinstance(_einvoice_network, str):
                     raise TypeError()
-                einvoice_network_type_0 = EinvoiceNetwork(data)
+                einvoice_network_type_0 = EinvoiceNetwork(_einvoice_network)
 
-                return einvoice_network_type_0
+                einvoice_network = einvoice_network_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(EinvoiceNetwork | None | Unset, data)
+                einvoice_network = cast(
+                    EinvoiceNetwork | None | Unset, _einvoice_network
+                )
 
-        einvoice_network = _parse_einvoice_network(d.pop("einvoiceNetwork", UNSET))
-
-        def _parse_type_(data: object) -> CustomerType | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _type_ = d.pop("type", UNSET)
+        type_: CustomerType | None | Unset
+        if _type_ is None or isinstance(_type_, Unset):
+            type_ = _type_
+        else:
             try:
-                if not isinstance(data, str):
+                if not isinstance(_type_, str):
                     raise TypeError()
-                type_type_0 = CustomerType(data)
+                type_type_0 = CustomerType(_type_)
 
-                return type_type_0
+                type_ = type_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(CustomerType | None | Unset, data)
-
-        type_ = _parse_type_(d.pop("type", UNSET))
+                type_ = cast(CustomerType | None | Unset, _type_)
 
         logo_url: None | str | Unset = d.pop("logoUrl", UNSET)
 
         domain: None | str | Unset = d.pop("domain", UNSET)
 
-        def _parse_external_source(data: object) -> ExternalSource | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _external_source = d.pop("externalSource", UNSET)
+        external_source: ExternalSource | None | Unset
+        if _external_source is None or isinstance(_external_source, Unset):
+            external_source = _external_source
+        else:
             try:
-                if not isinstance(data, dict):
+                if not isinstance(_external_source, dict):
                     raise TypeError()
-                external_source_type_0 = ExternalSource.from_dict(data)
+                external_source_type_0 = ExternalSource.from_dict(_external_source)
 
-                return external_source_type_0
+                external_source = external_source_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(ExternalSource | None | Unset, data)
-
-        external_source = _parse_external_source(d.pop("externalSource", UNSET))
+                external_source = cast(ExternalSource | None | Unset, _external_source)
 
         _created_at = d.pop("createdAt", UNSET)
         created_at: datetime.datetime | Unset
@@ -443,51 +427,44 @@ class Customer:
         else:
             updated_at = datetime.datetime.fromisoformat(_updated_at)
 
-        def _parse_custom_properties(
-            data: object,
-        ) -> list[CustomProperty | None] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _custom_properties = d.pop("customProperties", UNSET)
+        custom_properties: list[CustomProperty | None] | None | Unset
+        if _custom_properties is None or isinstance(_custom_properties, Unset):
+            custom_properties = _custom_properties
+        else:
             try:
-                if not isinstance(data, list):
+                if not isinstance(_custom_properties, list):
                     raise TypeError()
                 custom_properties_type_0 = []
-                _custom_properties_type_0 = data
+                _custom_properties_type_0 = _custom_properties
                 for custom_properties_type_0_item_data in _custom_properties_type_0:
-
-                    def _parse_custom_properties_type_0_item(
-                        data: object,
-                    ) -> CustomProperty | None:
-                        if data is None:
-                            return data
+                    _custom_properties_type_0_item = custom_properties_type_0_item_data
+                    custom_properties_type_0_item: CustomProperty | None
+                    if _custom_properties_type_0_item is None:
+                        custom_properties_type_0_item = _custom_properties_type_0_item
+                    else:
                         try:
-                            if not isinstance(data, dict):
+                            if not isinstance(_custom_properties_type_0_item, dict):
                                 raise TypeError()
                             custom_properties_type_0_item_type_0 = (
-                                CustomProperty.from_dict(data)
+                                CustomProperty.from_dict(_custom_properties_type_0_item)
                             )
 
-                            return custom_properties_type_0_item_type_0
+                            custom_properties_type_0_item = (
+                                custom_properties_type_0_item_type_0
+                            )
                         except (TypeError, ValueError, AttributeError, KeyError):
-                            pass
-                        return cast(CustomProperty | None, data)
-
-                    custom_properties_type_0_item = (
-                        _parse_custom_properties_type_0_item(
-                            custom_properties_type_0_item_data
-                        )
-                    )
+                            custom_properties_type_0_item = cast(
+                                CustomProperty | None, _custom_properties_type_0_item
+                            )
 
                     custom_properties_type_0.append(custom_properties_type_0_item)
 
-                return custom_properties_type_0
+                custom_properties = custom_properties_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[CustomProperty | None] | None | Unset, data)
-
-        custom_properties = _parse_custom_properties(d.pop("customProperties", UNSET))
+                custom_properties = cast(
+                    list[CustomProperty | None] | None | Unset, _custom_properties
+                )
 
         recipient_emails = cast(list[str], d.pop("recipientEmails", UNSET))
 

@@ -225,43 +225,37 @@ class CustomerCredit:
         else:
             company_id = UUID(_company_id)
 
-        def _parse_company_entity_id(data: object) -> None | Unset | UUID:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _company_entity_id = d.pop("companyEntityId", UNSET)
+        company_entity_id: None | Unset | UUID
+        if _company_entity_id is None or isinstance(_company_entity_id, Unset):
+            company_entity_id = _company_entity_id
+        else:
             try:
-                if not isinstance(data, str):
+                if not isinstance(_company_entity_id, str):
                     raise TypeError()
-                company_entity_id_type_0 = UUID(data)
+                company_entity_id_type_0 = UUID(_company_entity_id)
 
-                return company_entity_id_type_0
+                company_entity_id = company_entity_id_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | Unset | UUID, data)
-
-        company_entity_id = _parse_company_entity_id(d.pop("companyEntityId", UNSET))
+                company_entity_id = cast(None | Unset | UUID, _company_entity_id)
 
         amount: int | None | Unset = d.pop("amount", UNSET)
 
         customer_name: None | str | Unset = d.pop("customerName", UNSET)
 
-        def _parse_customer_id(data: object) -> None | Unset | UUID:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _customer_id = d.pop("customerId", UNSET)
+        customer_id: None | Unset | UUID
+        if _customer_id is None or isinstance(_customer_id, Unset):
+            customer_id = _customer_id
+        else:
             try:
-                if not isinstance(data, str):
+                if not isinstance(_customer_id, str):
                     raise TypeError()
-                customer_id_type_0 = UUID(data)
+                customer_id_type_0 = UUID(_customer_id)
 
-                return customer_id_type_0
+                customer_id = customer_id_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | Unset | UUID, data)
-
-        customer_id = _parse_customer_id(d.pop("customerId", UNSET))
+                customer_id = cast(None | Unset | UUID, _customer_id)
 
         _status = d.pop("status", UNSET)
         status: CustomerCreditStatus | Unset
@@ -274,39 +268,33 @@ class CustomerCredit:
 
         currency = d.pop("currency", UNSET)
 
-        def _parse_document_date(data: object) -> datetime.date | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _document_date = d.pop("documentDate", UNSET)
+        document_date: datetime.date | None | Unset
+        if _document_date is None or isinstance(_document_date, Unset):
+            document_date = _document_date
+        else:
             try:
-                if not isinstance(data, str):
+                if not isinstance(_document_date, str):
                     raise TypeError()
-                document_date_type_0 = datetime.date.fromisoformat(data)
+                document_date_type_0 = datetime.date.fromisoformat(_document_date)
 
-                return document_date_type_0
+                document_date = document_date_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.date | None | Unset, data)
+                document_date = cast(datetime.date | None | Unset, _document_date)
 
-        document_date = _parse_document_date(d.pop("documentDate", UNSET))
-
-        def _parse_valuation_date(data: object) -> datetime.date | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _valuation_date = d.pop("valuationDate", UNSET)
+        valuation_date: datetime.date | None | Unset
+        if _valuation_date is None or isinstance(_valuation_date, Unset):
+            valuation_date = _valuation_date
+        else:
             try:
-                if not isinstance(data, str):
+                if not isinstance(_valuation_date, str):
                     raise TypeError()
-                valuation_date_type_0 = datetime.date.fromisoformat(data)
+                valuation_date_type_0 = datetime.date.fromisoformat(_valuation_date)
 
-                return valuation_date_type_0
+                valuation_date = valuation_date_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.date | None | Unset, data)
-
-        valuation_date = _parse_valuation_date(d.pop("valuationDate", UNSET))
+                valuation_date = cast(datetime.date | None | Unset, _valuation_date)
 
         are_lines_with_tax = d.pop("areLinesWithTax", UNSET)
 
@@ -333,43 +321,39 @@ class CustomerCredit:
         else:
             updated_at = datetime.datetime.fromisoformat(_updated_at)
 
-        def _parse_updated_by(data: object) -> None | Unset | UUID:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _updated_by = d.pop("updatedBy", UNSET)
+        updated_by: None | Unset | UUID
+        if _updated_by is None or isinstance(_updated_by, Unset):
+            updated_by = _updated_by
+        else:
             try:
-                if not isinstance(data, str):
+                if not isinstance(_updated_by, str):
                     raise TypeError()
-                updated_by_type_0 = UUID(data)
+                updated_by_type_0 = UUID(_updated_by)
 
-                return updated_by_type_0
+                updated_by = updated_by_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | Unset | UUID, data)
+                updated_by = cast(None | Unset | UUID, _updated_by)
 
-        updated_by = _parse_updated_by(d.pop("updatedBy", UNSET))
-
-        def _parse_linked_invoice_receivable(
-            data: object,
-        ) -> None | RelatedDocument | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _linked_invoice_receivable = d.pop("linkedInvoiceReceivable", UNSET)
+        linked_invoice_receivable: None | RelatedDocument | Unset
+        if _linked_invoice_receivable is None or isinstance(
+            _linked_invoice_receivable, Unset
+        ):
+            linked_invoice_receivable = _linked_invoice_receivable
+        else:
             try:
-                if not isinstance(data, dict):
+                if not isinstance(_linked_invoice_receivable, dict):
                     raise TypeError()
-                linked_invoice_receivable_type_0 = RelatedDocument.from_dict(data)
+                linked_invoice_receivable_type_0 = RelatedDocument.from_dict(
+                    _linked_invoice_receivable
+                )
 
-                return linked_invoice_receivable_type_0
+                linked_invoice_receivable = linked_invoice_receivable_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | RelatedDocument | Unset, data)
-
-        linked_invoice_receivable = _parse_linked_invoice_receivable(
-            d.pop("linkedInvoiceReceivable", UNSET)
-        )
+                linked_invoice_receivable = cast(
+                    None | RelatedDocument | Unset, _linked_invoice_receivable
+                )
 
         customer_credit = cls(
             id=id,

@@ -237,104 +237,95 @@ class CustomerCreditLine:
         else:
             customer_credit_id = UUID(_customer_credit_id)
 
-        def _parse_gross_transaction_amount(
-            data: object,
-        ) -> DirectedAmount | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _gross_transaction_amount = d.pop("grossTransactionAmount", UNSET)
+        gross_transaction_amount: DirectedAmount | None | Unset
+        if _gross_transaction_amount is None or isinstance(
+            _gross_transaction_amount, Unset
+        ):
+            gross_transaction_amount = _gross_transaction_amount
+        else:
             try:
-                if not isinstance(data, dict):
+                if not isinstance(_gross_transaction_amount, dict):
                     raise TypeError()
-                gross_transaction_amount_type_0 = DirectedAmount.from_dict(data)
+                gross_transaction_amount_type_0 = DirectedAmount.from_dict(
+                    _gross_transaction_amount
+                )
 
-                return gross_transaction_amount_type_0
+                gross_transaction_amount = gross_transaction_amount_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(DirectedAmount | None | Unset, data)
+                gross_transaction_amount = cast(
+                    DirectedAmount | None | Unset, _gross_transaction_amount
+                )
 
-        gross_transaction_amount = _parse_gross_transaction_amount(
-            d.pop("grossTransactionAmount", UNSET)
-        )
-
-        def _parse_net_transaction_amount(
-            data: object,
-        ) -> DirectedAmount | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _net_transaction_amount = d.pop("netTransactionAmount", UNSET)
+        net_transaction_amount: DirectedAmount | None | Unset
+        if _net_transaction_amount is None or isinstance(
+            _net_transaction_amount, Unset
+        ):
+            net_transaction_amount = _net_transaction_amount
+        else:
             try:
-                if not isinstance(data, dict):
+                if not isinstance(_net_transaction_amount, dict):
                     raise TypeError()
-                net_transaction_amount_type_0 = DirectedAmount.from_dict(data)
+                net_transaction_amount_type_0 = DirectedAmount.from_dict(
+                    _net_transaction_amount
+                )
 
-                return net_transaction_amount_type_0
+                net_transaction_amount = net_transaction_amount_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(DirectedAmount | None | Unset, data)
-
-        net_transaction_amount = _parse_net_transaction_amount(
-            d.pop("netTransactionAmount", UNSET)
-        )
+                net_transaction_amount = cast(
+                    DirectedAmount | None | Unset, _net_transaction_amount
+                )
 
         description: None | str | Unset = d.pop("description", UNSET)
 
-        def _parse_ledger_tax_id(data: object) -> None | Unset | UUID:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _ledger_tax_id = d.pop("ledgerTaxId", UNSET)
+        ledger_tax_id: None | Unset | UUID
+        if _ledger_tax_id is None or isinstance(_ledger_tax_id, Unset):
+            ledger_tax_id = _ledger_tax_id
+        else:
             try:
-                if not isinstance(data, str):
+                if not isinstance(_ledger_tax_id, str):
                     raise TypeError()
-                ledger_tax_id_type_0 = UUID(data)
+                ledger_tax_id_type_0 = UUID(_ledger_tax_id)
 
-                return ledger_tax_id_type_0
+                ledger_tax_id = ledger_tax_id_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | Unset | UUID, data)
+                ledger_tax_id = cast(None | Unset | UUID, _ledger_tax_id)
 
-        ledger_tax_id = _parse_ledger_tax_id(d.pop("ledgerTaxId", UNSET))
-
-        def _parse_tax_transaction_amount(
-            data: object,
-        ) -> DirectedAmount | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _tax_transaction_amount = d.pop("taxTransactionAmount", UNSET)
+        tax_transaction_amount: DirectedAmount | None | Unset
+        if _tax_transaction_amount is None or isinstance(
+            _tax_transaction_amount, Unset
+        ):
+            tax_transaction_amount = _tax_transaction_amount
+        else:
             try:
-                if not isinstance(data, dict):
+                if not isinstance(_tax_transaction_amount, dict):
                     raise TypeError()
-                tax_transaction_amount_type_0 = DirectedAmount.from_dict(data)
+                tax_transaction_amount_type_0 = DirectedAmount.from_dict(
+                    _tax_transaction_amount
+                )
 
-                return tax_transaction_amount_type_0
+                tax_transaction_amount = tax_transaction_amount_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(DirectedAmount | None | Unset, data)
+                tax_transaction_amount = cast(
+                    DirectedAmount | None | Unset, _tax_transaction_amount
+                )
 
-        tax_transaction_amount = _parse_tax_transaction_amount(
-            d.pop("taxTransactionAmount", UNSET)
-        )
-
-        def _parse_ledger_account_id(data: object) -> None | Unset | UUID:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _ledger_account_id = d.pop("ledgerAccountId", UNSET)
+        ledger_account_id: None | Unset | UUID
+        if _ledger_account_id is None or isinstance(_ledger_account_id, Unset):
+            ledger_account_id = _ledger_account_id
+        else:
             try:
-                if not isinstance(data, str):
+                if not isinstance(_ledger_account_id, str):
                     raise TypeError()
-                ledger_account_id_type_0 = UUID(data)
+                ledger_account_id_type_0 = UUID(_ledger_account_id)
 
-                return ledger_account_id_type_0
+                ledger_account_id = ledger_account_id_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | Unset | UUID, data)
-
-        ledger_account_id = _parse_ledger_account_id(d.pop("ledgerAccountId", UNSET))
+                ledger_account_id = cast(None | Unset | UUID, _ledger_account_id)
 
         avatax_code: None | str | Unset = d.pop("avataxCode", UNSET)
 
@@ -361,58 +352,51 @@ class CustomerCreditLine:
         else:
             updated_at = datetime.datetime.fromisoformat(_updated_at)
 
-        def _parse_accrual_template_id(data: object) -> None | Unset | UUID:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _accrual_template_id = d.pop("accrualTemplateId", UNSET)
+        accrual_template_id: None | Unset | UUID
+        if _accrual_template_id is None or isinstance(_accrual_template_id, Unset):
+            accrual_template_id = _accrual_template_id
+        else:
             try:
-                if not isinstance(data, str):
+                if not isinstance(_accrual_template_id, str):
                     raise TypeError()
-                accrual_template_id_type_0 = UUID(data)
+                accrual_template_id_type_0 = UUID(_accrual_template_id)
 
-                return accrual_template_id_type_0
+                accrual_template_id = accrual_template_id_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | Unset | UUID, data)
+                accrual_template_id = cast(None | Unset | UUID, _accrual_template_id)
 
-        accrual_template_id = _parse_accrual_template_id(
-            d.pop("accrualTemplateId", UNSET)
-        )
-
-        def _parse_accrual_start_date(data: object) -> datetime.date | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _accrual_start_date = d.pop("accrualStartDate", UNSET)
+        accrual_start_date: datetime.date | None | Unset
+        if _accrual_start_date is None or isinstance(_accrual_start_date, Unset):
+            accrual_start_date = _accrual_start_date
+        else:
             try:
-                if not isinstance(data, str):
+                if not isinstance(_accrual_start_date, str):
                     raise TypeError()
-                accrual_start_date_type_0 = datetime.date.fromisoformat(data)
+                accrual_start_date_type_0 = datetime.date.fromisoformat(
+                    _accrual_start_date
+                )
 
-                return accrual_start_date_type_0
+                accrual_start_date = accrual_start_date_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.date | None | Unset, data)
+                accrual_start_date = cast(
+                    datetime.date | None | Unset, _accrual_start_date
+                )
 
-        accrual_start_date = _parse_accrual_start_date(d.pop("accrualStartDate", UNSET))
-
-        def _parse_accrual_end_date(data: object) -> datetime.date | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _accrual_end_date = d.pop("accrualEndDate", UNSET)
+        accrual_end_date: datetime.date | None | Unset
+        if _accrual_end_date is None or isinstance(_accrual_end_date, Unset):
+            accrual_end_date = _accrual_end_date
+        else:
             try:
-                if not isinstance(data, str):
+                if not isinstance(_accrual_end_date, str):
                     raise TypeError()
-                accrual_end_date_type_0 = datetime.date.fromisoformat(data)
+                accrual_end_date_type_0 = datetime.date.fromisoformat(_accrual_end_date)
 
-                return accrual_end_date_type_0
+                accrual_end_date = accrual_end_date_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.date | None | Unset, data)
-
-        accrual_end_date = _parse_accrual_end_date(d.pop("accrualEndDate", UNSET))
+                accrual_end_date = cast(datetime.date | None | Unset, _accrual_end_date)
 
         accrual_default_duration: int | None | Unset = d.pop(
             "accrualDefaultDuration", UNSET

@@ -50,21 +50,23 @@ class ErrorContext:
 
         additional_properties = {}
         for prop_name, prop_dict in d.items():
-
-            def _parse_additional_property(data: object) -> ErrorContextValue | None:
-                if data is None:
-                    return data
+            _additional_property = prop_dict
+            additional_property: ErrorContextValue | None
+            if _additional_property is None:
+                additional_property = _additional_property
+            else:
                 try:
-                    if not isinstance(data, dict):
+                    if not isinstance(_additional_property, dict):
                         raise TypeError()
-                    additional_property_type_0 = ErrorContextValue.from_dict(data)
+                    additional_property_type_0 = ErrorContextValue.from_dict(
+                        _additional_property
+                    )
 
-                    return additional_property_type_0
+                    additional_property = additional_property_type_0
                 except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                return cast(ErrorContextValue | None, data)
-
-            additional_property = _parse_additional_property(prop_dict)
+                    additional_property = cast(
+                        ErrorContextValue | None, _additional_property
+                    )
 
             additional_properties[prop_name] = additional_property
 

@@ -86,44 +86,38 @@ class ErrorDetail:
 
         message = d.pop("message", UNSET)
 
-        def _parse_path(data: object) -> list[None | str] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _path = d.pop("path", UNSET)
+        path: list[None | str] | None | Unset
+        if _path is None or isinstance(_path, Unset):
+            path = _path
+        else:
             try:
-                if not isinstance(data, list):
+                if not isinstance(_path, list):
                     raise TypeError()
                 path_type_0 = []
-                _path_type_0 = data
+                _path_type_0 = _path
                 for path_type_0_item_data in _path_type_0:
                     path_type_0_item: None | str = path_type_0_item_data
 
                     path_type_0.append(path_type_0_item)
 
-                return path_type_0
+                path = path_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[None | str] | None | Unset, data)
+                path = cast(list[None | str] | None | Unset, _path)
 
-        path = _parse_path(d.pop("path", UNSET))
-
-        def _parse_context(data: object) -> ErrorContext | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _context = d.pop("context", UNSET)
+        context: ErrorContext | None | Unset
+        if _context is None or isinstance(_context, Unset):
+            context = _context
+        else:
             try:
-                if not isinstance(data, dict):
+                if not isinstance(_context, dict):
                     raise TypeError()
-                context_type_0 = ErrorContext.from_dict(data)
+                context_type_0 = ErrorContext.from_dict(_context)
 
-                return context_type_0
+                context = context_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(ErrorContext | None | Unset, data)
-
-        context = _parse_context(d.pop("context", UNSET))
+                context = cast(ErrorContext | None | Unset, _context)
 
         error_detail = cls(
             type_=type_,

@@ -106,22 +106,19 @@ class RelatedDocument:
 
         document_number: None | str | Unset = d.pop("documentNumber", UNSET)
 
-        def _parse_document_date(data: object) -> datetime.date | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _document_date = d.pop("documentDate", UNSET)
+        document_date: datetime.date | None | Unset
+        if _document_date is None or isinstance(_document_date, Unset):
+            document_date = _document_date
+        else:
             try:
-                if not isinstance(data, str):
+                if not isinstance(_document_date, str):
                     raise TypeError()
-                document_date_type_0 = datetime.date.fromisoformat(data)
+                document_date_type_0 = datetime.date.fromisoformat(_document_date)
 
-                return document_date_type_0
+                document_date = document_date_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.date | None | Unset, data)
-
-        document_date = _parse_document_date(d.pop("documentDate", UNSET))
+                document_date = cast(datetime.date | None | Unset, _document_date)
 
         _status = d.pop("status", UNSET)
         status: DocumentStatus | Unset

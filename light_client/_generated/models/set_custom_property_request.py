@@ -89,16 +89,16 @@ class SetCustomPropertyRequest:
 
                 value_ids.append(value_ids_item)
 
-        def _parse_inline_values(data: object) -> list[None | str] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _inline_values = d.pop("inlineValues", UNSET)
+        inline_values: list[None | str] | None | Unset
+        if _inline_values is None or isinstance(_inline_values, Unset):
+            inline_values = _inline_values
+        else:
             try:
-                if not isinstance(data, list):
+                if not isinstance(_inline_values, list):
                     raise TypeError()
                 inline_values_type_0 = []
-                _inline_values_type_0 = data
+                _inline_values_type_0 = _inline_values
                 for inline_values_type_0_item_data in _inline_values_type_0:
                     inline_values_type_0_item: None | str = (
                         inline_values_type_0_item_data
@@ -106,12 +106,9 @@ class SetCustomPropertyRequest:
 
                     inline_values_type_0.append(inline_values_type_0_item)
 
-                return inline_values_type_0
+                inline_values = inline_values_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[None | str] | None | Unset, data)
-
-        inline_values = _parse_inline_values(d.pop("inlineValues", UNSET))
+                inline_values = cast(list[None | str] | None | Unset, _inline_values)
 
         set_custom_property_request = cls(
             group_id=group_id,

@@ -162,105 +162,92 @@ class UpdateCustomerCreditRequest:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-
-        def _parse_company_entity_id(data: object) -> None | Unset | UUID:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _company_entity_id = d.pop("companyEntityId", UNSET)
+        company_entity_id: None | Unset | UUID
+        if _company_entity_id is None or isinstance(_company_entity_id, Unset):
+            company_entity_id = _company_entity_id
+        else:
             try:
-                if not isinstance(data, str):
+                if not isinstance(_company_entity_id, str):
                     raise TypeError()
-                company_entity_id_type_0 = UUID(data)
+                company_entity_id_type_0 = UUID(_company_entity_id)
 
-                return company_entity_id_type_0
+                company_entity_id = company_entity_id_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | Unset | UUID, data)
+                company_entity_id = cast(None | Unset | UUID, _company_entity_id)
 
-        company_entity_id = _parse_company_entity_id(d.pop("companyEntityId", UNSET))
-
-        def _parse_customer_id(data: object) -> None | Unset | UUID:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _customer_id = d.pop("customerId", UNSET)
+        customer_id: None | Unset | UUID
+        if _customer_id is None or isinstance(_customer_id, Unset):
+            customer_id = _customer_id
+        else:
             try:
-                if not isinstance(data, str):
+                if not isinstance(_customer_id, str):
                     raise TypeError()
-                customer_id_type_0 = UUID(data)
+                customer_id_type_0 = UUID(_customer_id)
 
-                return customer_id_type_0
+                customer_id = customer_id_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | Unset | UUID, data)
+                customer_id = cast(None | Unset | UUID, _customer_id)
 
-        customer_id = _parse_customer_id(d.pop("customerId", UNSET))
-
-        def _parse_document_date(data: object) -> datetime.date | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _document_date = d.pop("documentDate", UNSET)
+        document_date: datetime.date | None | Unset
+        if _document_date is None or isinstance(_document_date, Unset):
+            document_date = _document_date
+        else:
             try:
-                if not isinstance(data, str):
+                if not isinstance(_document_date, str):
                     raise TypeError()
-                document_date_type_0 = datetime.date.fromisoformat(data)
+                document_date_type_0 = datetime.date.fromisoformat(_document_date)
 
-                return document_date_type_0
+                document_date = document_date_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.date | None | Unset, data)
-
-        document_date = _parse_document_date(d.pop("documentDate", UNSET))
+                document_date = cast(datetime.date | None | Unset, _document_date)
 
         are_lines_with_tax: bool | None | Unset = d.pop("areLinesWithTax", UNSET)
 
-        def _parse_custom_properties(
-            data: object,
-        ) -> list[None | SetCustomPropertyRequest] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _custom_properties = d.pop("customProperties", UNSET)
+        custom_properties: list[None | SetCustomPropertyRequest] | None | Unset
+        if _custom_properties is None or isinstance(_custom_properties, Unset):
+            custom_properties = _custom_properties
+        else:
             try:
-                if not isinstance(data, list):
+                if not isinstance(_custom_properties, list):
                     raise TypeError()
                 custom_properties_type_0 = []
-                _custom_properties_type_0 = data
+                _custom_properties_type_0 = _custom_properties
                 for custom_properties_type_0_item_data in _custom_properties_type_0:
-
-                    def _parse_custom_properties_type_0_item(
-                        data: object,
-                    ) -> None | SetCustomPropertyRequest:
-                        if data is None:
-                            return data
+                    _custom_properties_type_0_item = custom_properties_type_0_item_data
+                    custom_properties_type_0_item: None | SetCustomPropertyRequest
+                    if _custom_properties_type_0_item is None:
+                        custom_properties_type_0_item = _custom_properties_type_0_item
+                    else:
                         try:
-                            if not isinstance(data, dict):
+                            if not isinstance(_custom_properties_type_0_item, dict):
                                 raise TypeError()
                             custom_properties_type_0_item_type_0 = (
-                                SetCustomPropertyRequest.from_dict(data)
+                                SetCustomPropertyRequest.from_dict(
+                                    _custom_properties_type_0_item
+                                )
                             )
 
-                            return custom_properties_type_0_item_type_0
+                            custom_properties_type_0_item = (
+                                custom_properties_type_0_item_type_0
+                            )
                         except (TypeError, ValueError, AttributeError, KeyError):
-                            pass
-                        return cast(None | SetCustomPropertyRequest, data)
-
-                    custom_properties_type_0_item = (
-                        _parse_custom_properties_type_0_item(
-                            custom_properties_type_0_item_data
-                        )
-                    )
+                            custom_properties_type_0_item = cast(
+                                None | SetCustomPropertyRequest,
+                                _custom_properties_type_0_item,
+                            )
 
                     custom_properties_type_0.append(custom_properties_type_0_item)
 
-                return custom_properties_type_0
+                custom_properties = custom_properties_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[None | SetCustomPropertyRequest] | None | Unset, data)
-
-        custom_properties = _parse_custom_properties(d.pop("customProperties", UNSET))
+                custom_properties = cast(
+                    list[None | SetCustomPropertyRequest] | None | Unset,
+                    _custom_properties,
+                )
 
         description: None | str | Unset = d.pop("description", UNSET)
 
@@ -270,24 +257,19 @@ class UpdateCustomerCreditRequest:
 
         document_number: None | str | Unset = d.pop("documentNumber", UNSET)
 
-        def _parse_document_template_id(data: object) -> None | Unset | UUID:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _document_template_id = d.pop("documentTemplateId", UNSET)
+        document_template_id: None | Unset | UUID
+        if _document_template_id is None or isinstance(_document_template_id, Unset):
+            document_template_id = _document_template_id
+        else:
             try:
-                if not isinstance(data, str):
+                if not isinstance(_document_template_id, str):
                     raise TypeError()
-                document_template_id_type_0 = UUID(data)
+                document_template_id_type_0 = UUID(_document_template_id)
 
-                return document_template_id_type_0
+                document_template_id = document_template_id_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | Unset | UUID, data)
-
-        document_template_id = _parse_document_template_id(
-            d.pop("documentTemplateId", UNSET)
-        )
+                document_template_id = cast(None | Unset | UUID, _document_template_id)
 
         update_customer_credit_request = cls(
             company_entity_id=company_entity_id,
