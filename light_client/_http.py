@@ -6,7 +6,7 @@ request, to any credential that shares the pool: a ``with_options(api_key=...)``
 tenant's client in a multi-tenant service. So the pools the SDK makes for itself keep none, as
 httpx's maintainers suggest for a shared client (encode/httpx#2992). It also saves what
 httpx spends on every answer to look for cookies (a urllib request and an email message built
-per answer: about a tenth of a call's CPU on loopback, see ``make bench``). A client given as
+per answer: about 40 µs of CPU per call on the machine of ``make bench``). A client given as
 ``http_client=`` is the caller's, cookies and all.
 """
 
