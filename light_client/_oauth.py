@@ -30,6 +30,7 @@ import httpx
 from ._checks import check_credential, shorten
 from ._constants import BASE_URL_ENV, DEFAULT_BASE_URL, DEFAULT_TIMEOUT
 from ._exceptions import LightError
+from ._http import sync_client
 from ._logging import logger
 from ._sqlite import SQLiteFile
 
@@ -294,7 +295,7 @@ class LightOAuth:
         self._client_secret = check_credential(client_secret, what="client_secret")
         self.redirect_uri = redirect_uri
         self.base_url = (base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
-        self._http = httpx.Client(timeout=timeout)
+        self._http = sync_client(httpx.Timeout(timeout))  # every tenant's refresh: no cookies
 
     @staticmethod
     def new_state() -> str:

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from pytest_httpx import HTTPXMock
 
 from light_client import (
     InMemoryTokenStore,
@@ -263,3 +264,21 @@ def test_a_callback_store_keeps_tokens_in_your_database(oauth: LightOAuth) -> No
         InMemoryTokenStore(load=lambda tenant: TokenSet.from_json(database[tenant])).get(TENANT)
         == tokens
     )
+
+
+def test_the_token_client_keeps_no_cookies(httpx_mock: HTTPXMock) -> None:
+    # One LightOAuth serves every tenant's code exchange and refresh: no cookie crosses over.
+    httpx_mock.add_response(
+        json={"access_token": "at", "refresh_token": "rt", "expires_in": 3600},
+        headers={"Set-Cookie": "session=tenant-a; Path=/"},
+        is_reusable=True,
+    )
+    oauth = LightOAuth(
+        client_id="cid", client_secret="secret", redirect_uri="https://example.com/callback"
+    )
+    try:
+        oauth.exchange_code("code-of-tenant-a")
+        oauth.refresh("refresh-of-tenant-b")
+    finally:
+        oauth.close()
+    assert [request.headers.get("cookie") for request in httpx_mock.get_requests()] == [None, None]
