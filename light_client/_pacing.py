@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping
 from dataclasses import replace
 from functools import partial
-from typing import TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from ._constants import MAX_RETRY_AFTER, RATE_LIMIT_BURST, STORE_RETRY_SECONDS
 from ._logging import logger
 from ._rate_stores import Change, InMemoryRateLimitStore, RateLimitStore, rate_limit_key
 from ._schedule import Booking, Bucket, Pace, confirm, hold, release, reserve, tune
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["RateLimiter", "ServerLimits"]
 
@@ -34,12 +36,26 @@ HOLD_MIN_SECONDS = 2.0
 R = TypeVar("R")
 
 
-def _header_number(headers: Mapping[str, str], name: str) -> float | None:
-    try:
-        value = float(headers[name])
-    except (KeyError, ValueError):
-        return None
-    return value if math.isfinite(value) else None
+# The X-RateLimit-* headers read, by their lowercase names, in the order observe() takes them.
+_RATE_HEADERS = {b"x-ratelimit-limit": 0, b"x-ratelimit-reset": 1, b"x-ratelimit-remaining": 2}
+
+
+def _rate_numbers(headers: httpx.Headers) -> list[float | None]:
+    """Limit, reset and remaining, in one pass over the headers: each a finite number, or
+    ``None`` when absent, repeated or not a number."""
+    found: list[list[bytes]] = [[], [], []]
+    for key, value in headers.raw:
+        index = _RATE_HEADERS.get(key.lower())
+        if index is not None:
+            found[index].append(value)
+    numbers: list[float | None] = []
+    for values in found:
+        try:
+            number = float(values[0]) if len(values) == 1 else math.nan
+        except ValueError:
+            number = math.nan
+        numbers.append(number if math.isfinite(number) else None)
+    return numbers
 
 
 class ServerLimits:
@@ -57,11 +73,9 @@ class ServerLimits:
         self.limit: float | None = None
         self.window = 0.0
 
-    def observe(self, headers: Mapping[str, str], now: float) -> tuple[float | None, float | None]:
+    def observe(self, headers: httpx.Headers, now: float) -> tuple[float | None, float | None]:
         """``(interval, hold_until)``: a new interval to follow, and a reset to wait for."""
-        limit = _header_number(headers, "x-ratelimit-limit")
-        reset = _header_number(headers, "x-ratelimit-reset")
-        remaining = _header_number(headers, "x-ratelimit-remaining")
+        limit, reset, remaining = _rate_numbers(headers)
         if reset is None or not 0 < reset - now <= MAX_RETRY_AFTER:
             return None, None  # no reset, or a daily one: that is the 429's to tell
         interval = None
@@ -127,7 +141,7 @@ class RateLimiter:
     def hold(self, until: float) -> Change[bool]:
         return partial(_hold, until=until, pace=self.pace)
 
-    def learn(self, headers: Mapping[str, str]) -> list[Change[bool]]:
+    def learn(self, headers: httpx.Headers) -> list[Change[bool]]:
         """The changes an answer's ``X-RateLimit-*`` headers call for (usually none)."""
         interval, hold_until = self.server.observe(headers, time.time())
         changes: list[Change[bool]] = []

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from pytest_httpx import HTTPXMock
 
@@ -26,7 +27,7 @@ from light_client import (
     SQLiteRateLimitStore,
     SyncLightClient,
 )
-from light_client._pacing import RateLimiter
+from light_client._pacing import SERVER_RATE_MARGIN, RateLimiter, ServerLimits
 from light_client._rate_stores import rate_limit_key
 from light_client._schedule import Pace
 from tests._harness import CUSTOMER_ID
@@ -205,3 +206,45 @@ def test_in_memory_store_repr() -> None:
     store = InMemoryRateLimitStore()
     RateLimiter(300, store=store).apply("k", RateLimiter(300).reserve())
     assert repr(store) == "InMemoryRateLimitStore(1 keys)"
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        # Names in any case; the interval is the window over the limit, less the margin.
+        (
+            [
+                ("X-RateLimit-Limit", "100"),
+                ("x-ratelimit-reset", "1010"),
+                ("X-RATELIMIT-REMAINING", "5"),
+            ],
+            (10 / (100 * SERVER_RATE_MARGIN), None),
+        ),
+        # Nothing remaining until a reset 10 s away: hold until then.
+        (
+            [
+                ("X-RateLimit-Limit", "100"),
+                ("X-RateLimit-Reset", "1010"),
+                ("X-RateLimit-Remaining", "0"),
+            ],
+            (10 / (100 * SERVER_RATE_MARGIN), 1010.0),
+        ),
+        # A repeated header, or one that is not a finite number, is not used.
+        (
+            [
+                ("X-RateLimit-Limit", "100"),
+                ("X-RateLimit-Limit", "100"),
+                ("X-RateLimit-Reset", "1010"),
+            ],
+            (None, None),
+        ),
+        ([("X-RateLimit-Limit", "100"), ("X-RateLimit-Reset", "nan")], (None, None)),
+        ([("X-RateLimit-Limit", "1e400"), ("X-RateLimit-Reset", "1010")], (None, None)),
+        ([("X-RateLimit-Limit", "ten"), ("X-RateLimit-Reset", "1010")], (None, None)),
+        ([], (None, None)),
+    ],
+)
+def test_the_servers_rate_limit_headers(
+    headers: list[tuple[str, str]], expected: tuple[float | None, float | None]
+) -> None:
+    assert ServerLimits().observe(httpx.Headers(headers), now=1000.0) == expected
