@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Re-installed whenever pyproject.toml changes.
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install generate check-generated drift changes lint format typecheck test demo bench bench-ratelimit bench-bulk clean
+.PHONY: install generate check-generated drift changes lint format typecheck test demo bench bench-instructions bench-ratelimit bench-bulk clean
 
 install: $(INSTALLED)
 
@@ -64,6 +64,11 @@ demo: $(INSTALLED)
 # Prints the speed table of the README: the SDK next to raw httpx and aiohttp (about 8 minutes).
 bench: $(INSTALLED)
 	$(BIN)/python scripts/bench.py
+
+# Prints the instruction counts of the README's Speed section: the SDK and raw httpx per call,
+# counted by valgrind (a few minutes; needs the valgrind Debian package).
+bench-instructions: $(INSTALLED)
+	$(BIN)/python scripts/bench_instructions.py
 
 # Prints the rate-limit table of the README (about 3 minutes; wall-clock figures).
 bench-ratelimit: $(INSTALLED)

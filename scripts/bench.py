@@ -28,7 +28,8 @@ import sys
 import time
 import tracemalloc
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -259,8 +260,9 @@ class Cases:
 
         return asyncio.run(batch())
 
-    def sync_paired(self, calls: int, slices: int) -> tuple[Sample, Sample]:
-        """``(raw httpx.Client, SyncLightClient)``, interleaved as ``_run_paired`` does."""
+    @contextmanager
+    def sync_pair(self) -> Iterator[tuple[Callable[[], None], Callable[[], None]]]:
+        """``(raw httpx.Client call, SyncLightClient call)``, both clients open in the block."""
         import httpx
 
         from light_client import SyncLightClient
@@ -284,7 +286,11 @@ class Cases:
             def sdk() -> None:
                 light.customers.update(CUSTOMER_ID, name="Acme ApS", email=None)
 
-            pair = (raw, sdk)
+            yield raw, sdk
+
+    def sync_paired(self, calls: int, slices: int) -> tuple[Sample, Sample]:
+        """``(raw httpx.Client, SyncLightClient)``, interleaved as ``_run_paired`` does."""
+        with self.sync_pair() as pair:
             for call in pair:
                 for _ in range(4):
                     call()
