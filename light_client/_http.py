@@ -27,6 +27,9 @@ class _NullCookieJar(CookieJar):
     def set_cookie(self, cookie: Cookie) -> None:
         pass
 
+    def set_cookie_if_ok(self, cookie: Cookie, request: Any) -> None:
+        pass
+
     def extract_cookies(self, response: Any, request: Any) -> None:
         pass
 
@@ -42,11 +45,15 @@ class _NoCookies(httpx.Cookies):
 
 
 class _KeepsNoCookies:
-    """Mixin for an httpx client class: its ``cookies`` are ``_NoCookies``."""
+    """Mixin for an httpx client class: its ``cookies`` are ``_NoCookies``, its own."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._no_cookies = _NoCookies()
+        super().__init__(*args, **kwargs)
 
     @property
     def cookies(self) -> httpx.Cookies:
-        return _NO_COOKIES
+        return self._no_cookies
 
     @cookies.setter
     def cookies(self, cookies: Any) -> None:
@@ -54,9 +61,6 @@ class _KeepsNoCookies:
             "the SDK's own connection pool keeps no cookies: pass a Cookie header in "
             "default_headers=, or your own http_client="
         )
-
-
-_NO_COOKIES = _NoCookies()
 
 
 class _SyncClient(_KeepsNoCookies, httpx.Client):
@@ -81,7 +85,25 @@ def _keeping_no_cookies(base: type[httpx.AsyncClient]) -> type[httpx.AsyncClient
 
 
 def aiohttp_client(timeout: httpx.Timeout) -> httpx.AsyncClient:
-    """``ImportError`` without the ``[aiohttp]`` extra."""
-    from httpx_aiohttp import HttpxAiohttpClient  # loaded on first use
+    """``ImportError`` without the ``[aiohttp]`` extra.
 
-    return _keeping_no_cookies(HttpxAiohttpClient)(timeout=timeout)
+    aiohttp keeps cookies in its own session, under httpx's: that session gets a jar that keeps
+    none. Its pool is what httpx-aiohttp's transport makes by default (httpx's default limits,
+    httpx's TLS context); the session is made on first use, in the loop that uses it.
+    """
+    import aiohttp  # loaded on first use
+    from httpx_aiohttp import AiohttpTransport, HttpxAiohttpClient
+
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+    ssl_context = httpx.create_ssl_context()
+
+    def session() -> aiohttp.ClientSession:
+        connector = aiohttp.TCPConnector(
+            keepalive_timeout=limits.keepalive_expiry,
+            ssl=ssl_context,
+            limit=limits.max_connections or 0,
+        )
+        return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
+
+    transport = AiohttpTransport(limits=limits, client=session)
+    return _keeping_no_cookies(HttpxAiohttpClient)(timeout=timeout, transport=transport)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 
 import httpx
@@ -11,6 +12,11 @@ from httpx_aiohttp import HttpxAiohttpClient
 
 from light_client import LightClient, LightError, NotFoundError
 from light_client.mock import LightMock
+from tests._harness import CUSTOMER_ID
+from tests._servers import RawServer, http_answer
+from tests.conftest import load_json
+
+CUSTOMER = load_json("seed_customer_response.json")
 
 
 async def test_an_update_over_aiohttp_reaches_the_mock(light_mock: LightMock) -> None:
@@ -78,3 +84,20 @@ def test_without_aiohttp_installed_the_error_names_the_extra(
     assert str(caught.value) == (
         'transport="aiohttp" needs aiohttp: pip install "light-client[aiohttp]"'
     )
+
+
+def test_the_aiohttp_pool_keeps_no_cookies() -> None:
+    # aiohttp's session has a cookie jar of its own, under httpx's. (By name, not by IP: an
+    # aiohttp jar ignores the cookies of an IP host, which would hide a jar that keeps them.)
+    body = json.dumps({**CUSTOMER, "id": str(CUSTOMER_ID)}).encode()
+    answer = http_answer(200, body, "Content-Type: application/json", "Set-Cookie: s=tenant-a")
+
+    async def two_updates(url: str) -> None:
+        async with LightClient(api_key="k", base_url=url, transport="aiohttp") as light:
+            await light.customers.update(CUSTOMER_ID, name="a")
+            await light.customers.update(CUSTOMER_ID, name="b")
+
+    with RawServer(lambda conn, _: conn.sendall(answer)) as server:
+        asyncio.run(two_updates(server.url.replace("127.0.0.1", "localhost")))
+    assert len(server.requests) == 2
+    assert [b"cookie:" in request.lower() for request in server.requests] == [False, False]
