@@ -261,14 +261,20 @@ class Cases:
         return asyncio.run(batch())
 
     @contextmanager
-    def sync_pair(self) -> Iterator[tuple[Callable[[], None], Callable[[], None]]]:
-        """``(raw httpx.Client call, SyncLightClient call)``, both clients open in the block."""
+    def sync_pair(
+        self, raw_cookies: bool = True
+    ) -> Iterator[tuple[Callable[[], None], Callable[[], None]]]:
+        """``(raw httpx.Client call, SyncLightClient call)``, both clients open in the block.
+
+        ``raw_cookies=False``: the raw client keeps no cookies, as the SDK's own pool does.
+        """
         import httpx
 
         from light_client import SyncLightClient
+        from light_client._http import sync_client
 
         with (
-            httpx.Client() as client,
+            httpx.Client() if raw_cookies else sync_client(httpx.Timeout(5.0)) as client,
             SyncLightClient(
                 api_key=API_KEY, base_url=self.base_url, max_requests_per_minute=None
             ) as light,
@@ -308,12 +314,17 @@ class Cases:
 
 
 def _async_client(transport: str) -> Any:
+    """``"httpx"``, ``"aiohttp"``, or ``"httpx, no cookies"``: the SDK's own kind of pool."""
     if transport == "aiohttp":
         from httpx_aiohttp import HttpxAiohttpClient
 
         return HttpxAiohttpClient()
     import httpx
 
+    if transport == "httpx, no cookies":
+        from light_client._http import async_client
+
+        return async_client(httpx.Timeout(5.0))
     return httpx.AsyncClient()
 
 
@@ -452,7 +463,7 @@ def main() -> int:
             print(f"round {round_number + 1} of {rounds}", file=sys.stderr)
             for concurrency, calls, pair_calls, slices in (
                 (1, 250 * scale, 500 * scale, 10),
-                (64, 640 * scale, 640 * scale, 4),
+                (64, 640 * scale, 640 * scale, 2),
             ):
                 pair = cases.run_paired(
                     (paired[0][1], paired[1][1]), pair_calls, concurrency, slices
