@@ -123,6 +123,32 @@ async def _run(make_call: Callable[[], Awaitable[Call]], calls: int, concurrency
     return Sample(time.perf_counter() - wall, time.process_time() - cpu, calls)
 
 
+def _abba(slices: int) -> Iterator[int]:
+    """Which of two cases runs each batch: 0 1, 1 0, 0 1, ... (``slices`` batches of each)."""
+    for index in range(slices):
+        yield from (0, 1) if index % 2 == 0 else (1, 0)
+
+
+class _PairTotals:
+    """Wall and CPU seconds summed over the batches of each of two cases."""
+
+    def __init__(self) -> None:
+        self.wall = [0.0, 0.0]
+        self.cpu = [0.0, 0.0]
+
+    @contextmanager
+    def timing(self, which: int) -> Iterator[None]:
+        wall, cpu = time.perf_counter(), time.process_time()
+        yield
+        self.wall[which] += time.perf_counter() - wall
+        self.cpu[which] += time.process_time() - cpu
+
+    def samples(self, calls: int) -> tuple[Sample, Sample]:
+        """Each case's sums, as a ``Sample`` of ``calls`` calls."""
+        first, second = (Sample(self.wall[i], self.cpu[i], calls) for i in (0, 1))
+        return first, second
+
+
 async def _run_paired(
     makes: tuple[Callable[[], Awaitable[Call]], Callable[[], Awaitable[Call]]],
     calls: int,
@@ -146,15 +172,11 @@ async def _run_paired(
     for call in pair:
         await batch(call, 4 * concurrency)  # connections open, warm
     gc.collect()
-    totals = [[0.0, 0.0], [0.0, 0.0]]
-    for index in range(slices):
-        for which in (0, 1) if index % 2 == 0 else (1, 0):
-            wall, cpu = time.perf_counter(), time.process_time()
+    totals = _PairTotals()
+    for which in _abba(slices):
+        with totals.timing(which):
             await batch(pair[which], calls // slices)
-            totals[which][0] += time.perf_counter() - wall
-            totals[which][1] += time.process_time() - cpu
-    done = calls // slices // concurrency * concurrency * slices
-    return Sample(totals[0][0], totals[0][1], done), Sample(totals[1][0], totals[1][1], done)
+    return totals.samples(calls // slices // concurrency * concurrency * slices)
 
 
 def _check(document: Any) -> None:
@@ -301,16 +323,12 @@ class Cases:
                 for _ in range(4):
                     call()
             gc.collect()
-            totals = [[0.0, 0.0], [0.0, 0.0]]
-            for index in range(slices):
-                for which in (0, 1) if index % 2 == 0 else (1, 0):
-                    wall, cpu = time.perf_counter(), time.process_time()
+            totals = _PairTotals()
+            for which in _abba(slices):
+                with totals.timing(which):
                     for _ in range(calls // slices):
                         pair[which]()
-                    totals[which][0] += time.perf_counter() - wall
-                    totals[which][1] += time.process_time() - cpu
-        done = calls // slices * slices
-        return Sample(totals[0][0], totals[0][1], done), Sample(totals[1][0], totals[1][1], done)
+        return totals.samples(calls // slices * slices)
 
 
 def _async_client(transport: str) -> Any:
@@ -447,10 +465,7 @@ def main() -> int:
     # The SDK and raw httpx on the same transport, whose ratios have targets: run as pairs.
     paired = (
         ("raw httpx.AsyncClient", cases.raw_httpx("httpx")),
-        (
-            "SDK (LightClient)",
-            cases.sdk("httpx"),
-        ),
+        ("SDK (LightClient)", cases.sdk("httpx")),
     )
     others: dict[str, Callable[[], Awaitable[Call]]] = {
         "raw httpx on the aiohttp transport": cases.raw_httpx("aiohttp"),
