@@ -174,7 +174,7 @@ async def _run_paired(
 
     # Warm, in turns, until both pools are as a long-running service's are. At c=64 httpx's
     # pool first keeps surplus idle connections, and scans each of them (a poll() apiece) on
-    # every request, until they expire; that costs about a third more CPU per call for the
+    # every request, until they expire; that costs 40-50% more CPU per call for the
     # first KEEPALIVE_EXPIRY seconds, so a pair measured then is skewed by when each case ran
     # (raw httpx against itself read 1.17x), not by what it is.
     warm_until = time.monotonic() + (KEEPALIVE_EXPIRY + 1 if concurrency > 1 else 0)
