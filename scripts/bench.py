@@ -102,7 +102,6 @@ def serve(port: int) -> None:
 # -- the cases: each makes `calls` update calls at `concurrency`, on a fresh client ------------
 
 Call = Callable[[], Awaitable[None]]
-KEEPALIVE_EXPIRY = 5.0  # seconds: httpx's default (httpx.Limits), the SDK's pool's too
 
 
 @dataclass
@@ -174,10 +173,14 @@ async def _run_paired(
 
     # Warm, in turns, until both pools are as a long-running service's are. At c=64 httpx's
     # pool first keeps surplus idle connections, and scans each of them (a poll() apiece) on
-    # every request, until they expire; that costs 40-50% more CPU per call for the
-    # first KEEPALIVE_EXPIRY seconds, so a pair measured then is skewed by when each case ran
-    # (raw httpx against itself read 1.17x), not by what it is.
-    warm_until = time.monotonic() + (KEEPALIVE_EXPIRY + 1 if concurrency > 1 else 0)
+    # every request, until they expire; that costs 40-50% more CPU per call for the first
+    # keep-alive expiry (httpx's default limits, the SDK's own pool's too: 5 s), so a pair
+    # measured then is skewed by when each case ran (raw httpx against itself read 1.17x),
+    # not by what it is.
+    import httpx
+
+    expiry = httpx.Limits().keepalive_expiry or 0.0
+    warm_until = time.monotonic() + (expiry + 1 if concurrency > 1 else 0)
     while True:
         for call in pair:
             await batch(call, 4 * concurrency)  # connections open, warm
