@@ -11,11 +11,13 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
+import attrs
 import pytest
 from pytest_httpx import HTTPXMock
 from spec_compare import operation_schemas, resolve
 
 from light_client._fields import json_names
+from light_client._generated import models as models_module
 from light_client._generated.api.customer_credits import update_customer_credit
 from light_client._generated.api.customers import update_customer
 from light_client._generated.client import Client
@@ -221,6 +223,27 @@ def test_unset_has_a_short_repr() -> None:
     assert repr(UpdateCustomerRequest(name="Acme", email=None)).startswith(
         "UpdateCustomerRequest(name='Acme', email=None, address=UNSET, billing_address=UNSET, "
     )
+
+
+def test_models_convert_in_init_and_assign_plainly() -> None:
+    # Converters run where a model is built (keywords, from_dict); there are no on_setattr
+    # hooks: with one, attrs gives the class a Python __setattr__ and sets every field in
+    # __init__ through a call, which made building a Customer 2.4x as costly.
+    models = [
+        getattr(models_module, name)
+        for name in models_module.__all__
+        if attrs.has(getattr(models_module, name))
+    ]
+    assert Customer in models and Address in models
+    for model in models:
+        assert model.__setattr__ is object.__setattr__, model
+    address = Address(country="DK")
+    assert address.country is CountryCode.DK
+    parsed = Customer.from_dict({"id": str(ID), "type": "BUSINESS", "address": {"country": "DK"}})
+    assert parsed.type_ is CustomerType.BUSINESS
+    assert isinstance(parsed.address, Address) and parsed.address.country is CountryCode.DK
+    address.country = CountryCode.SE
+    assert address.to_dict() == {"country": "SE"}
 
 
 def test_response_ids_are_typed_as_present() -> None:

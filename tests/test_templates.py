@@ -15,8 +15,9 @@ FORKS = sorted(
     for path in (ROOT / "templates").rglob("*.jinja")
 )
 # Forks of a real upstream template; the rest of templates/ replaces a one-line upstream file.
-# (model.py.jinja's largest removal: the three per-call import loops, moved to the module's end.)
-MAX_UPSTREAM_LINES_CHANGED = 14
+# (model.py.jinja's: the three per-call import loops, moved to the module's end, and the class
+# decorator, which turns attrs' on_setattr hooks off.)
+MAX_UPSTREAM_LINES_CHANGED = 15
 
 
 def test_there_are_forks_and_no_client_fork() -> None:

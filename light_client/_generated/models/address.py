@@ -6,6 +6,7 @@ from typing import Any, Self, TypedDict, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+from attrs import setters as _attrs_setters
 
 from ..models.country_code import CountryCode
 from ..types import UNSET, Unset
@@ -20,7 +21,7 @@ def _to_country(value: CountryCode | Unset | str) -> CountryCode | Unset:
     return CountryCode(value)
 
 
-@_attrs_define
+@_attrs_define(on_setattr=_attrs_setters.NO_OP)
 class Address:
     country: CountryCode | Unset = _attrs_field(default=UNSET, converter=_to_country)
     """ Not exhaustive: new values may be added at any time, and clients must accept them. """

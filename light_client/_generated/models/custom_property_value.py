@@ -13,13 +13,14 @@ from uuid import UUID
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+from attrs import setters as _attrs_setters
 
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CustomPropertyValue")
 
 
-@_attrs_define
+@_attrs_define(on_setattr=_attrs_setters.NO_OP)
 class CustomPropertyValue:
     """List of values. Note that this will be a single value unless the group input type supports multiple values"""
 

@@ -15,6 +15,7 @@ from uuid import UUID
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+from attrs import setters as _attrs_setters
 
 from ..models.customer_status import CustomerStatus
 from ..models.customer_type import CustomerType
@@ -53,7 +54,7 @@ def _to_type_(value: CustomerType | None | Unset | str) -> CustomerType | None |
     return CustomerType(value)
 
 
-@_attrs_define
+@_attrs_define(on_setattr=_attrs_setters.NO_OP)
 class Customer:
     id: UUID
     """ Unique identifier for the object """

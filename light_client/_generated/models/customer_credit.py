@@ -15,6 +15,7 @@ from uuid import UUID
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+from attrs import setters as _attrs_setters
 
 from ..models.customer_credit_status import CustomerCreditStatus
 from ..types import UNSET, Unset
@@ -36,7 +37,7 @@ def _to_status(
     return CustomerCreditStatus(value)
 
 
-@_attrs_define
+@_attrs_define(on_setattr=_attrs_setters.NO_OP)
 class CustomerCredit:
     id: UUID
     """ Unique identifier for the object """

@@ -15,6 +15,7 @@ from uuid import UUID
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+from attrs import setters as _attrs_setters
 
 from ..types import UNSET, Unset
 
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="CustomerCreditLine")
 
 
-@_attrs_define
+@_attrs_define(on_setattr=_attrs_setters.NO_OP)
 class CustomerCreditLine:
     id: UUID | Unset = UNSET
     """ Unique identifier for the object """

@@ -6,6 +6,7 @@ from typing import Any, Self, TypedDict, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+from attrs import setters as _attrs_setters
 
 from ..models.dc_sign import DcSign
 from ..types import UNSET, Unset
@@ -20,7 +21,7 @@ def _to_dc_sign(value: DcSign | Unset | str) -> DcSign | Unset:
     return DcSign(value)
 
 
-@_attrs_define
+@_attrs_define(on_setattr=_attrs_setters.NO_OP)
 class DirectedAmount:
     amount: int | Unset = UNSET
     dc_sign: DcSign | Unset = _attrs_field(default=UNSET, converter=_to_dc_sign)

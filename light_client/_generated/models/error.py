@@ -12,6 +12,7 @@ from typing import (
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+from attrs import setters as _attrs_setters
 
 from ..models.error_type import ErrorType
 from ..types import UNSET, Unset
@@ -30,7 +31,7 @@ def _to_type_(value: ErrorType | Unset | str) -> ErrorType | Unset:
     return ErrorType(value)
 
 
-@_attrs_define
+@_attrs_define(on_setattr=_attrs_setters.NO_OP)
 class Error:
     """Failure context when vendor onboarding fails."""
 

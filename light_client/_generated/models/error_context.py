@@ -13,6 +13,7 @@ from typing import (
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+from attrs import setters as _attrs_setters
 
 if TYPE_CHECKING:
     from ..models.error_context_value import ErrorContextValue
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ErrorContext")
 
 
-@_attrs_define
+@_attrs_define(on_setattr=_attrs_setters.NO_OP)
 class ErrorContext:
     """Optional context providing additional information about the error. This can include any relevant data that might
     help in understanding or resolving the error

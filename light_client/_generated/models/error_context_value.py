@@ -6,11 +6,12 @@ from typing import Any, Self, TypedDict, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+from attrs import setters as _attrs_setters
 
 T = TypeVar("T", bound="ErrorContextValue")
 
 
-@_attrs_define
+@_attrs_define(on_setattr=_attrs_setters.NO_OP)
 class ErrorContextValue:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

@@ -13,6 +13,7 @@ from typing import (
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+from attrs import setters as _attrs_setters
 
 from ..types import UNSET, Unset
 
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ErrorDetail")
 
 
-@_attrs_define
+@_attrs_define(on_setattr=_attrs_setters.NO_OP)
 class ErrorDetail:
     """List of errors providing details about what went wrong"""
 

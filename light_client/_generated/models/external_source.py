@@ -6,6 +6,7 @@ from typing import Any, Self, TypedDict, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+from attrs import setters as _attrs_setters
 
 from ..models.external_source_name import ExternalSourceName
 from ..types import UNSET, Unset
@@ -20,7 +21,7 @@ def _to_name(value: ExternalSourceName | Unset | str) -> ExternalSourceName | Un
     return ExternalSourceName(value)
 
 
-@_attrs_define
+@_attrs_define(on_setattr=_attrs_setters.NO_OP)
 class ExternalSource:
     """The external system where this product was synced from"""
 

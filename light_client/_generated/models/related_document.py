@@ -14,6 +14,7 @@ from uuid import UUID
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+from attrs import setters as _attrs_setters
 
 from ..models.document_status import DocumentStatus
 from ..types import UNSET, Unset
@@ -28,7 +29,7 @@ def _to_status(value: DocumentStatus | Unset | str) -> DocumentStatus | Unset:
     return DocumentStatus(value)
 
 
-@_attrs_define
+@_attrs_define(on_setattr=_attrs_setters.NO_OP)
 class RelatedDocument:
     """Invoice payable details"""
 

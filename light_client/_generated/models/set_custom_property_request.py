@@ -13,13 +13,14 @@ from uuid import UUID
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+from attrs import setters as _attrs_setters
 
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SetCustomPropertyRequest")
 
 
-@_attrs_define
+@_attrs_define(on_setattr=_attrs_setters.NO_OP)
 class SetCustomPropertyRequest:
     """A custom property to set. Replaces the existing set for its group."""
 

@@ -13,6 +13,7 @@ from typing import (
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+from attrs import setters as _attrs_setters
 
 from ..models.customer_type import CustomerType
 from ..models.einvoice_network import EinvoiceNetwork
@@ -42,7 +43,7 @@ def _to_type_(value: CustomerType | None | Unset | str) -> CustomerType | None |
     return CustomerType(value)
 
 
-@_attrs_define
+@_attrs_define(on_setattr=_attrs_setters.NO_OP)
 class UpdateCustomerRequest:
     name: None | str | Unset = UNSET
     """ Name of the customer """
