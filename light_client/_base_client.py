@@ -69,7 +69,7 @@ OPTION_NAMES = frozenset(RequestOptions.__optional_keys__)
 USER_AGENT = f"light-client/{__version__} python-httpx/{httpx.__version__}"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: built on every call, and never changed
 class _Send:
     """Send a request and read its answer, whole, by ``deadline`` (monotonic; ``None``: none).
 
@@ -96,7 +96,7 @@ class _FetchToken:
     timeout: float | None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # as _Send
 class _Schedule:
     """Apply a change to the credential's rate-limit schedule (in its store): the answer."""
 
@@ -119,8 +119,8 @@ class Credentials(Generic[TokenT]):
 
     def __init__(self, scheme: str, secret: str | None, token_provider: TokenT | None) -> None:
         self.scheme = scheme
-        self._secret = secret
         self.token_provider = token_provider
+        self.set_token(secret)
 
     @property
     def can_refresh(self) -> bool:
@@ -134,10 +134,12 @@ class Credentials(Generic[TokenT]):
 
     @property
     def authorization(self) -> str | None:
-        return f"{self.scheme} {self._secret}" if self._secret is not None else None
+        return self._authorization
 
-    def set_token(self, token: str) -> None:
+    def set_token(self, token: str | None) -> None:
         self._secret = token
+        # Built once per token, not on each of the several reads of every call.
+        self._authorization = f"{self.scheme} {token}" if token is not None else None
 
     def arguments(self) -> dict[str, Any]:
         """The constructor keyword that gives this credential (for a derived client)."""

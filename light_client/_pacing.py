@@ -130,7 +130,7 @@ class RateLimiter:
     # -- changes -------------------------------------------------------------------------------
 
     def reserve(self) -> Change[Booking]:
-        return partial(_reserve, pace=self.pace)
+        return partial(reserve, pace=self.pace)  # reserve(bucket, now, pace): no wrapper
 
     def confirm(self, booking: Booking) -> Change[Booking]:
         return partial(_confirm, booking=booking, pace=self.pace)
@@ -190,10 +190,6 @@ class RateLimiter:
 
 
 # The changes, as module-level functions so that ``partial`` objects of them are cheap.
-
-
-def _reserve(bucket: Bucket, now: float, *, pace: Pace) -> tuple[Bucket, Booking]:
-    return reserve(bucket, now, pace)
 
 
 def _confirm(bucket: Bucket, now: float, *, booking: Booking, pace: Pace) -> tuple[Bucket, Booking]:
