@@ -246,6 +246,25 @@ def test_models_convert_in_init_and_assign_plainly() -> None:
     assert address.to_dict() == {"country": "SE"}
 
 
+def test_from_dict_looks_enum_members_up_by_value() -> None:
+    enums = [
+        getattr(models_module, name)
+        for name in models_module.__all__
+        if isinstance(getattr(models_module, name), type)
+        and issubclass(getattr(models_module, name), StrEnum)
+    ]
+    assert CountryCode in enums and CustomerType in enums
+    for enum in enums:
+        assert enum._by_value == {member.value: member for member in enum}, enum
+    parsed = Customer.from_dict(
+        {"id": str(ID), "type": "BUSINESS", "einvoiceNetwork": "NEW_NETWORK", "status": "NEW"}
+    )
+    assert parsed.type_ is CustomerType.BUSINESS
+    for value in (parsed.einvoice_network, parsed.status):
+        assert isinstance(value, StrEnum) and not value.is_known
+    assert (parsed.einvoice_network, parsed.status) == ("NEW_NETWORK", "NEW")
+
+
 def test_response_ids_are_typed_as_present() -> None:
     # openapi.yaml marks `id` required on the response schemas (Light always returns it).
     for model in (Customer, CustomerCredit):

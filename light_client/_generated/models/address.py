@@ -73,7 +73,7 @@ class Address:
         if isinstance(_country, Unset):
             country = UNSET
         else:
-            country = CountryCode(_country)
+            country = CountryCode._by_value.get(_country) or CountryCode(_country)
 
         city = d.pop("city", UNSET)
 

@@ -352,7 +352,7 @@ class Customer:
         if isinstance(_status, Unset):
             status = UNSET
         else:
-            status = CustomerStatus(_status)
+            status = CustomerStatus._by_value.get(_status) or CustomerStatus(_status)
 
         description: None | str | Unset = d.pop("description", UNSET)
 
@@ -374,7 +374,9 @@ class Customer:
             try:
                 if not isinstance(_einvoice_network, str):
                     raise TypeError()
-                einvoice_network_type_0 = EinvoiceNetwork(_einvoice_network)
+                einvoice_network_type_0 = EinvoiceNetwork._by_value.get(
+                    _einvoice_network
+                ) or EinvoiceNetwork(_einvoice_network)
 
                 einvoice_network = einvoice_network_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -390,7 +392,7 @@ class Customer:
             try:
                 if not isinstance(_type_, str):
                     raise TypeError()
-                type_type_0 = CustomerType(_type_)
+                type_type_0 = CustomerType._by_value.get(_type_) or CustomerType(_type_)
 
                 type_ = type_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

@@ -263,7 +263,9 @@ class CustomerCredit:
         if isinstance(_status, Unset):
             status = UNSET
         else:
-            status = CustomerCreditStatus(_status)
+            status = CustomerCreditStatus._by_value.get(
+                _status
+            ) or CustomerCreditStatus(_status)
 
         description: None | str | Unset = d.pop("description", UNSET)
 

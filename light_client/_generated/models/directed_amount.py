@@ -55,7 +55,7 @@ class DirectedAmount:
         if isinstance(_dc_sign, Unset):
             dc_sign = UNSET
         else:
-            dc_sign = DcSign(_dc_sign)
+            dc_sign = DcSign._by_value.get(_dc_sign) or DcSign(_dc_sign)
 
         directed_amount = cls(
             amount=amount,

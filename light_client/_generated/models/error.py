@@ -85,7 +85,7 @@ class Error:
         if isinstance(_type_, Unset):
             type_ = UNSET
         else:
-            type_ = ErrorType(_type_)
+            type_ = ErrorType._by_value.get(_type_) or ErrorType(_type_)
 
         _errors = d.pop("errors", UNSET)
         errors: list[ErrorDetail] | Unset = UNSET

@@ -61,7 +61,7 @@ class ExternalSource:
         if isinstance(_name, Unset):
             name = UNSET
         else:
-            name = ExternalSourceName(_name)
+            name = ExternalSourceName._by_value.get(_name) or ExternalSourceName(_name)
 
         external_id = d.pop("externalId", UNSET)
 

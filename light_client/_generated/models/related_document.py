@@ -126,7 +126,7 @@ class RelatedDocument:
         if isinstance(_status, Unset):
             status = UNSET
         else:
-            status = DocumentStatus(_status)
+            status = DocumentStatus._by_value.get(_status) or DocumentStatus(_status)
 
         amount: int | None | Unset = d.pop("amount", UNSET)
 

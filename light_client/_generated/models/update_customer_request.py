@@ -380,7 +380,9 @@ class UpdateCustomerRequest:
             try:
                 if not isinstance(_einvoice_network, str):
                     raise TypeError()
-                einvoice_network_type_0 = EinvoiceNetwork(_einvoice_network)
+                einvoice_network_type_0 = EinvoiceNetwork._by_value.get(
+                    _einvoice_network
+                ) or EinvoiceNetwork(_einvoice_network)
 
                 einvoice_network = einvoice_network_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
@@ -396,7 +398,7 @@ class UpdateCustomerRequest:
             try:
                 if not isinstance(_type_, str):
                     raise TypeError()
-                type_type_0 = CustomerType(_type_)
+                type_type_0 = CustomerType._by_value.get(_type_) or CustomerType(_type_)
 
                 type_ = type_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
