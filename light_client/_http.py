@@ -8,15 +8,27 @@ httpx's maintainers suggest for a shared client (encode/httpx#2992). It also sav
 httpx spends on every answer to look for cookies (a urllib request and an email message built
 per answer: about 40 µs of CPU per call on the machine of ``make bench``). A client given as
 ``http_client=`` is the caller's, cookies and all.
+
+These pools also build the SDK's requests in fewer steps than httpx's ``build_request``, which
+normalises every header twice over and scans the list once per header it merges: for what the
+SDK sends (a bytes body to an absolute URL, nothing to merge but the client's default headers)
+they build the same request, header for header, at 60% of the cost (-170k instructions per
+call). Anything else goes through httpx's own ``build_request``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from http.cookiejar import Cookie, CookieJar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
+
+if TYPE_CHECKING:  # httpx's own base of Client and AsyncClient, for the mixin's types
+    from httpx._client import BaseClient as _HttpxClient
+else:
+    _HttpxClient = object
 
 __all__ = ["aiohttp_client", "async_client", "sync_client"]
 
@@ -44,8 +56,9 @@ class _NoCookies(httpx.Cookies):
         pass
 
 
-class _KeepsNoCookies:
-    """Mixin for an httpx client class: its ``cookies`` are ``_NoCookies``, its own."""
+class _KeepsNoCookies(_HttpxClient):
+    """Mixin for an httpx client class: its ``cookies`` are ``_NoCookies``, its own; its
+    ``build_request`` takes the short way for the SDK's requests."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._no_cookies = _NoCookies()
@@ -61,6 +74,82 @@ class _KeepsNoCookies:
             "the SDK's own connection pool keeps no cookies: pass a Cookie header in "
             "default_headers=, or your own http_client="
         )
+
+    def build_request(
+        self,
+        method: str,
+        url: httpx.URL | str,
+        *,
+        content: Any = None,
+        data: Any = None,
+        files: Any = None,
+        json: Any = None,
+        params: Any = None,
+        headers: Any = None,
+        cookies: Any = None,
+        timeout: Any = httpx.USE_CLIENT_DEFAULT,
+        extensions: Any = None,
+    ) -> httpx.Request:
+        if (
+            isinstance(content, bytes)
+            and content
+            and data is files is json is params is cookies is None
+            and not self.params
+        ):
+            request_url = httpx.URL(url)
+            if request_url.is_absolute_url:  # a relative one is joined to the base_url
+                return _bytes_request(
+                    self, method, request_url, content, headers, timeout, extensions
+                )
+        return super().build_request(
+            method,
+            url,
+            content=content,
+            data=data,
+            files=files,
+            json=json,
+            params=params,
+            headers=headers,
+            cookies=cookies,
+            timeout=timeout,
+            extensions=extensions,
+        )
+
+
+def _bytes_request(
+    client: _HttpxClient,
+    method: str,
+    url: httpx.URL,
+    content: bytes,
+    headers: Mapping[str, str] | None,
+    timeout: Any,
+    extensions: Mapping[str, Any] | None,
+) -> httpx.Request:
+    """The request ``client.build_request`` gives for a non-empty bytes body to an absolute URL,
+    with no params or cookies (on a client without either), built in one pass.
+
+    httpx merges the client's headers with the given ones (a name given replaces the client's,
+    whatever its case), then ``Request`` adds ``Host`` first and ``Content-Length`` last, each
+    unless present. tests/test_pools.py checks the two against each other.
+    """
+    own = httpx.Headers(headers).raw
+    own_names = {name.lower() for name, _ in own}
+    pairs = [(name, value) for name, value in client.headers.raw if name.lower() not in own_names]
+    pairs += own
+    names = {name.lower() for name, _ in pairs}
+    if b"content-length" not in names:
+        pairs.append((b"Content-Length", str(len(content)).encode("ascii")))
+    if b"host" not in names and url.host:
+        pairs.insert(0, (b"Host", url.netloc))
+    extensions = {} if extensions is None else extensions
+    if "timeout" not in extensions:
+        timeout = client.timeout if timeout is httpx.USE_CLIENT_DEFAULT else httpx.Timeout(timeout)
+        extensions = {**extensions, "timeout": timeout.as_dict()}
+    request = httpx.Request(
+        method, url, headers=pairs, stream=httpx.ByteStream(content), extensions=extensions
+    )
+    request.read()  # as Request does for a body given whole: .content is there at once
+    return request
 
 
 class _SyncClient(_KeepsNoCookies, httpx.Client):
