@@ -244,6 +244,13 @@ def test_models_convert_in_init_and_assign_plainly() -> None:
     assert isinstance(parsed.address, Address) and parsed.address.country is CountryCode.DK
     address.country = CountryCode.SE
     assert address.to_dict() == {"country": "SE"}
+    # Assigned later, a plain string is kept as given (mypy flags it) and sent as it is.
+    address.country = "NO"  # type: ignore[assignment]
+    assert address.country == "NO" and type(address.country) is str
+    assert address.to_dict() == {"country": "NO"}
+    # A value of another type is what calling the enum makes of it: a ValueError.
+    with pytest.raises(ValueError, match="is not a valid CountryCode"):
+        Address.from_dict({"country": ["DK"]})
 
 
 def test_from_dict_looks_enum_members_up_by_value() -> None:

@@ -35,7 +35,7 @@ class Address:
     def to_dict(self) -> dict[str, Any]:
         country: str | Unset = UNSET
         if not isinstance(self.country, Unset):
-            country = self.country.value
+            country = str(self.country)
 
         city = self.city
 
@@ -73,7 +73,11 @@ class Address:
         if isinstance(_country, Unset):
             country = UNSET
         else:
-            country = CountryCode._by_value.get(_country) or CountryCode(_country)
+            country = (
+                CountryCode._by_value.get(_country)
+                if isinstance(_country, str)
+                else None
+            ) or CountryCode(_country)
 
         city = d.pop("city", UNSET)
 

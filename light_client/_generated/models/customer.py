@@ -142,7 +142,7 @@ class Customer:
 
         status: str | Unset = UNSET
         if not isinstance(self.status, Unset):
-            status = self.status.value
+            status = str(self.status)
 
         description: None | str | Unset
         if isinstance(self.description, Unset):
@@ -178,7 +178,7 @@ class Customer:
         if isinstance(self.einvoice_network, Unset):
             einvoice_network = UNSET
         elif isinstance(self.einvoice_network, EinvoiceNetwork):
-            einvoice_network = self.einvoice_network.value
+            einvoice_network = str(self.einvoice_network)
         else:
             einvoice_network = self.einvoice_network
 
@@ -186,7 +186,7 @@ class Customer:
         if isinstance(self.type_, Unset):
             type_ = UNSET
         elif isinstance(self.type_, CustomerType):
-            type_ = self.type_.value
+            type_ = str(self.type_)
         else:
             type_ = self.type_
 
@@ -352,7 +352,11 @@ class Customer:
         if isinstance(_status, Unset):
             status = UNSET
         else:
-            status = CustomerStatus._by_value.get(_status) or CustomerStatus(_status)
+            status = (
+                CustomerStatus._by_value.get(_status)
+                if isinstance(_status, str)
+                else None
+            ) or CustomerStatus(_status)
 
         description: None | str | Unset = d.pop("description", UNSET)
 
@@ -374,8 +378,10 @@ class Customer:
             try:
                 if not isinstance(_einvoice_network, str):
                     raise TypeError()
-                einvoice_network_type_0 = EinvoiceNetwork._by_value.get(
-                    _einvoice_network
+                einvoice_network_type_0 = (
+                    EinvoiceNetwork._by_value.get(_einvoice_network)
+                    if isinstance(_einvoice_network, str)
+                    else None
                 ) or EinvoiceNetwork(_einvoice_network)
 
                 einvoice_network = einvoice_network_type_0
@@ -392,7 +398,11 @@ class Customer:
             try:
                 if not isinstance(_type_, str):
                     raise TypeError()
-                type_type_0 = CustomerType._by_value.get(_type_) or CustomerType(_type_)
+                type_type_0 = (
+                    CustomerType._by_value.get(_type_)
+                    if isinstance(_type_, str)
+                    else None
+                ) or CustomerType(_type_)
 
                 type_ = type_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

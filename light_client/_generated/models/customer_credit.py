@@ -113,7 +113,7 @@ class CustomerCredit:
 
         status: str | Unset = UNSET
         if not isinstance(self.status, Unset):
-            status = self.status.value
+            status = str(self.status)
 
         description: None | str | Unset
         if isinstance(self.description, Unset):
@@ -263,8 +263,10 @@ class CustomerCredit:
         if isinstance(_status, Unset):
             status = UNSET
         else:
-            status = CustomerCreditStatus._by_value.get(
-                _status
+            status = (
+                CustomerCreditStatus._by_value.get(_status)
+                if isinstance(_status, str)
+                else None
             ) or CustomerCreditStatus(_status)
 
         description: None | str | Unset = d.pop("description", UNSET)

@@ -33,7 +33,7 @@ class DirectedAmount:
 
         dc_sign: str | Unset = UNSET
         if not isinstance(self.dc_sign, Unset):
-            dc_sign = self.dc_sign.value
+            dc_sign = str(self.dc_sign)
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -55,7 +55,9 @@ class DirectedAmount:
         if isinstance(_dc_sign, Unset):
             dc_sign = UNSET
         else:
-            dc_sign = DcSign._by_value.get(_dc_sign) or DcSign(_dc_sign)
+            dc_sign = (
+                DcSign._by_value.get(_dc_sign) if isinstance(_dc_sign, str) else None
+            ) or DcSign(_dc_sign)
 
         directed_amount = cls(
             amount=amount,

@@ -50,7 +50,7 @@ class Error:
 
         type_: str | Unset = UNSET
         if not isinstance(self.type_, Unset):
-            type_ = self.type_.value
+            type_ = str(self.type_)
 
         errors: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.errors, Unset):
@@ -85,7 +85,9 @@ class Error:
         if isinstance(_type_, Unset):
             type_ = UNSET
         else:
-            type_ = ErrorType._by_value.get(_type_) or ErrorType(_type_)
+            type_ = (
+                ErrorType._by_value.get(_type_) if isinstance(_type_, str) else None
+            ) or ErrorType(_type_)
 
         _errors = d.pop("errors", UNSET)
         errors: list[ErrorDetail] | Unset = UNSET

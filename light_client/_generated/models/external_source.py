@@ -39,7 +39,7 @@ class ExternalSource:
     def to_dict(self) -> dict[str, Any]:
         name: str | Unset = UNSET
         if not isinstance(self.name, Unset):
-            name = self.name.value
+            name = str(self.name)
 
         external_id = self.external_id
 
@@ -61,7 +61,11 @@ class ExternalSource:
         if isinstance(_name, Unset):
             name = UNSET
         else:
-            name = ExternalSourceName._by_value.get(_name) or ExternalSourceName(_name)
+            name = (
+                ExternalSourceName._by_value.get(_name)
+                if isinstance(_name, str)
+                else None
+            ) or ExternalSourceName(_name)
 
         external_id = d.pop("externalId", UNSET)
 

@@ -67,7 +67,7 @@ class RelatedDocument:
 
         status: str | Unset = UNSET
         if not isinstance(self.status, Unset):
-            status = self.status.value
+            status = str(self.status)
 
         amount: int | None | Unset
         if isinstance(self.amount, Unset):
@@ -126,7 +126,11 @@ class RelatedDocument:
         if isinstance(_status, Unset):
             status = UNSET
         else:
-            status = DocumentStatus._by_value.get(_status) or DocumentStatus(_status)
+            status = (
+                DocumentStatus._by_value.get(_status)
+                if isinstance(_status, str)
+                else None
+            ) or DocumentStatus(_status)
 
         amount: int | None | Unset = d.pop("amount", UNSET)
 

@@ -182,7 +182,7 @@ class UpdateCustomerRequest:
         if isinstance(self.einvoice_network, Unset):
             einvoice_network = UNSET
         elif isinstance(self.einvoice_network, EinvoiceNetwork):
-            einvoice_network = self.einvoice_network.value
+            einvoice_network = str(self.einvoice_network)
         else:
             einvoice_network = self.einvoice_network
 
@@ -190,7 +190,7 @@ class UpdateCustomerRequest:
         if isinstance(self.type_, Unset):
             type_ = UNSET
         elif isinstance(self.type_, CustomerType):
-            type_ = self.type_.value
+            type_ = str(self.type_)
         else:
             type_ = self.type_
 
@@ -380,8 +380,10 @@ class UpdateCustomerRequest:
             try:
                 if not isinstance(_einvoice_network, str):
                     raise TypeError()
-                einvoice_network_type_0 = EinvoiceNetwork._by_value.get(
-                    _einvoice_network
+                einvoice_network_type_0 = (
+                    EinvoiceNetwork._by_value.get(_einvoice_network)
+                    if isinstance(_einvoice_network, str)
+                    else None
                 ) or EinvoiceNetwork(_einvoice_network)
 
                 einvoice_network = einvoice_network_type_0
@@ -398,7 +400,11 @@ class UpdateCustomerRequest:
             try:
                 if not isinstance(_type_, str):
                     raise TypeError()
-                type_type_0 = CustomerType._by_value.get(_type_) or CustomerType(_type_)
+                type_type_0 = (
+                    CustomerType._by_value.get(_type_)
+                    if isinstance(_type_, str)
+                    else None
+                ) or CustomerType(_type_)
 
                 type_ = type_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
