@@ -130,16 +130,21 @@ class Credentials(Generic[TokenT]):
         """Whether the token in hand may still be used: a provider that knows (``is_fresh``,
         e.g. an OAuth ``TokenProvider`` near expiry) is asked; any other token is kept."""
         is_fresh = getattr(self.token_provider, "is_fresh", None)
-        return self._secret is None or not callable(is_fresh) or bool(is_fresh(self._secret))
+        secret = self._secret
+        return secret is None or not callable(is_fresh) or bool(is_fresh(secret))
+
+    @property
+    def _secret(self) -> str | None:
+        return self._token[0]
 
     @property
     def authorization(self) -> str | None:
-        return self._authorization
+        return self._token[1]
 
     def set_token(self, token: str | None) -> None:
-        self._secret = token
-        # Built once per token, not on each of the several reads of every call.
-        self._authorization = f"{self.scheme} {token}" if token is not None else None
+        # The token and its header value, built once per token (not on each of the several
+        # reads of every call) and set together: a thread never sees one without the other.
+        self._token = (token, f"{self.scheme} {token}" if token is not None else None)
 
     def arguments(self) -> dict[str, Any]:
         """The constructor keyword that gives this credential (for a derived client)."""
