@@ -121,12 +121,13 @@ def _bytes_request(
     method: str,
     url: httpx.URL,
     content: bytes,
-    headers: Mapping[str, str] | None,
+    headers: Any,
     timeout: Any,
     extensions: Mapping[str, Any] | None,
 ) -> httpx.Request:
     """The request ``client.build_request`` gives for a non-empty bytes body to an absolute URL,
-    with no params or cookies (on a client without either), built in one pass.
+    with no params or cookies, on a client without params (its cookies are ``_NoCookies``,
+    always empty), for ASCII header names: built in one pass.
 
     httpx merges the client's headers with the given ones (a name given replaces the client's,
     whatever its case), then ``Request`` adds ``Host`` first and ``Content-Length`` last, each
@@ -143,7 +144,8 @@ def _bytes_request(
         pairs.insert(0, (b"Host", url.netloc))
     extensions = {} if extensions is None else extensions
     if "timeout" not in extensions:
-        timeout = client.timeout if timeout is httpx.USE_CLIENT_DEFAULT else httpx.Timeout(timeout)
+        use_default = isinstance(timeout, type(httpx.USE_CLIENT_DEFAULT))  # as httpx tests it
+        timeout = client.timeout if use_default else httpx.Timeout(timeout)
         extensions = {**extensions, "timeout": timeout.as_dict()}
     request = httpx.Request(
         method, url, headers=pairs, stream=httpx.ByteStream(content), extensions=extensions
