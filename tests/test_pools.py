@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import httpx
@@ -48,7 +49,10 @@ TIMEOUTS = st.sampled_from([httpx.USE_CLIENT_DEFAULT, 5.0, None, httpx.Timeout(1
 EXTENSIONS = st.sampled_from([None, {}, {"trace": None}, {"timeout": {"read": 1.0}}])
 
 
-POOLS: dict[Any, Any] = {}
+@cache
+def pool_of(make: Any) -> Any:
+    """One pool of each kind for all examples: a pool is not cheap to make."""
+    return make(httpx.Timeout(3.0))
 
 
 def parts(request: httpx.Request) -> tuple[Any, ...]:
@@ -82,7 +86,7 @@ def test_a_pool_builds_what_httpx_builds(
     timeout: Any,
     extensions: Any,
 ) -> None:
-    client = POOLS.setdefault(pool, pool(httpx.Timeout(3.0)))  # one pool each: they are not cheap
+    client = pool_of(pool)
     client.base_url = "https://base.example/root/"
     client.headers = defaults  # httpx's own defaults, then these
     ours = client.build_request(
