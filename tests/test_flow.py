@@ -1,7 +1,8 @@
-"""The request flow driven by hand with scripted outcomes: no server, no sleeping.
+"""The request flow driven by hand with scripted outcomes: no server, no sleeping, no clock.
 
 The flow does no I/O: it asks for actions (book a slot, send, sleep, ...) and is sent their
 results. These tests answer each action themselves and assert the exact actions asked for.
+Time stands still (``frozen``): the waits asserted are exact however slowly the test runs.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from light_client import BadRequestError, RateLimitError, SyncLightClient
+from light_client import BadRequestError, InMemoryRateLimitStore, RateLimitError, SyncLightClient
 from light_client._base_client import Action, _FetchToken, _Schedule, _Send, _Sleep
 from light_client._generated.api.customers import UPDATE_CUSTOMER
 from light_client._response import RawResponse
@@ -22,6 +23,14 @@ from tests._harness import CUSTOMER_ID
 from tests.conftest import API_KEY, load_json
 
 CUSTOMER = load_json("seed_customer_response.json")
+NOW = 1_800_000_000.0
+
+
+@pytest.fixture
+def frozen(clean_env: pytest.MonkeyPatch) -> InMemoryRateLimitStore:
+    """A store whose clock stands at ``NOW``, with ``time.time`` (read for server headers) there too."""
+    clean_env.setattr("time.time", lambda: NOW)
+    return InMemoryRateLimitStore(clock=lambda: NOW)
 
 
 def answer(status: int, **headers: str) -> httpx.Response:
@@ -81,8 +90,8 @@ class Script:
 
 
 @pytest.fixture
-def client(clean_env: pytest.MonkeyPatch) -> Iterator[SyncLightClient]:
-    with SyncLightClient(api_key=API_KEY) as light:
+def client(frozen: InMemoryRateLimitStore) -> Iterator[SyncLightClient]:
+    with SyncLightClient(api_key=API_KEY, rate_limit_store=frozen) as light:
         yield light
 
 
@@ -94,9 +103,7 @@ def test_a_429_pauses_and_the_resend_books_first(client: SyncLightClient) -> Non
 
 
 def test_a_400_saying_nothing_remains_is_not_resent(client: SyncLightClient) -> None:
-    import time
-
-    reset = str(int(time.time()) + 9)
+    reset = str(int(NOW) + 9)
     script = Script(client, answer(400, x_ratelimit_remaining="0", x_ratelimit_reset=reset))
     with pytest.raises(BadRequestError) as caught:
         script.run()
@@ -105,8 +112,8 @@ def test_a_400_saying_nothing_remains_is_not_resent(client: SyncLightClient) -> 
     assert script.actions == ["reserve", "send", "hold"]
 
 
-def test_a_401_fetches_one_fresh_token(clean_env: pytest.MonkeyPatch) -> None:
-    with SyncLightClient(access_token=lambda: "first-token") as light:
+def test_a_401_fetches_one_fresh_token(frozen: InMemoryRateLimitStore) -> None:
+    with SyncLightClient(access_token=lambda: "first-token", rate_limit_store=frozen) as light:
         script = Script(light, answer(401), answer(200))
         assert script.run().attempts == 2
     assert script.actions == ["token", "reserve", "send", "token", "reserve", "send"]
@@ -125,8 +132,10 @@ def test_a_daily_limit_raises_and_holds_the_client(client: SyncLightClient) -> N
     assert caught_held.value.attempts == 0
 
 
-def test_a_call_cancelled_while_waiting_gives_its_slot_back(clean_env: pytest.MonkeyPatch) -> None:
-    with SyncLightClient(api_key=API_KEY, max_requests_per_minute=2) as light:
+def test_a_call_cancelled_while_waiting_gives_its_slot_back(frozen: InMemoryRateLimitStore) -> None:
+    with SyncLightClient(
+        api_key=API_KEY, max_requests_per_minute=2, rate_limit_store=frozen
+    ) as light:
         for _ in range(3):  # the burst: three at once, then one every 30 s
             Script(light, answer(200)).run()
         waiting = Script(light, answer(200))
