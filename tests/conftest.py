@@ -13,6 +13,8 @@ import pytest
 import yaml
 from hypothesis import settings
 
+from light_client import InMemoryRateLimitStore
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -93,6 +95,18 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     for name in ("LIGHT_API_KEY", "LIGHT_BASE_URL", "LIGHT_LOG"):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
+
+
+FROZEN_NOW = 1_800_000_000.0
+
+
+@pytest.fixture
+def frozen(clean_env: pytest.MonkeyPatch) -> InMemoryRateLimitStore:
+    """Time standing still at ``FROZEN_NOW``: a rate-limit store whose clock reads it, and
+    ``time.time`` (read for the server's headers) patched to it, so waits come out exact
+    however slowly a test runs. Waits must be instant too (``instant_waits``), or no sleep."""
+    clean_env.setattr("time.time", lambda: FROZEN_NOW)
+    return InMemoryRateLimitStore(clock=lambda: FROZEN_NOW)
 
 
 # Property tests: 200 examples each, derandomized (the same examples on every run, in CI too),

@@ -2,7 +2,7 @@
 
 The flow does no I/O: it asks for actions (book a slot, send, sleep, ...) and is sent their
 results. These tests answer each action themselves and assert the exact actions asked for.
-Time stands still (``frozen``): the waits asserted are exact however slowly the test runs.
+Time stands still (the ``frozen`` fixture): the waits asserted are exact however slowly the test runs.
 """
 
 from __future__ import annotations
@@ -20,17 +20,9 @@ from light_client._generated.api.customers import UPDATE_CUSTOMER
 from light_client._response import RawResponse
 from light_client._schedule import Booking, Pace
 from tests._harness import CUSTOMER_ID
-from tests.conftest import API_KEY, load_json
+from tests.conftest import API_KEY, FROZEN_NOW, load_json
 
 CUSTOMER = load_json("seed_customer_response.json")
-NOW = 1_800_000_000.0
-
-
-@pytest.fixture
-def frozen(clean_env: pytest.MonkeyPatch) -> InMemoryRateLimitStore:
-    """A store whose clock stands at ``NOW``, with ``time.time`` (read for server headers) there too."""
-    clean_env.setattr("time.time", lambda: NOW)
-    return InMemoryRateLimitStore(clock=lambda: NOW)
 
 
 def answer(status: int, **headers: str) -> httpx.Response:
@@ -103,7 +95,7 @@ def test_a_429_pauses_and_the_resend_books_first(client: SyncLightClient) -> Non
 
 
 def test_a_400_saying_nothing_remains_is_not_resent(client: SyncLightClient) -> None:
-    reset = str(int(NOW) + 9)
+    reset = str(int(FROZEN_NOW) + 9)
     script = Script(client, answer(400, x_ratelimit_remaining="0", x_ratelimit_reset=reset))
     with pytest.raises(BadRequestError) as caught:
         script.run()

@@ -21,6 +21,7 @@ from light_client import (
     APITimeoutError,
     BadRequestError,
     ConflictError,
+    InMemoryRateLimitStore,
     InternalServerError,
     LightClient,
     NotFoundError,
@@ -29,7 +30,7 @@ from light_client import (
 )
 from light_client.testing import instant_waits
 from tests._harness import CUSTOMER_ID, Kind, Light
-from tests.conftest import API_KEY, load_json
+from tests.conftest import API_KEY, FROZEN_NOW, load_json
 
 CUSTOMER = load_json("seed_customer_response.json")
 
@@ -43,6 +44,14 @@ def waits() -> Iterator[list[float]]:
 @pytest.fixture
 async def light(kind: Kind, clean_env: pytest.MonkeyPatch) -> AsyncIterator[Light]:
     client = Light(kind, api_key=API_KEY)
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+async def still(kind: Kind, frozen: InMemoryRateLimitStore) -> AsyncIterator[Light]:
+    """A client on a clock that stands still: a wait counted from an answer comes out exact."""
+    client = Light(kind, api_key=API_KEY, rate_limit_store=frozen)
     yield client
     await client.close()
 
@@ -129,7 +138,7 @@ async def test_client_max_retries(
     ],
 )
 async def test_server_hint_is_the_wait(
-    light: Light,
+    still: Light,
     httpx_mock: HTTPXMock,
     waits: list[float],
     headers: dict[str, str],
@@ -137,9 +146,9 @@ async def test_server_hint_is_the_wait(
 ) -> None:
     httpx_mock.add_response(status_code=503, headers=headers)
     httpx_mock.add_response(json=CUSTOMER)
-    await light.update_customer(name="a")
+    await still.update_customer(name="a")
     # A 503 that says when to come back pauses the client: the wait is counted from the answer.
-    assert waits == [pytest.approx(expected_wait, abs=0.05)]
+    assert waits == [expected_wait]
 
 
 @pytest.mark.parametrize("status", [429, 503])
@@ -178,20 +187,20 @@ async def test_http_date_hint(light: Light, httpx_mock: HTTPXMock, waits: list[f
 
 
 async def test_429_pauses_the_whole_client_until_reset(
-    light: Light, httpx_mock: HTTPXMock, waits: list[float]
+    still: Light, httpx_mock: HTTPXMock, waits: list[float]
 ) -> None:
-    reset = int(time.time()) + 20
+    reset = int(FROZEN_NOW) + 20
     httpx_mock.add_response(
         status_code=429, headers={"X-RateLimit-Reset": str(reset), "X-RateLimit-Remaining": "0"}
     )
     httpx_mock.add_response(json=CUSTOMER)
     httpx_mock.add_response(json=CUSTOMER)
-    await light.update_customer(name="a")
-    await light.update_customer(name="b")  # another call: also held until the reset
+    await still.update_customer(name="a")
+    await still.update_customer(name="b")  # another call: also held until the reset
     first, second = waits
-    assert 15.0 < first <= 20.0
+    assert first == 20.0
     # ... and then released at the paced rate (300/min: 0.2 s apart), not at the same instant.
-    assert second - first == pytest.approx(0.2, abs=0.05)
+    assert second - first == pytest.approx(0.2)
 
 
 async def test_daily_limit_raises_at_once_and_holds_the_client(
