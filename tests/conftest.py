@@ -102,11 +102,17 @@ FROZEN_NOW = 1_800_000_000.0
 
 @pytest.fixture
 def frozen(clean_env: pytest.MonkeyPatch) -> InMemoryRateLimitStore:
-    """Time standing still at ``FROZEN_NOW``: a rate-limit store whose clock reads it, and
-    ``time.time`` (read for the server's headers) patched to it, so waits come out exact
-    however slowly a test runs. Waits must be instant too (``instant_waits``), or no sleep."""
-    clean_env.setattr("time.time", lambda: FROZEN_NOW)
-    return InMemoryRateLimitStore(clock=lambda: FROZEN_NOW)
+    """A clock that moves only when the SDK waits, so waits come out exact however slowly a
+    test runs: ``FROZEN_NOW`` plus the waits ``instant_waits()`` has recorded (none: it stands
+    still). Returns a rate-limit store on it; ``time.time`` (read for the server's headers)
+    reads it too."""
+    from light_client import _waits
+
+    def now() -> float:
+        return FROZEN_NOW + sum(_waits.recorder or ())
+
+    clean_env.setattr("time.time", now)
+    return InMemoryRateLimitStore(clock=now)
 
 
 # Property tests: 200 examples each, derandomized (the same examples on every run, in CI too),
