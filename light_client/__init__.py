@@ -13,7 +13,9 @@ import importlib
 import typing
 
 from ._client import LightClient, SyncLightClient
-from ._exceptions import (
+from ._core.clock import Clock
+from ._core.types import NOT_GIVEN, UNSET, NotGiven, RequestOptions, Unset
+from ._runtime.errors import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
@@ -30,8 +32,11 @@ from ._exceptions import (
     TokenProviderError,
     UnprocessableEntityError,
 )
-from ._generated.types import UNSET, Unset
-from ._oauth import (
+from ._runtime.hooks import AttemptDetails
+from ._runtime.patch import fields_from_mapping, minimal_update, or_none, request_body
+from ._runtime.response import RawResponse
+from ._version import __version__
+from .auth import (
     InMemoryTokenStore,
     LightOAuth,
     OAuthError,
@@ -41,30 +46,27 @@ from ._oauth import (
     TokenSet,
     TokenStore,
 )
-from ._patch import fields_from_mapping, minimal_update, or_none, request_body
-from ._rate_stores import (
+from .ratelimit import (
     InMemoryRateLimitStore,
     RateLimitStore,
     RedisRateLimitStore,
     SQLiteRateLimitStore,
 )
-from ._response import RawResponse
-from ._types import NOT_GIVEN, NotGiven, RequestOptions
-from ._version import __version__
 
 if typing.TYPE_CHECKING:
-    from ._bulk import BulkJournal, BulkResult
-    from ._resources import UpdateCustomerCreditParams, UpdateCustomerParams
+    from .bulk import BulkJournal, BulkResult
+    from .resources.customer_credits import UpdateCustomerCreditParams
+    from .resources.customers import UpdateCustomerParams
 
 
 # Public names imported when first asked for (by __getattr__ below), not with the package: the
 # update keyword TypedDicts load the generated models (and are mostly for type checkers); the
 # bulk names come with update_many, which loads them itself.
 _LOADED_ON_USE = {
-    "BulkJournal": "._bulk",
-    "BulkResult": "._bulk",
-    "UpdateCustomerCreditParams": "._resources",
-    "UpdateCustomerParams": "._resources",
+    "BulkJournal": ".bulk",
+    "BulkResult": ".bulk",
+    "UpdateCustomerCreditParams": ".resources.customer_credits",
+    "UpdateCustomerParams": ".resources.customers",
 }
 
 
@@ -82,10 +84,12 @@ __all__ = [
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
+    "AttemptDetails",
     "AuthenticationError",
     "BadRequestError",
     "BulkJournal",
     "BulkResult",
+    "Clock",
     "ConflictError",
     "InMemoryRateLimitStore",
     "InMemoryTokenStore",

@@ -28,14 +28,14 @@ from collections import Counter
 from pathlib import Path
 from typing import IO, Any
 
-from . import _bulk_rows
-from ._bulk import DEFAULT_BULK_CONCURRENCY, BulkJournal, BulkResult
 from ._client import LightClient
-from ._constants import DEFAULT_MAX_REQUESTS_PER_MINUTE
-from ._exceptions import LightError
-from ._generated.resources import update_operations
-from ._operations import Operation
-from ._patch import fields_from_mapping, request_body
+from ._core.constants import DEFAULT_MAX_REQUESTS_PER_MINUTE
+from ._runtime.errors import LightError
+from ._runtime.operation import Operation
+from ._runtime.patch import fields_from_mapping, request_body
+from .bulk import _rows as _bulk_rows
+from .bulk._update_many import DEFAULT_BULK_CONCURRENCY, BulkJournal, BulkResult
+from .resources import update_operations
 
 __all__ = ["main"]
 

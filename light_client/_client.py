@@ -1,41 +1,55 @@
-"""``LightClient`` (async) and ``SyncLightClient``: configuration, connection pool, resources."""
+"""``LightClient`` (async) and ``SyncLightClient``: the public face over one runtime.
+
+Both are a ``BaseClient``: one set of arguments (checked into one ``Settings``), one
+``with_options``, the generated resources (``light.customers``, ...) and the one request flow
+(``_runtime.engine``). Each adds only its kind of I/O: its connection pool, its driver and how it
+asks a token provider.
+"""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar
-from uuid import UUID
+from typing import TYPE_CHECKING, Any, Generic, Literal, Self, TypeVar
 
 import httpx
 
-from . import _http, _waits
-from ._base_client import BaseClient, TokenRequest, drive_async, drive_sync
-from ._checks import check_credential
-from ._constants import (
+from ._core.checks import check_credential
+from ._core.clock import Clock
+from ._core.constants import (
     DEFAULT_MAX_REQUESTS_PER_MINUTE,
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
 )
-from ._exceptions import LightError, TokenProviderError
-from ._generated.resources import AsyncResources, SyncResources
-from ._rate_stores import RateLimitStore
-from ._response import RawResponse
-from ._types import NOT_GIVEN, NotGiven, TimeoutTypes
+from ._core.log import redacted_url, setup_logging
+from ._core.types import NOT_GIVEN, NotGiven, TimeoutTypes
+from ._runtime import pools
+from ._runtime.credentials import Credentials, resolve_credentials
+from ._runtime.drivers import drive_async, drive_sync
+from ._runtime.engine import Engine, FetchToken
+from ._runtime.errors import LightError, TokenProviderError
+from ._runtime.prepare import prepare
+from ._runtime.response import RawResponse
+from ._runtime.settings import AttemptHook, Settings
+from .ratelimit import RateLimitStore
+from .ratelimit._limiter import RateLimiter
+from .resources import AsyncResources, SyncResources
 
 if TYPE_CHECKING:
     import asyncio
 
-    from ._operations import Operation
+    from ._runtime.operation import Operation
 
 __all__ = ["LightClient", "SyncLightClient"]
 
 ModelT = TypeVar("ModelT")
+TokenT = TypeVar("TokenT")
+HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
 AsyncTokenProvider = Callable[[], Awaitable[str]]
-Transport = Literal["httpx", "aiohttp"]
 SyncTokenProvider = Callable[[], str]
+Transport = Literal["httpx", "aiohttp"]
 
 
 def _checked_token(token: object) -> str:
@@ -58,7 +72,142 @@ def _provider_failed(exc: BaseException, timeout: float | None) -> TokenProvider
     return TokenProviderError(f"the access_token provider failed: {type(exc).__name__}")
 
 
-class LightClient(BaseClient[AsyncTokenProvider], AsyncResources):
+class BaseClient(Generic[TokenT, HttpT]):
+    """What ``LightClient`` and ``SyncLightClient`` share: their arguments and settings, the
+    request flow, ``with_options``. ``TokenT``: the token provider's type; ``HttpT``: the pool's."""
+
+    _http: HttpT
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        access_token: str | TokenT | None = None,
+        base_url: str | None = None,
+        timeout: TimeoutTypes = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        max_requests_per_minute: int | None = DEFAULT_MAX_REQUESTS_PER_MINUTE,
+        rate_limit_store: RateLimitStore | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        http_client: HttpT | None = None,
+        transport: Transport = "httpx",
+        on_attempt: AttemptHook | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        if transport not in self._transports():
+            choices = " or ".join(f'"{name}"' for name in self._transports())
+            raise ValueError(f"transport must be {choices}, got {transport!r}")
+        if transport != "httpx" and http_client is not None:
+            raise ValueError("pass transport= or http_client=, not both")
+        settings = Settings.build(
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            max_requests_per_minute=max_requests_per_minute,
+            rate_limit_store=rate_limit_store,
+            default_headers=default_headers,
+            max_response_bytes=max_response_bytes,
+            on_attempt=on_attempt,
+            clock=clock,
+        )
+        self._setup(settings, resolve_credentials(api_key, access_token), http_client, transport)
+
+    def _setup(
+        self,
+        settings: Settings,
+        credentials: Credentials[TokenT],
+        http_client: HttpT | None,
+        transport: Transport,
+    ) -> None:
+        self._settings = settings
+        self._credentials = credentials
+        self._limiter = RateLimiter(
+            settings.max_requests_per_minute, store=settings.rate_limit_store, clock=settings.clock
+        )
+        self._engine = Engine(settings, credentials, self._limiter)
+        self._transport: Transport = transport
+        self._owns_http_client = http_client is None
+        self._http = http_client or self._new_http_client()
+        setup_logging()
+
+    @classmethod
+    def _transports(cls) -> tuple[Transport, ...]:
+        return ("httpx",)
+
+    def _new_http_client(self) -> HttpT:
+        raise NotImplementedError
+
+    # -- settings, read-only -------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> httpx.URL:
+        return self._settings.base_url
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        return self._settings.timeout
+
+    @property
+    def max_retries(self) -> int:
+        return self._settings.max_retries
+
+    @property
+    def max_requests_per_minute(self) -> int | None:
+        return self._settings.max_requests_per_minute
+
+    @property
+    def max_response_bytes(self) -> int:
+        return self._settings.max_response_bytes
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={redacted_url(self.base_url)!r})"
+
+    def with_options(
+        self,
+        *,
+        api_key: str | NotGiven = NOT_GIVEN,
+        access_token: str | TokenT | NotGiven = NOT_GIVEN,
+        base_url: str | NotGiven = NOT_GIVEN,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_requests_per_minute: int | NotGiven | None = NOT_GIVEN,
+        default_headers: Mapping[str, str] | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | NotGiven = NOT_GIVEN,
+        on_attempt: AttemptHook | NotGiven | None = NOT_GIVEN,
+    ) -> Self:
+        """A client like this one with some settings changed, sharing its connection pool.
+
+        Example: ``light.with_options(timeout=5)`` for a few calls, or one client per tenant,
+        ``light.with_options(access_token=tenant_token_provider)``. The derived client shares
+        the connection pool and the rate-limit store (each credential keeps its own budget);
+        ``default_headers`` are added to this client's. Close only the original client.
+        """
+        changes = {
+            name: value
+            for name, value in locals().items()
+            if name not in ("self", "api_key", "access_token") and value is not NOT_GIVEN
+        }
+        # One store for both: clients with the same credential keep sharing one budget.
+        changes["rate_limit_store"] = self._limiter.store
+        credentials = self._credentials  # shared, token and all, unless a new one is given
+        if not isinstance(api_key, NotGiven) or not isinstance(access_token, NotGiven):
+            credentials = resolve_credentials(
+                None if isinstance(api_key, NotGiven) else api_key,
+                None if isinstance(access_token, NotGiven) else access_token,
+            )
+        derived = type(self).__new__(type(self))
+        derived._setup(self._settings.changed(changes), credentials, self._http, self._transport)
+        derived._derived_from(self)
+        return derived
+
+    copy = with_options
+
+    def _derived_from(self, parent: Self) -> None:
+        """What a ``with_options`` client takes over from its parent beyond its settings."""
+
+
+class LightClient(BaseClient[AsyncTokenProvider, httpx.AsyncClient], AsyncResources):
     """The async Light client. One instance holds one connection pool; share it across tasks.
 
     Example::
@@ -69,8 +218,9 @@ class LightClient(BaseClient[AsyncTokenProvider], AsyncResources):
     Credentials: ``api_key`` (sent as ``Authorization: Basic <api_key>``) or ``access_token``
     (``Bearer``; a string, or an async callable returning a fresh token). Without either, the
     ``LIGHT_API_KEY`` environment variable. ``base_url``: argument, then ``LIGHT_BASE_URL``, then
-    ``https://api.light.inc``. ``timeout``: seconds or ``httpx.Timeout`` (default 60 s, 5 s to
-    connect). ``max_retries``: retries of a failed attempt (default 2). ``max_requests_per_minute``:
+    ``https://api.light.inc``. ``timeout``: seconds or ``httpx.Timeout`` for the whole call,
+    retries and waits for a slot after the first send included (default 60 s, 5 s to connect).
+    ``max_retries``: retries of a failed attempt (default 2). ``max_requests_per_minute``:
     client-side pacing, evenly spaced (default 300, Light's limit; ``None``: no limit of your
     own, the server's advertised limit and pauses are still followed). ``rate_limit_store``:
     where the pacing schedule lives -- in this client (default), or shared by every client and
@@ -80,57 +230,46 @@ class LightClient(BaseClient[AsyncTokenProvider], AsyncResources):
     ``"aiohttp"`` (``pip install 'light-client[aiohttp]'``; several times the requests per
     second under concurrency, see the README).
     ``max_response_bytes``: a larger answer is not read (default 4 MiB; Light's are a few KB).
+    ``on_attempt``: called with an ``AttemptDetails`` after every attempt (metrics, tracing).
+    ``clock``: the time the client reads and waits by (tests: ``light_client.testing.FakeClock``).
     """
 
-    _http: httpx.AsyncClient
-
-    def __init__(
+    def _setup(
         self,
-        *,
-        api_key: str | None = None,
-        access_token: str | AsyncTokenProvider | None = None,
-        base_url: str | None = None,
-        timeout: TimeoutTypes = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        max_requests_per_minute: int | None = DEFAULT_MAX_REQUESTS_PER_MINUTE,
-        rate_limit_store: RateLimitStore | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-        http_client: httpx.AsyncClient | None = None,
-        transport: Transport = "httpx",
+        settings: Settings,
+        credentials: Credentials[AsyncTokenProvider],
+        http_client: httpx.AsyncClient | None,
+        transport: Transport,
     ) -> None:
-        if transport not in ("httpx", "aiohttp"):
-            raise ValueError(f'transport must be "httpx" or "aiohttp", got {transport!r}')
-        if transport != "httpx" and http_client is not None:
-            raise ValueError("pass transport= or http_client=, not both")
-        self._transport = transport
-        super().__init__(
-            api_key=api_key,
-            access_token=access_token,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            max_requests_per_minute=max_requests_per_minute,
-            rate_limit_store=rate_limit_store,
-            default_headers=default_headers,
-            max_response_bytes=max_response_bytes,
-        )
-        self._owns_http_client = http_client is None
-        self._http = http_client or self._new_http_client()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._token_fetch: tuple[asyncio.AbstractEventLoop, asyncio.Task[str]] | None = None
+        super()._setup(settings, credentials, http_client, transport)
         self._init_resources(self._request)  # light.customers, ...: generated from the spec
 
+    @classmethod
+    def _transports(cls) -> tuple[Transport, ...]:
+        return ("httpx", "aiohttp")
+
+    def _derived_from(self, parent: LightClient) -> None:
+        self._loop = parent._loop
+
     async def _request(
-        self, operation: Operation[ModelT], resource_id: UUID | str, params: Mapping[str, Any]
+        self,
+        operation: Operation[ModelT],
+        path_arguments: tuple[object, ...],
+        params: Mapping[str, Any],
     ) -> RawResponse[ModelT]:
-        call = self._prepare(operation, resource_id, params)
+        call = prepare(self._settings, operation, path_arguments, params)
         self._use_running_loop()
         return await drive_async(
-            self._flow(call), self._http, _waits.async_sleep, self._fetch_token, self._limiter
+            self._engine.flow(call, self._http),
+            self._http,
+            self._settings.clock,
+            self._fetch_token,
+            self._limiter,
         )
 
-    async def _fetch_token(self, request: TokenRequest) -> str:
+    async def _fetch_token(self, request: FetchToken) -> str:
         """One provider call at a time, shared by every call that needs it, within the timeout."""
         import asyncio  # on first use: `import light_client` does not load asyncio
 
@@ -188,41 +327,13 @@ class LightClient(BaseClient[AsyncTokenProvider], AsyncResources):
 
     def _new_http_client(self) -> httpx.AsyncClient:
         if self._transport == "httpx":
-            return _http.async_client(self.timeout)
+            return pools.async_client(self.timeout)
         try:
-            return _http.aiohttp_client(self.timeout)
+            return pools.aiohttp_client(self.timeout)
         except ImportError:
             raise LightError(
                 'transport="aiohttp" needs aiohttp: pip install "light-client[aiohttp]"'
             ) from None
-
-    def with_options(
-        self,
-        *,
-        api_key: str | NotGiven = NOT_GIVEN,
-        access_token: str | AsyncTokenProvider | NotGiven = NOT_GIVEN,
-        base_url: str | NotGiven = NOT_GIVEN,
-        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        max_requests_per_minute: int | NotGiven | None = NOT_GIVEN,
-        default_headers: Mapping[str, str] | NotGiven = NOT_GIVEN,
-        max_response_bytes: int | NotGiven = NOT_GIVEN,
-    ) -> LightClient:
-        """A client like this one with some settings changed, sharing its connection pool.
-
-        Example: ``light.with_options(timeout=5)`` for a few calls, or one client per tenant,
-        ``light.with_options(access_token=tenant_token_provider)``. The derived client shares
-        the connection pool and the rate-limit store (each credential keeps its own budget);
-        ``default_headers`` are added to this client's. Close only the original client.
-        """
-        overrides = dict(locals())
-        del overrides["self"]
-        derived = LightClient(**self._derived(overrides))
-        self._share_credentials(derived, overrides)
-        derived._loop = self._loop
-        return derived
-
-    copy = with_options
 
     async def aclose(self) -> None:
         """Close the connection pool (unless it is the caller's own ``http_client``)."""
@@ -246,7 +357,7 @@ class LightClient(BaseClient[AsyncTokenProvider], AsyncResources):
         await self.aclose()
 
 
-class SyncLightClient(BaseClient[SyncTokenProvider], SyncResources):
+class SyncLightClient(BaseClient[SyncTokenProvider, httpx.Client], SyncResources):
     """The blocking Light client: the same surface as ``LightClient``, without ``await``.
 
     Example::
@@ -255,38 +366,18 @@ class SyncLightClient(BaseClient[SyncTokenProvider], SyncResources):
             customer = light.customers.update(customer_id, name="Acme ApS", email=None)
 
     Takes the same arguments as ``LightClient``; ``access_token`` may be a plain callable and
-    ``http_client`` an ``httpx.Client``. Safe to share across threads.
+    ``http_client`` an ``httpx.Client``; ``transport`` is ``"httpx"`` only. Safe to share
+    across threads.
     """
 
-    _http: httpx.Client
-
-    def __init__(
+    def _setup(
         self,
-        *,
-        api_key: str | None = None,
-        access_token: str | SyncTokenProvider | None = None,
-        base_url: str | None = None,
-        timeout: TimeoutTypes = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        max_requests_per_minute: int | None = DEFAULT_MAX_REQUESTS_PER_MINUTE,
-        rate_limit_store: RateLimitStore | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-        http_client: httpx.Client | None = None,
+        settings: Settings,
+        credentials: Credentials[SyncTokenProvider],
+        http_client: httpx.Client | None,
+        transport: Transport,
     ) -> None:
-        super().__init__(
-            api_key=api_key,
-            access_token=access_token,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            max_requests_per_minute=max_requests_per_minute,
-            rate_limit_store=rate_limit_store,
-            default_headers=default_headers,
-            max_response_bytes=max_response_bytes,
-        )
-        self._owns_http_client = http_client is None
-        self._http = http_client or _http.sync_client(self.timeout)
+        super()._setup(settings, credentials, http_client, transport)
         self._token_lock = threading.Lock()
         import concurrent.futures  # on first use: `import light_client` does not load it
 
@@ -295,15 +386,25 @@ class SyncLightClient(BaseClient[SyncTokenProvider], SyncResources):
         )
         self._init_resources(self._request)  # light.customers, ...: generated from the spec
 
+    def _new_http_client(self) -> httpx.Client:
+        return pools.sync_client(self.timeout)
+
     def _request(
-        self, operation: Operation[ModelT], resource_id: UUID | str, params: Mapping[str, Any]
+        self,
+        operation: Operation[ModelT],
+        path_arguments: tuple[object, ...],
+        params: Mapping[str, Any],
     ) -> RawResponse[ModelT]:
-        call = self._prepare(operation, resource_id, params)
+        call = prepare(self._settings, operation, path_arguments, params)
         return drive_sync(
-            self._flow(call), self._http, _waits.sync_sleep, self._fetch_token, self._limiter
+            self._engine.flow(call, self._http),
+            self._http,
+            self._settings.clock,
+            self._fetch_token,
+            self._limiter,
         )
 
-    def _fetch_token(self, request: TokenRequest) -> str:
+    def _fetch_token(self, request: FetchToken) -> str:
         """One provider call at a time across threads, bounded by the call's timeout."""
         with self._token_lock:
             current = self._credentials.authorization
@@ -322,27 +423,6 @@ class SyncLightClient(BaseClient[SyncTokenProvider], SyncResources):
                 raise _provider_failed(exc, request.timeout) from exc
             self._credentials.set_token(token)
             return token
-
-    def with_options(
-        self,
-        *,
-        api_key: str | NotGiven = NOT_GIVEN,
-        access_token: str | SyncTokenProvider | NotGiven = NOT_GIVEN,
-        base_url: str | NotGiven = NOT_GIVEN,
-        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        max_requests_per_minute: int | NotGiven | None = NOT_GIVEN,
-        default_headers: Mapping[str, str] | NotGiven = NOT_GIVEN,
-        max_response_bytes: int | NotGiven = NOT_GIVEN,
-    ) -> SyncLightClient:
-        """A client like this one with some settings changed (see ``LightClient.with_options``)."""
-        overrides = dict(locals())
-        del overrides["self"]
-        derived = SyncLightClient(**self._derived(overrides))
-        self._share_credentials(derived, overrides)
-        return derived
-
-    copy = with_options
 
     def close(self) -> None:
         """Close the connection pool (unless it is the caller's own ``http_client``)."""

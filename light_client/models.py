@@ -13,7 +13,7 @@ from ._generated.models import *  # noqa: F403
 from ._generated.models import __all__ as _generated_all
 from ._generated.models.update_customer_credit_request import UpdateCustomerCreditRequestFields
 from ._generated.models.update_customer_request import UpdateCustomerRequestFields
-from ._pydantic import add_pydantic_support
+from ._runtime.pydantic_support import add_pydantic_support
 
 # The keyword arguments of the request models (and of the matching update methods), as TypedDicts.
 __all__ = [*_generated_all, "UpdateCustomerCreditRequestFields", "UpdateCustomerRequestFields"]

@@ -308,7 +308,7 @@ class Cases:
         import httpx
 
         from light_client import SyncLightClient
-        from light_client._http import sync_client
+        from light_client._runtime.pools import sync_client
 
         with (
             httpx.Client() if raw_cookies else sync_client(httpx.Timeout(5.0)) as client,
@@ -355,7 +355,7 @@ def _async_client(transport: str) -> Any:
     import httpx
 
     if transport == "httpx, no cookies":
-        from light_client._http import async_client
+        from light_client._runtime.pools import async_client
 
         return async_client(httpx.Timeout(5.0))
     return httpx.AsyncClient()
@@ -368,7 +368,7 @@ def parse_versus_loads(repeat: int) -> tuple[float, float]:
     """µs per Customer answer: ``(json.loads, parse + validate)``, best of ``repeat`` runs."""
     import httpx
 
-    from light_client._validation import parse_model
+    from light_client._runtime.validation import parse_model
     from light_client.models import Customer
 
     body = json.dumps({**CUSTOMER, "id": CUSTOMER_ID}).encode()

@@ -49,7 +49,8 @@ WHEEL_MUST_HAVE = [
     "light_client/_generated/py.typed",
     "light_client/_generated/openapi.json",
     "light_client/_generated/models/customer.py",
-    "light_client/_generated/api/customers/update_customer.py",
+    "light_client/resources/customers.py",
+    "light_client/resources/py.typed",
     "light_client/mock/__main__.py",
     "light_client/mock/_server.py",
 ]

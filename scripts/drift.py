@@ -11,7 +11,7 @@ and the operation or its path missing. Differences that openapi.yaml makes on pu
 its header, e.g. accepting null on object-valued properties) are reported as *known*, not drift.
 
 Exit status: 0 no drift (known differences only), 1 drift, 2 the official document could not be
-read. A URL is fetched with the SDK's own timeout and retry policy (light_client._retries.decide).
+read. A URL is fetched with the SDK's own timeout and retry policy (light_client._runtime.policy.decide).
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ import httpx
 import yaml
 from spec_compare import Difference, compare_operation, operations
 
-from light_client._constants import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
-from light_client._retries import CallState, Pause, Raise, decide
+from light_client._core.constants import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+from light_client._runtime.policy import CallState, Pause, Raise, decide
 from light_client._version import __version__
 
 ROOT = Path(__file__).resolve().parent.parent

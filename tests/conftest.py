@@ -13,7 +13,7 @@ import pytest
 import yaml
 from hypothesis import settings
 
-from light_client import InMemoryRateLimitStore
+from light_client.testing import FakeClock
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -101,18 +101,11 @@ FROZEN_NOW = 1_800_000_000.0
 
 
 @pytest.fixture
-def frozen(clean_env: pytest.MonkeyPatch) -> InMemoryRateLimitStore:
-    """A clock that moves only when the SDK waits, so waits come out exact however slowly a
-    test runs: ``FROZEN_NOW`` plus the waits ``instant_waits()`` has recorded (none: it stands
-    still). Returns a rate-limit store on it; ``time.time`` (read for the server's headers)
-    reads it too."""
-    from light_client import _waits
-
-    def now() -> float:
-        return FROZEN_NOW + sum(_waits.recorder or ())
-
-    clean_env.setattr("time.time", now)
-    return InMemoryRateLimitStore(clock=now)
+def frozen(clean_env: pytest.MonkeyPatch) -> FakeClock:
+    """A clock that moves only by the waits a client makes on it, so waits come out exact
+    however slowly a test runs (``light_client.testing.FakeClock`` at ``FROZEN_NOW``). Give it
+    to a client as ``clock=frozen``; its waits are in ``frozen.sleeps``."""
+    return FakeClock(FROZEN_NOW)
 
 
 # Property tests: 200 examples each, derandomized (the same examples on every run, in CI too),

@@ -13,7 +13,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from light_client._validation import _spec
+from light_client._runtime.schemas import document
 
 MAX_ITEMS = 3
 _date_times = st.datetimes(
@@ -34,7 +34,7 @@ UNKNOWN_ENUM_VALUES = st.from_regex(r"\A[A-Z][A-Z_]{0,11}\Z").filter(lambda v: v
 
 def schemas() -> dict[str, Any]:
     """``components.schemas`` of the bundled spec."""
-    schemas: dict[str, Any] = _spec()["components"]["schemas"]
+    schemas: dict[str, Any] = document()["components"]["schemas"]
     return schemas
 
 

@@ -243,8 +243,8 @@ def test_concurrency_is_checked(concurrency: Any) -> None:
 def test_the_fields_of_an_item_are_those_of_update() -> None:
     """Keywords (models, enums, UNSET) and JSON names give the same body, hence the same key."""
     from light_client import UNSET, request_body
-    from light_client._bulk import _Job
-    from light_client._generated.api.customers import UPDATE_CUSTOMER
+    from light_client.bulk._update_many import _Job
+    from light_client.resources.customers import UPDATE_CUSTOMER
 
     job: _Job[Customer] = _Job(UPDATE_CUSTOMER, None)
     id_ = "5f0c6a8e-1b7d-4c1e-9a43-7f2d9a3b6c01"

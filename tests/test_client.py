@@ -565,7 +565,7 @@ def test_public_classes_show_their_public_name() -> None:
     assert len(errors) == 16
     assert {error.__module__ for error in errors} == {"light_client"}
     # Other classes keep their defining module (their string annotations resolve there).
-    assert light_client.RawResponse.__module__ == "light_client._response"
+    assert light_client.RawResponse.__module__ == "light_client._runtime.response"
 
 
 def test_traceback_names_the_public_error_class() -> None:

@@ -1,8 +1,9 @@
 """The request flow driven by hand with scripted outcomes: no server, no sleeping, no clock.
 
-The flow does no I/O: it asks for actions (book a slot, send, sleep, ...) and is sent their
-results. These tests answer each action themselves and assert the exact actions asked for.
-Time stands still (the ``frozen`` fixture): the waits asserted are exact however slowly the test runs.
+The flow does no I/O and reads no clock: it asks for actions (book a slot, send, sleep, ...)
+and is sent their results with the time. These tests answer each action themselves, with the
+time of a ``FakeClock`` that stands still (the ``frozen`` fixture: the sleeps asked for are
+only recorded), and assert the exact actions asked for.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from typing import Any
 import httpx
 import pytest
 
-from light_client import BadRequestError, InMemoryRateLimitStore, RateLimitError, SyncLightClient
-from light_client._base_client import Action, _FetchToken, _Schedule, _Send, _Sleep
-from light_client._generated.api.customers import UPDATE_CUSTOMER
-from light_client._response import RawResponse
-from light_client._schedule import Booking, Pace
+from light_client import BadRequestError, RateLimitError, SyncLightClient
+from light_client._runtime.engine import Action, FetchToken, Reply, Schedule, Send, Sleep
+from light_client._runtime.prepare import prepare
+from light_client._runtime.response import RawResponse
+from light_client.ratelimit._schedule import Booking, Pace
+from light_client.resources.customers import UPDATE_CUSTOMER
+from light_client.testing import FakeClock
 from tests._harness import CUSTOMER_ID
 from tests.conftest import API_KEY, FROZEN_NOW, load_json
 
@@ -39,25 +42,34 @@ class Script:
         self.client = client
         self.outcomes: Iterator[httpx.Response] = iter(outcomes)
         self.actions: list[str] = []
-        self.flow: Generator[Action, Any, RawResponse[Any]] = client._flow(
-            client._prepare(UPDATE_CUSTOMER, CUSTOMER_ID, {"name": "a"})
+        call = prepare(client._settings, UPDATE_CUSTOMER, (CUSTOMER_ID,), {"name": "a"})
+        self.flow: Generator[Action, Reply, RawResponse[Any]] = client._engine.flow(
+            call, client._http
         )
         self.bookings: list[Booking] = []
 
-    def perform(self, action: Action) -> Any:
+    def now(self, result: Any) -> Reply:
+        """The reply to an action: its result, at the client's clock's time."""
+        clock = self.client._settings.clock
+        return (result, clock.time(), clock.monotonic())
+
+    def perform(self, action: Action) -> Reply:
+        return self.now(self.answer(action))
+
+    def answer(self, action: Action) -> Any:
         limiter = self.client._limiter
-        if isinstance(action, _Send):
+        if isinstance(action, Send):
             self.actions.append("send")
             outcome = next(self.outcomes)
             outcome.request = action.request
             return outcome
-        if isinstance(action, _Sleep):
+        if isinstance(action, Sleep):
             self.actions.append(f"sleep {action.seconds:.1f}")
             return None
-        if isinstance(action, _FetchToken):
+        if isinstance(action, FetchToken):
             self.actions.append("token")
             return "fresh-token"
-        assert isinstance(action, _Schedule)
+        assert isinstance(action, Schedule)
         self.actions.append(action.change.func.__name__.lstrip("_"))  # type: ignore[attr-defined]
         reply = limiter.apply(action.key, action.change)
         if isinstance(reply, Booking):
@@ -65,12 +77,16 @@ class Script:
         return reply
 
     def run(
-        self, *, reply: Any = None, throw_at: str | None = None, error: BaseException | None = None
+        self,
+        *,
+        reply: Reply | None = None,
+        throw_at: str | None = None,
+        error: BaseException | None = None,
     ) -> Any:
         thrown = False
         try:
             while True:
-                action = self.flow.send(reply)
+                action = self.flow.send(reply)  # type: ignore[arg-type]  # None: the start
                 reply = self.perform(action)
                 if throw_at and not thrown and self.actions[-1].startswith(throw_at):
                     thrown = True
@@ -82,8 +98,8 @@ class Script:
 
 
 @pytest.fixture
-def client(frozen: InMemoryRateLimitStore) -> Iterator[SyncLightClient]:
-    with SyncLightClient(api_key=API_KEY, rate_limit_store=frozen) as light:
+def client(frozen: FakeClock) -> Iterator[SyncLightClient]:
+    with SyncLightClient(api_key=API_KEY, clock=frozen) as light:
         yield light
 
 
@@ -104,8 +120,8 @@ def test_a_400_saying_nothing_remains_is_not_resent(client: SyncLightClient) -> 
     assert script.actions == ["reserve", "send", "hold"]
 
 
-def test_a_401_fetches_one_fresh_token(frozen: InMemoryRateLimitStore) -> None:
-    with SyncLightClient(access_token=lambda: "first-token", rate_limit_store=frozen) as light:
+def test_a_401_fetches_one_fresh_token(frozen: FakeClock) -> None:
+    with SyncLightClient(access_token=lambda: "first-token", clock=frozen) as light:
         script = Script(light, answer(401), answer(200))
         assert script.run().attempts == 2
     assert script.actions == ["token", "reserve", "send", "token", "reserve", "send"]
@@ -124,10 +140,8 @@ def test_a_daily_limit_raises_and_holds_the_client(client: SyncLightClient) -> N
     assert caught_held.value.attempts == 0
 
 
-def test_a_call_cancelled_while_waiting_gives_its_slot_back(frozen: InMemoryRateLimitStore) -> None:
-    with SyncLightClient(
-        api_key=API_KEY, max_requests_per_minute=2, rate_limit_store=frozen
-    ) as light:
+def test_a_call_cancelled_while_waiting_gives_its_slot_back(frozen: FakeClock) -> None:
+    with SyncLightClient(api_key=API_KEY, max_requests_per_minute=2, clock=frozen) as light:
         for _ in range(3):  # the burst: three at once, then one every 30 s
             Script(light, answer(200)).run()
         waiting = Script(light, answer(200))
@@ -143,18 +157,18 @@ def test_a_call_cancelled_while_waiting_gives_its_slot_back(frozen: InMemoryRate
 def test_a_resend_after_a_429_goes_before_the_calls_that_waited(client: SyncLightClient) -> None:
     client._limiter.pace = Pace(0.2, burst=1)
     first = Script(client, answer(429, retry_after="5"), answer(200))
-    action = first.flow.send(None)  # book: it goes at once ...
+    action = first.flow.send(None)  # type: ignore[arg-type]  # book: it goes at once ...
     action = first.flow.send(first.perform(action))
-    assert isinstance(action, _Send)  # ... and is on the wire
+    assert isinstance(action, Send)  # ... and is on the wire
     queued = [Script(client, answer(200)) for _ in range(4)]
     for script in queued:  # meanwhile four more calls book their slots and sleep
-        script.perform(script.flow.send(None))
+        script.perform(script.flow.send(None))  # type: ignore[arg-type]
     assert [round(s.bookings[0].wait, 1) for s in queued] == [0.2, 0.4, 0.6, 0.8]
     first.run(reply=first.perform(action))  # the 429 comes back: pause 5 s, resend
     resend = first.bookings[-1]
     for script in queued:  # the sleepers wake in order, find the schedule moved, re-book
-        action = script.flow.send(script.bookings[-1])
-        assert isinstance(action, _Sleep)
+        action = script.flow.send(script.now(script.bookings[-1]))
+        assert isinstance(action, Sleep)
         script.perform(script.flow.send(script.perform(action)))
     rebooked = [script.bookings[-1].start for script in queued]
     gaps = [round(b - a, 3) for a, b in zip([resend.start, *rebooked], rebooked, strict=False)]

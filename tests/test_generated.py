@@ -13,15 +13,13 @@ from uuid import UUID
 
 import attrs
 import pytest
-from pytest_httpx import HTTPXMock
 from spec_compare import operation_schemas, resolve
 
-from light_client._fields import json_names
+from light_client._core.types import UNSET, Unset
 from light_client._generated import models as models_module
-from light_client._generated.api.customer_credits import update_customer_credit
-from light_client._generated.api.customers import update_customer
-from light_client._generated.client import Client
-from light_client._generated.types import UNSET, Unset
+from light_client._runtime.fields import json_names
+from light_client._runtime.prepare import Call, prepare
+from light_client._runtime.settings import Settings
 from light_client.models import (
     Address,
     CountryCode,
@@ -33,6 +31,8 @@ from light_client.models import (
     UpdateCustomerCreditRequest,
     UpdateCustomerRequest,
 )
+from light_client.resources.customer_credits import UPDATE_CUSTOMER_CREDIT
+from light_client.resources.customers import UPDATE_CUSTOMER
 from tests.conftest import load_json
 
 BASE_URL = "https://api.light.inc"
@@ -40,8 +40,40 @@ ID = UUID("3c90c3cc-0d44-4b50-8888-8dd25736052a")
 JSON_TYPE = "application/json;charset=UTF-8"
 
 
-def _client() -> Client:
-    return Client(base_url=BASE_URL, raise_on_unexpected_status=True)
+SETTINGS = Settings.build(
+    base_url=BASE_URL,
+    timeout=5,
+    max_retries=0,
+    max_requests_per_minute=None,
+    rate_limit_store=None,
+    default_headers=None,
+    max_response_bytes=1000,
+    on_attempt=None,
+    clock=None,
+)
+
+
+def fields_of(body: Any) -> dict[str, Any]:
+    """A request model's fields that are set, as the keywords of its operation's method."""
+    values = {name: getattr(body, name) for name in body.JSON_NAMES}
+    return {name: value for name, value in values.items() if not isinstance(value, Unset)}
+
+
+def test_operations_are_literals_of_the_spec() -> None:
+    # What the runtime sends is what the generator wrote: no reflection, no spec at run time.
+    assert UPDATE_CUSTOMER.operation_id == "updateCustomer"
+    assert (UPDATE_CUSTOMER.method, UPDATE_CUSTOMER.path) == ("PATCH", "/v1/customers/{customerId}")
+    assert [(p.python_name, p.name, p.format) for p in UPDATE_CUSTOMER.path_parameters] == [
+        ("customer_id", "customerId", "uuid")
+    ]
+    assert (UPDATE_CUSTOMER.body_type, UPDATE_CUSTOMER.body_schema) == (
+        UpdateCustomerRequest,
+        "UpdateCustomerRequest",
+    )
+    assert (UPDATE_CUSTOMER.answer_schema, UPDATE_CUSTOMER.answer_id) == ("Customer", "customer_id")
+    assert UPDATE_CUSTOMER.idempotency_header == "X-Idempotency-Key"
+    assert UPDATE_CUSTOMER_CREDIT.path == "/v1/customer-credits/{customerCreditId}"
+    assert UPDATE_CUSTOMER_CREDIT.answer_id == "customer_credit_id"
 
 
 @pytest.mark.parametrize(
@@ -70,20 +102,16 @@ def _client() -> Client:
         (UpdateCustomerRequest(name="Æble ☃"), '{"name":"Æble ☃"}'.encode()),
     ],
 )
-async def test_update_customer_request(
-    httpx_mock: HTTPXMock, body: UpdateCustomerRequest, sent: bytes
-) -> None:
-    httpx_mock.add_response(json=load_json("seed_customer_response.json"))
-    response = await update_customer.asyncio_detailed(
-        ID, client=_client(), body=body, x_idempotency_key="key-1"
+def test_update_customer_request(body: UpdateCustomerRequest, sent: bytes) -> None:
+    call: Call[Customer] = prepare(
+        SETTINGS, UPDATE_CUSTOMER, (str(ID),), {**fields_of(body), "idempotency_key": "key-1"}
     )
-    (request,) = httpx_mock.get_requests()
-    assert request.method == "PATCH"
-    assert str(request.url) == f"{BASE_URL}/v1/customers/{ID}"
-    assert request.headers["Content-Type"] == JSON_TYPE
-    assert request.headers["X-Idempotency-Key"] == "key-1"
-    assert request.content == sent
-    assert isinstance(response.parsed, Customer)
+    assert call.method == "PATCH"
+    assert call.url == f"{BASE_URL}/v1/customers/{ID}"
+    assert call.headers["Content-Type"] == JSON_TYPE
+    assert call.headers["X-Idempotency-Key"] == "key-1"
+    assert call.content == sent
+    assert call.path_values == {"customer_id": str(ID)}
 
 
 @pytest.mark.parametrize(
@@ -107,18 +135,14 @@ async def test_update_customer_request(
         ),
     ],
 )
-def test_update_customer_credit_request(
-    httpx_mock: HTTPXMock, body: UpdateCustomerCreditRequest, sent: bytes
-) -> None:
-    httpx_mock.add_response(json=load_json("seed_customer_credit_response.json"))
-    response = update_customer_credit.sync_detailed(ID, client=_client(), body=body)
-    (request,) = httpx_mock.get_requests()
-    assert request.method == "PATCH"
-    assert str(request.url) == f"{BASE_URL}/v1/customer-credits/{ID}"
-    assert request.headers["Content-Type"] == JSON_TYPE
-    assert "X-Idempotency-Key" not in request.headers
-    assert request.content == sent
-    assert isinstance(response.parsed, CustomerCredit)
+def test_update_customer_credit_request(body: UpdateCustomerCreditRequest, sent: bytes) -> None:
+    call: Call[CustomerCredit] = prepare(SETTINGS, UPDATE_CUSTOMER_CREDIT, (ID,), fields_of(body))
+    assert call.method == "PATCH"
+    assert call.url == f"{BASE_URL}/v1/customer-credits/{ID}"
+    assert call.headers["Content-Type"] == JSON_TYPE
+    # A key of its own for each call, the same on every retry of it.
+    assert UUID(call.headers["X-Idempotency-Key"]).version == 4
+    assert call.content == sent
 
 
 def test_seed_customer_response_parses_into_typed_fields() -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from light_client._validation import _spec
+from light_client._runtime.schemas import document
 from light_client.mock import LightMock
 from light_client.mock._http import Answer
 from light_client.mock._routes import parsed_openapi, read_only, read_only_fields, routes
@@ -234,7 +234,7 @@ def test_routes_come_from_the_spec() -> None:
 @pytest.fixture
 def spec_with_a_get(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """openapi.yaml with ``GET /v1/customers/{customerId}`` added, as if written there."""
-    spec = copy.deepcopy(_spec())
+    spec = copy.deepcopy(document())
     item = spec["paths"]["/v1/customers/{customerId}"]
     item["get"] = {
         "operationId": "getCustomer",
@@ -247,7 +247,7 @@ def spec_with_a_get(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             "default": {"$ref": "#/components/responses/Error"},
         },
     }
-    monkeypatch.setattr("light_client.mock._routes._spec", lambda: spec)
+    monkeypatch.setattr("light_client.mock._routes.document", lambda: spec)
     for cached in (routes, parsed_openapi):
         cached.cache_clear()
     yield

@@ -150,7 +150,7 @@ def test_request_body_is_the_bytes_sent(httpx_mock: HTTPXMock) -> None:
 def test_docstring_examples() -> None:
     import doctest
 
-    from light_client import _patch
+    from light_client._runtime import patch as _patch
 
     result = doctest.testmod(_patch)
     assert (result.attempted, result.failed) == (6, 0)

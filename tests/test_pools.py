@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from light_client import _http
+from light_client._runtime import pools as _http
 
 # Header names that collide with httpx's defaults and the auto headers, in several cases.
 NAMES = st.sampled_from(

@@ -22,7 +22,7 @@ from light_client import (
     minimal_update,
     request_body,
 )
-from light_client._validation import json_path, nullable_properties, parse_model
+from light_client._runtime.validation import json_path, nullable_properties, parse_model
 from light_client.models import (
     Customer,
     CustomerCredit,

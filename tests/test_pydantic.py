@@ -10,7 +10,7 @@ import pydantic
 import pytest
 from fastapi import FastAPI
 
-from light_client._fields import json_names
+from light_client._runtime.fields import json_names
 from light_client.models import Customer, CustomerCredit, UpdateCustomerRequest
 
 CUSTOMER = {

@@ -27,9 +27,10 @@ from light_client import (
     SQLiteRateLimitStore,
     SyncLightClient,
 )
-from light_client._pacing import SERVER_RATE_MARGIN, RateLimiter, ServerLimits
-from light_client._rate_stores import rate_limit_key
-from light_client._schedule import Pace
+from light_client._runtime.policy import SERVER_RATE_MARGIN, ServerRate, server_rate
+from light_client.ratelimit._limiter import RateLimiter
+from light_client.ratelimit._schedule import Pace
+from light_client.ratelimit._stores import rate_limit_key
 from tests._harness import CUSTOMER_ID
 from tests.conftest import free_port, load_json
 
@@ -98,7 +99,7 @@ def test_two_processes_share_one_sqlite_budget(tmp_path: Path) -> None:
     program = (
         "import sys\n"
         "from light_client import SQLiteRateLimitStore\n"
-        "from light_client._pacing import RateLimiter\n"
+        "from light_client.ratelimit._limiter import RateLimiter\n"
         "limiter = RateLimiter(60, store=SQLiteRateLimitStore(sys.argv[1]))\n"
         "key = limiter.key('Basic shared')\n"
         "print(' '.join(repr(limiter.apply(key, limiter.reserve()).start) for _ in range(3)))\n"
@@ -171,7 +172,7 @@ async def test_cancelled_waiters_give_their_slots_back(
 def test_sync_threads_cancelled_by_keyboard_interrupt_release_too(
     httpx_mock: HTTPXMock, clean_env: pytest.MonkeyPatch
 ) -> None:
-    from light_client import _waits
+    from light_client._core import clock as _waits
 
     def interrupted(seconds: float) -> None:
         raise KeyboardInterrupt
@@ -247,4 +248,5 @@ def test_in_memory_store_repr() -> None:
 def test_the_servers_rate_limit_headers(
     headers: list[tuple[str, str]], expected: tuple[float | None, float | None]
 ) -> None:
-    assert ServerLimits().observe(httpx.Headers(headers), now=1000.0) == expected
+    _, interval, hold_until = server_rate(ServerRate(), httpx.Headers(headers), now=1000.0)
+    assert (interval, hold_until) == expected

@@ -21,14 +21,13 @@ from light_client import (
     APITimeoutError,
     BadRequestError,
     ConflictError,
-    InMemoryRateLimitStore,
     InternalServerError,
     LightClient,
     NotFoundError,
     RateLimitError,
     UnprocessableEntityError,
 )
-from light_client.testing import instant_waits
+from light_client.testing import FakeClock, instant_waits
 from tests._harness import CUSTOMER_ID, Kind, Light
 from tests.conftest import API_KEY, FROZEN_NOW, load_json
 
@@ -49,9 +48,9 @@ async def light(kind: Kind, clean_env: pytest.MonkeyPatch) -> AsyncIterator[Ligh
 
 
 @pytest.fixture
-async def still(kind: Kind, frozen: InMemoryRateLimitStore) -> AsyncIterator[Light]:
+async def still(kind: Kind, frozen: FakeClock) -> AsyncIterator[Light]:
     """A client on the ``frozen`` clock: a wait counted from an answer comes out exact."""
-    client = Light(kind, api_key=API_KEY, rate_limit_store=frozen)
+    client = Light(kind, api_key=API_KEY, clock=frozen)
     yield client
     await client.close()
 
@@ -140,7 +139,7 @@ async def test_client_max_retries(
 async def test_server_hint_is_the_wait(
     still: Light,
     httpx_mock: HTTPXMock,
-    waits: list[float],
+    frozen: FakeClock,
     headers: dict[str, str],
     expected_wait: float,
 ) -> None:
@@ -148,16 +147,15 @@ async def test_server_hint_is_the_wait(
     httpx_mock.add_response(json=CUSTOMER)
     await still.update_customer(name="a")
     # A 503 that says when to come back pauses the client: the wait is counted from the answer.
-    assert waits == [expected_wait]
+    assert frozen.sleeps == [expected_wait]
 
 
 @pytest.mark.parametrize("status", [429, 503])
 @pytest.mark.parametrize("hint", ["0", "-5", "Wed, 21 Oct 2015 07:28:00 GMT"])
 async def test_a_zero_negative_or_past_hint_is_no_reason_to_hammer(
     kind: Kind,
-    frozen: InMemoryRateLimitStore,
+    frozen: FakeClock,
     httpx_mock: HTTPXMock,
-    waits: list[float],
     status: int,
     hint: str,
 ) -> None:
@@ -165,14 +163,12 @@ async def test_a_zero_negative_or_past_hint_is_no_reason_to_hammer(
         httpx_mock.add_response(status_code=status, headers={"Retry-After": hint})
     httpx_mock.add_response(json=CUSTOMER)
     # No pacing of its own: with waits instant the clock stands still (see test_client_max_retries).
-    light = Light(
-        kind, api_key=API_KEY, max_retries=3, max_requests_per_minute=None, rate_limit_store=frozen
-    )
+    light = Light(kind, api_key=API_KEY, max_retries=3, max_requests_per_minute=None, clock=frozen)
     await light.update_customer(name="a")
     await light.close()
     # The backoff applies, growing: 0.5 s, 1 s, 2 s (less up to 25 % jitter).
-    assert len(waits) == 3
-    for wait, base in zip(waits, [0.5, 1.0, 2.0], strict=True):
+    assert len(frozen.sleeps) == 3
+    for wait, base in zip(frozen.sleeps, [0.5, 1.0, 2.0], strict=True):
         assert base * 0.75 <= wait <= base
 
 
@@ -189,7 +185,7 @@ async def test_http_date_hint(light: Light, httpx_mock: HTTPXMock, waits: list[f
 
 
 async def test_429_pauses_the_whole_client_until_reset(
-    still: Light, httpx_mock: HTTPXMock, waits: list[float]
+    still: Light, httpx_mock: HTTPXMock, frozen: FakeClock
 ) -> None:
     reset = int(FROZEN_NOW) + 20
     httpx_mock.add_response(
@@ -200,7 +196,7 @@ async def test_429_pauses_the_whole_client_until_reset(
     await still.update_customer(name="a")
     await still.update_customer(name="b")  # another call: also held until the reset
     # ... and then released at the paced rate (300/min: 0.2 s apart), not at the same instant.
-    assert waits == [20.0, pytest.approx(0.2)]
+    assert frozen.sleeps == [20.0, pytest.approx(0.2)]
 
 
 async def test_daily_limit_raises_at_once_and_holds_the_client(
@@ -325,21 +321,21 @@ async def test_cancellation_during_backoff_stops_at_once(
 
 
 async def test_rate_limit_waits_do_not_use_up_retries(
-    still: Light, httpx_mock: HTTPXMock, waits: list[float]
+    still: Light, httpx_mock: HTTPXMock, frozen: FakeClock
 ) -> None:
     for _ in range(4):
         httpx_mock.add_response(status_code=429, headers={"Retry-After": "1"})
     httpx_mock.add_response(json=CUSTOMER)
     raw = await still.raw_update_customer(name="a")  # max_retries is 2
     assert raw.attempts == 5
-    assert waits == [1.0, 1.0, 1.0, 1.0]
+    assert frozen.sleeps == [1.0, 1.0, 1.0, 1.0]
     assert len(set(keys(httpx_mock))) == 1
 
 
 async def test_rate_limit_waits_are_bounded(
     light: Light, httpx_mock: HTTPXMock, waits: list[float]
 ) -> None:
-    from light_client._constants import MAX_RATE_LIMIT_WAITS
+    from light_client._core.constants import MAX_RATE_LIMIT_WAITS
 
     httpx_mock.add_response(status_code=429, headers={"Retry-After": "1"}, is_reusable=True)
     with pytest.raises(RateLimitError) as caught:

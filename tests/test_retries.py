@@ -8,12 +8,12 @@ import random
 import httpx
 import pytest
 
-from light_client._constants import (
+from light_client._core.constants import (
     INITIAL_RETRY_DELAY,
     MAX_RETRY_DELAY,
     RETRY_JITTER,
 )
-from light_client._retries import (
+from light_client._runtime.policy import (
     CallState,
     Decision,
     Pause,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from light_client._schedule import (
+from light_client.ratelimit._schedule import (
     Booking,
     Bucket,
     Pace,

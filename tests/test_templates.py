@@ -42,6 +42,8 @@ def test_fork_starts_with_what_changed_and_why(name: str) -> None:
 
 @pytest.mark.parametrize("name", FORKS)
 def test_fork_keeps_upstream_text(name: str) -> None:
+    if not UPSTREAM.joinpath(name).is_file():
+        pytest.skip(f"{name} is ours (the resources): upstream has no such template")
     upstream = UPSTREAM.joinpath(name).read_text(encoding="utf-8").splitlines()
     ours = (ROOT / "templates" / name).read_text(encoding="utf-8").splitlines()
     if len(upstream) <= 2:

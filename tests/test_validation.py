@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from light_client import _validation
-from light_client._validation import (
+from light_client._runtime import validation as _validation
+from light_client._runtime.validation import (
     _described,
     _fast_validator,
     _is_recursive,
@@ -155,7 +155,7 @@ def test_a_recursive_schema_is_left_to_jsonschema(monkeypatch: pytest.MonkeyPatc
     node = {"type": "object", "properties": {"next": {"$ref": "#/components/schemas/Node"}}}
     leaf = {"type": "object", "properties": {"next": {"$ref": "#/components/schemas/Leaf"}}}
     spec = {"components": {"schemas": {"Node": node, "Top": node, "Leaf": {}, "Chain": leaf}}}
-    monkeypatch.setattr(_validation, "_spec", lambda: spec)
+    monkeypatch.setattr(_validation, "document", lambda: spec)
     assert _is_recursive("Node") and _is_recursive("Top")
     assert not _is_recursive("Chain") and not _is_recursive("Leaf")
 
@@ -188,7 +188,7 @@ def test_nothing_heavy_is_loaded_at_import() -> None:
         "('jsonschema', 'jsonschema_rs', 'referencing', 'attrs', 'attr', 'asyncio', 'sqlite3', "
         "'concurrent') "
         "or m.startswith(('light_client.mock', 'light_client._generated.models', "
-        "'light_client._generated.client', 'light_client._bulk'))))"
+        "'light_client.resources.', 'light_client.bulk'))))"
     )
     loaded = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True

@@ -4,18 +4,9 @@
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import IO, BinaryIO, Generic, Literal, TypeVar
+from typing import IO, BinaryIO, Generic, TypeVar
 
-
-class Unset:
-    def __bool__(self) -> Literal[False]:
-        return False
-
-    def __repr__(self) -> str:
-        return "UNSET"
-
-
-UNSET: Unset = Unset()
+from .._core.types import UNSET, Unset
 
 # The types that `httpx.Client(files=)` can accept, copied from that library.
 FileContent = IO[bytes] | bytes | str

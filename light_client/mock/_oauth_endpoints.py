@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlencode
 
 from jsonschema import Draft202012Validator
 
-from .._validation import json_path
+from .._runtime.validation import json_path
 from ._http import Answer, Refusal
 
 __all__ = [

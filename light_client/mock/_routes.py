@@ -10,7 +10,7 @@ from typing import Any
 
 from openapi_core import OpenAPI
 
-from .._validation import _spec
+from .._runtime.schemas import document
 
 __all__ = ["Operation", "Route", "parsed_openapi", "read_only", "read_only_fields", "routes"]
 
@@ -58,7 +58,7 @@ def _answers(spec: dict[str, Any], responses: dict[str, Any]) -> dict[str, str]:
 @functools.cache
 def routes() -> tuple[Route, ...]:
     """The routes of openapi.yaml: an operation added there is routed with no code here."""
-    spec = _spec()
+    spec = document()
     found = []
     for template, item in spec["paths"].items():
         pattern = re.compile("^" + re.sub(r"{(\w+)}", r"(?P<\1>[^/]+)", template) + "$")
@@ -78,7 +78,7 @@ def routes() -> tuple[Route, ...]:
 @functools.cache
 def parsed_openapi() -> OpenAPI:
     """openapi.yaml parsed for openapi-core once per process (building it takes ~200 ms)."""
-    return OpenAPI.from_dict(_spec())
+    return OpenAPI.from_dict(document())
 
 
 def read_only_fields(schemas: dict[str, Any], resource: str, request: str) -> frozenset[str]:
@@ -97,4 +97,4 @@ def read_only_fields(schemas: dict[str, Any], resource: str, request: str) -> fr
 
 @functools.cache
 def read_only(resource: str, request: str) -> frozenset[str]:
-    return read_only_fields(_spec()["components"]["schemas"], resource, request)
+    return read_only_fields(document()["components"]["schemas"], resource, request)

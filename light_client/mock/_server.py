@@ -34,7 +34,8 @@ from openapi_core.validation.request.exceptions import (
 )
 from werkzeug.datastructures import Headers
 
-from .._validation import _spec, is_nullable, json_path, schema_problem
+from .._runtime import schemas
+from .._runtime.validation import is_nullable, json_path, schema_problem
 from ._http import (
     IDLE_TIMEOUT_SECONDS,
     JSON_MEDIA_TYPE,
@@ -140,7 +141,7 @@ class LightMock:
         self.oauth_client_id = OAUTH_CLIENT_ID
         self.oauth_client_secret = OAUTH_CLIENT_SECRET
         self._configured = (rate_limit or RateLimit(), faults or Faults())
-        self._server_url = _spec()["servers"][0]["url"]
+        self._server_url = schemas.document()["servers"][0]["url"]
         self._lock = threading.RLock()  # one lock: the store, the counters, keys and tokens
         self.reset()
         handler = handler_for(self, idle_timeout=idle_timeout)
@@ -338,7 +339,7 @@ class LightMock:
         if problem is not None:
             parts = [str(part) for part in problem.absolute_path]
             raise Refusal.bad_request(problem.message, parts or None)
-        properties = response_properties(_spec(), resource)
+        properties = response_properties(schemas.document(), resource)
         for name, value in document.items():
             if value is None and name in properties and not is_nullable(properties[name]):
                 raise Refusal.bad_request("must not be null", [name])
@@ -381,7 +382,7 @@ class LightMock:
     def _apply(self, kind: str, resource_id: str, body: dict[str, Any]) -> tuple[int, bytes]:
         if self.store.get(kind, resource_id) is None:
             return 404, _not_found(kind, resource_id)
-        properties = response_properties(_spec(), kind)
+        properties = response_properties(schemas.document(), kind)
         update = {name: value for name, value in body.items() if name in properties}
         candidate = self.store.updated(kind, resource_id, update)
         problem = schema_problem(kind, candidate)

@@ -2,7 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypedDict, TypeVar
+from typing import (
+    Any,
+    ClassVar,
+    Self,
+    TypedDict,
+    TypeVar,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -31,6 +37,14 @@ class Address:
     street: str | Unset = UNSET
     street2: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    JSON_NAMES: ClassVar[Mapping[str, str]] = {
+        "country": "country",
+        "city": "city",
+        "state": "state",
+        "zipcode": "zipcode",
+        "street": "street",
+        "street2": "street2",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         country: str | Unset = UNSET
@@ -128,14 +142,3 @@ class AddressFields(TypedDict, total=False):
     zipcode: str | Unset
     street: str | Unset
     street2: str | Unset
-
-
-# JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.
-JSON_NAMES: dict[str, str] = {
-    "country": "country",
-    "city": "city",
-    "state": "state",
-    "zipcode": "zipcode",
-    "street": "street",
-    "street2": "street2",
-}

@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from typing import (
     TYPE_CHECKING,
     Any,
+    ClassVar,
     Self,
     TypedDict,
     TypeVar,
@@ -36,6 +37,11 @@ class CustomProperty:
     """ List of values. Note that this will be a single value unless the group input type supports multiple values
     """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    JSON_NAMES: ClassVar[Mapping[str, str]] = {
+        "group_id": "groupId",
+        "group_internal_name": "groupInternalName",
+        "values": "values",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         group_id: str | Unset = UNSET
@@ -120,14 +126,6 @@ class CustomPropertyFields(TypedDict, total=False):
     values: list[CustomPropertyValue] | Unset
     """ List of values. Note that this will be a single value unless the group input type supports multiple values
     """
-
-
-# JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.
-JSON_NAMES: dict[str, str] = {
-    "group_id": "groupId",
-    "group_internal_name": "groupInternalName",
-    "values": "values",
-}
 
 
 from ..models.custom_property_value import CustomPropertyValue

@@ -5,6 +5,7 @@ import datetime
 from collections.abc import Mapping
 from typing import (
     Any,
+    ClassVar,
     Self,
     TypedDict,
     TypeVar,
@@ -43,6 +44,17 @@ class CustomPropertyValue:
     updated_at: datetime.datetime | Unset = UNSET
     """ Timestamp when the custom property value was last updated """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    JSON_NAMES: ClassVar[Mapping[str, str]] = {
+        "id": "id",
+        "group_id": "groupId",
+        "group_internal_name": "groupInternalName",
+        "company_id": "companyId",
+        "internal_name": "internalName",
+        "label": "label",
+        "context": "context",
+        "created_at": "createdAt",
+        "updated_at": "updatedAt",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         id: str | Unset = UNSET
@@ -200,17 +212,3 @@ class CustomPropertyValueFields(TypedDict, total=False):
     """ Timestamp when the custom property value was created """
     updated_at: datetime.datetime | Unset
     """ Timestamp when the custom property value was last updated """
-
-
-# JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.
-JSON_NAMES: dict[str, str] = {
-    "id": "id",
-    "group_id": "groupId",
-    "group_internal_name": "groupInternalName",
-    "company_id": "companyId",
-    "internal_name": "internalName",
-    "label": "label",
-    "context": "context",
-    "created_at": "createdAt",
-    "updated_at": "updatedAt",
-}

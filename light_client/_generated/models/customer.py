@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import (
     TYPE_CHECKING,
     Any,
+    ClassVar,
     Self,
     TypedDict,
     TypeVar,
@@ -104,6 +105,30 @@ class Customer:
     cc_emails: list[str] | Unset = UNSET
     """ Billing email CC recipients used when sending invoices to this customer """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    JSON_NAMES: ClassVar[Mapping[str, str]] = {
+        "id": "id",
+        "name": "name",
+        "email": "email",
+        "address": "address",
+        "billing_address": "billingAddress",
+        "shipping_address": "shippingAddress",
+        "status": "status",
+        "description": "description",
+        "vat_number": "vatNumber",
+        "business_registration_number": "businessRegistrationNumber",
+        "eas_code": "easCode",
+        "einvoice_address": "einvoiceAddress",
+        "einvoice_network": "einvoiceNetwork",
+        "type_": "type",
+        "logo_url": "logoUrl",
+        "domain": "domain",
+        "external_source": "externalSource",
+        "created_at": "createdAt",
+        "updated_at": "updatedAt",
+        "custom_properties": "customProperties",
+        "recipient_emails": "recipientEmails",
+        "cc_emails": "ccEmails",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         id = str(self.id)
@@ -574,33 +599,6 @@ class CustomerFields(TypedDict, total=False):
     """ Billing email recipients ("Send to") used when sending invoices to this customer """
     cc_emails: list[str] | Unset
     """ Billing email CC recipients used when sending invoices to this customer """
-
-
-# JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.
-JSON_NAMES: dict[str, str] = {
-    "id": "id",
-    "name": "name",
-    "email": "email",
-    "address": "address",
-    "billing_address": "billingAddress",
-    "shipping_address": "shippingAddress",
-    "status": "status",
-    "description": "description",
-    "vat_number": "vatNumber",
-    "business_registration_number": "businessRegistrationNumber",
-    "eas_code": "easCode",
-    "einvoice_address": "einvoiceAddress",
-    "einvoice_network": "einvoiceNetwork",
-    "type_": "type",
-    "logo_url": "logoUrl",
-    "domain": "domain",
-    "external_source": "externalSource",
-    "created_at": "createdAt",
-    "updated_at": "updatedAt",
-    "custom_properties": "customProperties",
-    "recipient_emails": "recipientEmails",
-    "cc_emails": "ccEmails",
-}
 
 
 from ..models.address import Address

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import (
     TYPE_CHECKING,
     Any,
+    ClassVar,
     Self,
     TypedDict,
     TypeVar,
@@ -75,6 +76,25 @@ class CustomerCredit:
     """ ID of the user who last updated the customer credit """
     linked_invoice_receivable: None | RelatedDocument | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    JSON_NAMES: ClassVar[Mapping[str, str]] = {
+        "id": "id",
+        "company_id": "companyId",
+        "company_entity_id": "companyEntityId",
+        "amount": "amount",
+        "customer_name": "customerName",
+        "customer_id": "customerId",
+        "status": "status",
+        "description": "description",
+        "currency": "currency",
+        "document_date": "documentDate",
+        "valuation_date": "valuationDate",
+        "are_lines_with_tax": "areLinesWithTax",
+        "lines": "lines",
+        "created_at": "createdAt",
+        "updated_at": "updatedAt",
+        "updated_by": "updatedBy",
+        "linked_invoice_receivable": "linkedInvoiceReceivable",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         id = str(self.id)
@@ -436,28 +456,6 @@ class CustomerCreditFields(TypedDict, total=False):
     updated_by: None | Unset | UUID
     """ ID of the user who last updated the customer credit """
     linked_invoice_receivable: None | RelatedDocument | Unset
-
-
-# JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.
-JSON_NAMES: dict[str, str] = {
-    "id": "id",
-    "company_id": "companyId",
-    "company_entity_id": "companyEntityId",
-    "amount": "amount",
-    "customer_name": "customerName",
-    "customer_id": "customerId",
-    "status": "status",
-    "description": "description",
-    "currency": "currency",
-    "document_date": "documentDate",
-    "valuation_date": "valuationDate",
-    "are_lines_with_tax": "areLinesWithTax",
-    "lines": "lines",
-    "created_at": "createdAt",
-    "updated_at": "updatedAt",
-    "updated_by": "updatedBy",
-    "linked_invoice_receivable": "linkedInvoiceReceivable",
-}
 
 
 from ..models.customer_credit_line import CustomerCreditLine

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import (
     TYPE_CHECKING,
     Any,
+    ClassVar,
     Self,
     TypedDict,
     TypeVar,
@@ -62,6 +63,26 @@ class CustomerCreditLine:
     accrual_default_duration: int | None | Unset = UNSET
     """ Default duration for accrual in months """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    JSON_NAMES: ClassVar[Mapping[str, str]] = {
+        "id": "id",
+        "company_id": "companyId",
+        "customer_credit_id": "customerCreditId",
+        "gross_transaction_amount": "grossTransactionAmount",
+        "net_transaction_amount": "netTransactionAmount",
+        "description": "description",
+        "ledger_tax_id": "ledgerTaxId",
+        "tax_transaction_amount": "taxTransactionAmount",
+        "ledger_account_id": "ledgerAccountId",
+        "avatax_code": "avataxCode",
+        "product_id": "productId",
+        "quantity": "quantity",
+        "created_at": "createdAt",
+        "updated_at": "updatedAt",
+        "accrual_template_id": "accrualTemplateId",
+        "accrual_start_date": "accrualStartDate",
+        "accrual_end_date": "accrualEndDate",
+        "accrual_default_duration": "accrualDefaultDuration",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         id: str | Unset = UNSET
@@ -480,29 +501,6 @@ class CustomerCreditLineFields(TypedDict, total=False):
     """ End date for accrual """
     accrual_default_duration: int | None | Unset
     """ Default duration for accrual in months """
-
-
-# JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.
-JSON_NAMES: dict[str, str] = {
-    "id": "id",
-    "company_id": "companyId",
-    "customer_credit_id": "customerCreditId",
-    "gross_transaction_amount": "grossTransactionAmount",
-    "net_transaction_amount": "netTransactionAmount",
-    "description": "description",
-    "ledger_tax_id": "ledgerTaxId",
-    "tax_transaction_amount": "taxTransactionAmount",
-    "ledger_account_id": "ledgerAccountId",
-    "avatax_code": "avataxCode",
-    "product_id": "productId",
-    "quantity": "quantity",
-    "created_at": "createdAt",
-    "updated_at": "updatedAt",
-    "accrual_template_id": "accrualTemplateId",
-    "accrual_start_date": "accrualStartDate",
-    "accrual_end_date": "accrualEndDate",
-    "accrual_default_duration": "accrualDefaultDuration",
-}
 
 
 from ..models.directed_amount import DirectedAmount

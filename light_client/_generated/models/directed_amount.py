@@ -2,7 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypedDict, TypeVar
+from typing import (
+    Any,
+    ClassVar,
+    Self,
+    TypedDict,
+    TypeVar,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -27,6 +33,10 @@ class DirectedAmount:
     dc_sign: DcSign | Unset = _attrs_field(default=UNSET, converter=_to_dc_sign)
     """ Not exhaustive: new values may be added at any time, and clients must accept them. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    JSON_NAMES: ClassVar[Mapping[str, str]] = {
+        "amount": "amount",
+        "dc_sign": "dcSign",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         amount = self.amount
@@ -90,10 +100,3 @@ class DirectedAmountFields(TypedDict, total=False):
     amount: int | Unset
     dc_sign: DcSign | Unset | str
     """ Not exhaustive: new values may be added at any time, and clients must accept them. """
-
-
-# JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.
-JSON_NAMES: dict[str, str] = {
-    "amount": "amount",
-    "dc_sign": "dcSign",
-}

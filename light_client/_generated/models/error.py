@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from typing import (
     TYPE_CHECKING,
     Any,
+    ClassVar,
     Self,
     TypedDict,
     TypeVar,
@@ -44,6 +45,12 @@ class Error:
     message: str | Unset = UNSET
     """ A human-readable message (short error form `{"type", "message"}` seen from the live API) """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    JSON_NAMES: ClassVar[Mapping[str, str]] = {
+        "name": "name",
+        "type_": "type",
+        "errors": "errors",
+        "message": "message",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name
@@ -138,15 +145,6 @@ class ErrorFields(TypedDict, total=False):
     """ List of errors providing details about what went wrong """
     message: str | Unset
     """ A human-readable message (short error form `{"type", "message"}` seen from the live API) """
-
-
-# JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.
-JSON_NAMES: dict[str, str] = {
-    "name": "name",
-    "type_": "type",
-    "errors": "errors",
-    "message": "message",
-}
 
 
 from ..models.error_detail import ErrorDetail

@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from typing import (
     TYPE_CHECKING,
     Any,
+    ClassVar,
     Self,
     TypedDict,
     TypeVar,
@@ -32,6 +33,7 @@ class ErrorContext:
     additional_properties: dict[str, ErrorContextValue | None] = _attrs_field(
         init=False, factory=dict
     )
+    JSON_NAMES: ClassVar[Mapping[str, str]] = {}
 
     def to_dict(self) -> dict[str, Any]:
 
@@ -93,10 +95,6 @@ class ErrorContext:
 
 class ErrorContextFields(TypedDict, total=False):
     """The keyword arguments of ``ErrorContext(...)``: one per JSON property, all optional."""
-
-
-# JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.
-JSON_NAMES: dict[str, str] = {}
 
 
 from ..models.error_context_value import ErrorContextValue

@@ -2,7 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypedDict, TypeVar
+from typing import (
+    Any,
+    ClassVar,
+    Self,
+    TypedDict,
+    TypeVar,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -14,6 +20,7 @@ T = TypeVar("T", bound="ErrorContextValue")
 @_attrs_define(on_setattr=_attrs_setters.NO_OP)
 class ErrorContextValue:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    JSON_NAMES: ClassVar[Mapping[str, str]] = {}
 
     def to_dict(self) -> dict[str, Any]:
 
@@ -49,7 +56,3 @@ class ErrorContextValue:
 
 class ErrorContextValueFields(TypedDict, total=False):
     """The keyword arguments of ``ErrorContextValue(...)``: one per JSON property, all optional."""
-
-
-# JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.
-JSON_NAMES: dict[str, str] = {}

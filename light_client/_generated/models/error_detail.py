@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from typing import (
     TYPE_CHECKING,
     Any,
+    ClassVar,
     Self,
     TypedDict,
     TypeVar,
@@ -39,6 +40,12 @@ class ErrorDetail:
     """ Optional context providing additional information about the error. This can include any relevant data that
     might help in understanding or resolving the error """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    JSON_NAMES: ClassVar[Mapping[str, str]] = {
+        "type_": "type",
+        "message": "message",
+        "path": "path",
+        "context": "context",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         type_ = self.type_
@@ -160,15 +167,6 @@ class ErrorDetailFields(TypedDict, total=False):
     context: ErrorContext | None | Unset
     """ Optional context providing additional information about the error. This can include any relevant data that
     might help in understanding or resolving the error """
-
-
-# JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.
-JSON_NAMES: dict[str, str] = {
-    "type_": "type",
-    "message": "message",
-    "path": "path",
-    "context": "context",
-}
 
 
 from ..models.error_context import ErrorContext

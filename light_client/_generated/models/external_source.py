@@ -2,7 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypedDict, TypeVar
+from typing import (
+    Any,
+    ClassVar,
+    Self,
+    TypedDict,
+    TypeVar,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -35,6 +41,10 @@ class ExternalSource:
     external_id: str | Unset = UNSET
     """ The ID of the object in the external source system """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    JSON_NAMES: ClassVar[Mapping[str, str]] = {
+        "name": "name",
+        "external_id": "externalId",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         name: str | Unset = UNSET
@@ -106,10 +116,3 @@ class ExternalSourceFields(TypedDict, total=False):
     Not exhaustive: new values may be added at any time, and clients must accept them. """
     external_id: str | Unset
     """ The ID of the object in the external source system """
-
-
-# JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.
-JSON_NAMES: dict[str, str] = {
-    "name": "name",
-    "external_id": "externalId",
-}

@@ -5,6 +5,7 @@ import datetime
 from collections.abc import Mapping
 from typing import (
     Any,
+    ClassVar,
     Self,
     TypedDict,
     TypeVar,
@@ -45,6 +46,14 @@ class RelatedDocument:
     """ The amount of the accounting document in cents """
     currency: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    JSON_NAMES: ClassVar[Mapping[str, str]] = {
+        "id": "id",
+        "document_number": "documentNumber",
+        "document_date": "documentDate",
+        "status": "status",
+        "amount": "amount",
+        "currency": "currency",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         id: str | Unset = UNSET
@@ -179,14 +188,3 @@ class RelatedDocumentFields(TypedDict, total=False):
     amount: int | None | Unset
     """ The amount of the accounting document in cents """
     currency: str | Unset
-
-
-# JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.
-JSON_NAMES: dict[str, str] = {
-    "id": "id",
-    "document_number": "documentNumber",
-    "document_date": "documentDate",
-    "status": "status",
-    "amount": "amount",
-    "currency": "currency",
-}

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import (
     Any,
+    ClassVar,
     Self,
     TypedDict,
     TypeVar,
@@ -33,6 +34,11 @@ class SetCustomPropertyRequest:
     """ Inline custom property values (used for TEXT/NUMERIC/DATE/etc. groups). It behaves as a PUT operation, so if
     empty or null the existing ones will be effectively deleted. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    JSON_NAMES: ClassVar[Mapping[str, str]] = {
+        "group_id": "groupId",
+        "value_ids": "valueIds",
+        "inline_values": "inlineValues",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         group_id: str | Unset = UNSET
@@ -148,11 +154,3 @@ class SetCustomPropertyRequestFields(TypedDict, total=False):
     inline_values: list[None | str] | None | Unset
     """ Inline custom property values (used for TEXT/NUMERIC/DATE/etc. groups). It behaves as a PUT operation, so if
     empty or null the existing ones will be effectively deleted. """
-
-
-# JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.
-JSON_NAMES: dict[str, str] = {
-    "group_id": "groupId",
-    "value_ids": "valueIds",
-    "inline_values": "inlineValues",
-}

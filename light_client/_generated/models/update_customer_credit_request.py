@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import (
     TYPE_CHECKING,
     Any,
+    ClassVar,
     Self,
     TypedDict,
     TypeVar,
@@ -50,6 +51,18 @@ class UpdateCustomerCreditRequest:
     document_template_id: None | Unset | UUID = UNSET
     """ ID of the document template that the customer credit will use """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    JSON_NAMES: ClassVar[Mapping[str, str]] = {
+        "company_entity_id": "companyEntityId",
+        "customer_id": "customerId",
+        "document_date": "documentDate",
+        "are_lines_with_tax": "areLinesWithTax",
+        "custom_properties": "customProperties",
+        "description": "description",
+        "currency": "currency",
+        "amount": "amount",
+        "document_number": "documentNumber",
+        "document_template_id": "documentTemplateId",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         company_entity_id: None | str | Unset
@@ -329,21 +342,6 @@ class UpdateCustomerCreditRequestFields(TypedDict, total=False):
     """ Document number of the customer credit """
     document_template_id: None | Unset | UUID
     """ ID of the document template that the customer credit will use """
-
-
-# JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.
-JSON_NAMES: dict[str, str] = {
-    "company_entity_id": "companyEntityId",
-    "customer_id": "customerId",
-    "document_date": "documentDate",
-    "are_lines_with_tax": "areLinesWithTax",
-    "custom_properties": "customProperties",
-    "description": "description",
-    "currency": "currency",
-    "amount": "amount",
-    "document_number": "documentNumber",
-    "document_template_id": "documentTemplateId",
-}
 
 
 from ..models.set_custom_property_request import SetCustomPropertyRequest

@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from typing import (
     TYPE_CHECKING,
     Any,
+    ClassVar,
     Self,
     TypedDict,
     TypeVar,
@@ -84,6 +85,25 @@ class UpdateCustomerRequest:
     cc_emails: list[None | str] | None | Unset = UNSET
     """ Billing email CC recipients. Omit to leave unchanged; send an empty list to clear. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    JSON_NAMES: ClassVar[Mapping[str, str]] = {
+        "name": "name",
+        "email": "email",
+        "address": "address",
+        "billing_address": "billingAddress",
+        "custom_properties": "customProperties",
+        "shipping_address": "shippingAddress",
+        "domain": "domain",
+        "description": "description",
+        "vat_number": "vatNumber",
+        "business_registration_number": "businessRegistrationNumber",
+        "eas_code": "easCode",
+        "einvoice_address": "einvoiceAddress",
+        "einvoice_network": "einvoiceNetwork",
+        "type_": "type",
+        "logo_url": "logoUrl",
+        "recipient_emails": "recipientEmails",
+        "cc_emails": "ccEmails",
+    }
 
     def to_dict(self) -> dict[str, Any]:
         name: None | str | Unset
@@ -531,28 +551,6 @@ class UpdateCustomerRequestFields(TypedDict, total=False):
     """ Billing email recipients ("Send to"). Omit to leave unchanged; send an empty list to clear. """
     cc_emails: list[None | str] | None | Unset
     """ Billing email CC recipients. Omit to leave unchanged; send an empty list to clear. """
-
-
-# JSON property name of each constructor keyword, for helpers that take JSON (camelCase) keys.
-JSON_NAMES: dict[str, str] = {
-    "name": "name",
-    "email": "email",
-    "address": "address",
-    "billing_address": "billingAddress",
-    "custom_properties": "customProperties",
-    "shipping_address": "shippingAddress",
-    "domain": "domain",
-    "description": "description",
-    "vat_number": "vatNumber",
-    "business_registration_number": "businessRegistrationNumber",
-    "eas_code": "easCode",
-    "einvoice_address": "einvoiceAddress",
-    "einvoice_network": "einvoiceNetwork",
-    "type_": "type",
-    "logo_url": "logoUrl",
-    "recipient_emails": "recipientEmails",
-    "cc_emails": "ccEmails",
-}
 
 
 from ..models.address import Address

@@ -1,0 +1,152 @@
+"""What a call makes of its final answer: the parsed model, or the error to raise.
+
+``parse_answer`` checks a 2xx answer and builds its model; ``error_for`` turns a failed attempt
+and the policy's ``Raise`` into the typed error; ``held_error`` is the error of a call the client
+did not send at all because the policy holds it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+from uuid import UUID
+
+import httpx
+
+from .._core.checks import shorten
+from .errors import (
+    APIConnectionError,
+    APITimeoutError,
+    LightError,
+    RateLimitError,
+    ResponseValidationError,
+    status_error_class,
+)
+from .operation import Operation
+from .policy import Raise
+from .redirects import redirect_note
+from .validation import parse_model, schema_problem
+
+if TYPE_CHECKING:  # the generated models load with the first client, not at import
+    from .._generated.models import ErrorDetail
+
+__all__ = ["error_for", "held_error", "parse_answer", "utc"]
+
+ModelT = TypeVar("ModelT")
+# A transport error or an HTTP answer: what one attempt ends with.
+Outcome = httpx.Response | httpx.RequestError
+
+
+def utc(timestamp: float | None) -> datetime | None:
+    return None if timestamp is None else datetime.fromtimestamp(timestamp, UTC)
+
+
+def parse_answer(
+    operation: Operation[ModelT], path_values: dict[str, str], response: httpx.Response
+) -> ModelT:
+    """The model of a 2xx answer, checked against its schema, and -- where the operation says
+    its answer is the resource its path addresses -- that it describes that resource."""
+    parsed = parse_model(operation.answer_schema, operation.parse, response)
+    if operation.answer_id is not None:
+        expected = path_values[operation.answer_id]
+        answered = getattr(parsed, "id", None)
+        if not isinstance(answered, UUID | str) or str(answered) != expected:
+            what = "no id" if not isinstance(answered, UUID | str) else f"id {answered}"
+            raise ResponseValidationError(
+                f"the answer describes a resource with {what}, not {expected}: the update's "
+                "result is unknown (fetch the resource before retrying)",
+                path="id",
+                response=response,
+            )
+    return parsed
+
+
+def error_for(outcome: Outcome, attempts: int, decision: Raise | None = None) -> LightError:
+    """The error a call raises for its last attempt's ``outcome`` and the policy's reason."""
+    reason = decision.reason if decision is not None else None
+    if isinstance(outcome, httpx.TimeoutException):
+        return APITimeoutError(
+            f"request timed out: {outcome}",
+            request=outcome.request,
+            attempts=attempts,
+            reason=reason,
+        )
+    if isinstance(outcome, httpx.RequestError):
+        return APIConnectionError(
+            f"connection failed: {type(outcome).__name__}: {outcome}",
+            request=outcome.request,
+            attempts=attempts,
+            reason=reason,
+        )
+    if outcome.is_redirect and reason is None:
+        reason = redirect_note(outcome)
+    error_type, message, errors = _error_fields(outcome)
+    error = status_error_class(outcome.status_code)(
+        response=outcome,
+        error_type=error_type,
+        message=message,
+        errors=errors,
+        attempts=attempts,
+        note=reason,
+    )
+    if isinstance(error, RateLimitError) and decision is not None:
+        error.retry_at = utc(decision.retry_at)
+    return error
+
+
+def held_error(request: httpx.Request, hold: float, hold_left: float) -> RateLimitError:
+    """The error for a call not sent because the client is held until ``hold`` (Unix time,
+    ``hold_left`` seconds from now): a daily limit, said on an earlier answer."""
+    retry_at = utc(hold)
+    assert retry_at is not None
+    message = (
+        f"not sent: Light's rate limit is used up until {retry_at.isoformat(timespec='seconds')} "
+        "(the server said so on an earlier answer), so the client holds every request until then"
+    )
+    # The answer the server would give now, so the error reads like any other 429.
+    response = httpx.Response(
+        429,
+        headers={"Retry-After": str(math.ceil(hold_left))},
+        json={"type": "TOO_MANY_REQUESTS", "message": message},
+        request=request,
+    )
+    error = RateLimitError(
+        response=response, error_type="TOO_MANY_REQUESTS", message=message, errors=[], attempts=0
+    )
+    error.retry_at = retry_at
+    return error
+
+
+def _error_fields(response: httpx.Response) -> tuple[str | None, str | None, list[ErrorDetail]]:
+    """Light's error fields from an error body, each taken only if it has the documented shape.
+
+    Lenient on purpose: one odd part (an unexpected ``context``) must not hide the rest.
+    """
+    try:
+        body = json.loads(response.content)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None, None, []
+    if not isinstance(body, dict):
+        return None, None, []
+    error_type = shorten(body["type"], 100) if isinstance(body.get("type"), str) else None
+    message = next((body[k] for k in ("message", "name") if isinstance(body.get(k), str)), None)
+    message = None if message is None else shorten(message)
+    details: list[Any] = body["errors"] if isinstance(body.get("errors"), list) else []
+    errors = [parsed for item in details if (parsed := _error_detail(item)) is not None]
+    return error_type, message, errors
+
+
+def _error_detail(item: object) -> ErrorDetail | None:
+    from .._generated.models import ErrorDetail
+
+    if not isinstance(item, dict):
+        return None
+    for candidate in (item, {k: v for k, v in item.items() if k != "context"}):
+        try:
+            if schema_problem("ErrorDetail", candidate) is None:
+                return ErrorDetail.from_dict(candidate)
+        except RecursionError:
+            continue
+    return None

@@ -1,0 +1,316 @@
+"""The request flow, written once for the async and the sync client, without I/O or a clock.
+
+``Engine.flow`` is a generator that runs one logical call -- pacing, attempts, redirects, token
+refresh, retries, error mapping -- without doing any I/O itself: it yields what it needs done
+(``Send`` a request, ``Sleep``, ``FetchToken``, ``Schedule`` a change of the rate-limit
+schedule) and is sent back a ``Reply``: the result, with the wall and monotonic time at which
+it came (the drivers in ``drivers.py`` read the client's one clock). It never reads a clock.
+What to do after an attempt, or before a send, is the policy's answer (``policy.py``); the flow
+carries it out and keeps the books in the rate limiter.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Generator
+from dataclasses import dataclass, replace
+from typing import Any, Generic, TypeVar
+
+import httpx
+
+from .._core.constants import MAX_REDIRECTS
+from .._core.log import logger, redacted_headers, redacted_url
+from ..ratelimit._limiter import RateLimiter
+from ..ratelimit._schedule import Booking
+from ..ratelimit._stores import Change
+from .answers import Outcome, error_for, held_error, parse_answer
+from .credentials import Credentials
+from .errors import APITimeoutError, ResponseValidationError
+from .hooks import AttemptAction, AttemptDetails
+from .policy import CallState, Pause, Raise, ServerRate, decide, server_rate, slot_decision
+from .prepare import Call
+from .redirects import redirected, same_origin
+from .response import RawResponse
+from .settings import Settings
+
+__all__ = ["Action", "Engine", "FetchToken", "Reply", "Schedule", "Send", "Sleep"]
+
+ModelT = TypeVar("ModelT")
+TokenT = TypeVar("TokenT")
+
+
+@dataclass(slots=True)  # not frozen: built on every call, and never changed
+class Send:
+    """Send a request and read its answer, whole, by ``deadline`` (monotonic; ``None``: none).
+
+    ``client_auth``: whether a user's own ``http_client`` may add its ``auth`` (not on a
+    redirect to another origin). The reply's result is the ``httpx.Response`` or the
+    ``httpx.RequestError``.
+    """
+
+    request: httpx.Request
+    deadline: float | None
+    max_bytes: int
+    client_auth: bool = True
+
+
+@dataclass(frozen=True)
+class Sleep:
+    seconds: float
+
+
+@dataclass(frozen=True)
+class FetchToken:
+    """Get a token from the provider, unless another call already replaced ``stale``."""
+
+    stale: str | None
+    timeout: float | None
+
+
+@dataclass(slots=True)  # as Send
+class Schedule:
+    """Apply a change to the credential's rate-limit schedule (in its store): the answer."""
+
+    key: str
+    change: Change[Any]
+
+
+Action = Send | Sleep | FetchToken | Schedule
+# What the flow is sent after each action: its result, then the wall time (Unix seconds) and the
+# monotonic time when it ended, both from the client's clock.
+Reply = tuple[Any, float, float]
+
+
+class Engine(Generic[TokenT]):
+    """One client's flow: its settings, credentials and rate limiter (all shared by its calls)."""
+
+    def __init__(
+        self, settings: Settings, credentials: Credentials[TokenT], limiter: RateLimiter
+    ) -> None:
+        self.settings = settings
+        self.credentials = credentials
+        self.limiter = limiter
+        # What the server's X-RateLimit-* headers told so far (the policy reads and renews it).
+        self.server_rate = ServerRate()
+
+    def build_request(
+        self, http: httpx.Client | httpx.AsyncClient, call: Call[Any]
+    ) -> httpx.Request:
+        """The request of ``call`` with the credential in hand (the pool's ``build_request``
+        merges its own default headers and cookies, e.g. those of a user's own client)."""
+        headers = dict(call.headers)
+        authorization = self.credentials.authorization
+        if authorization is not None:
+            headers.setdefault("Authorization", authorization)
+        return http.build_request(
+            call.method, call.url, content=call.content, headers=headers, timeout=call.timeout
+        )
+
+    def flow(
+        self, call: Call[ModelT], http: httpx.Client | httpx.AsyncClient
+    ) -> Generator[Action, Reply, RawResponse[ModelT]]:
+        """Run one logical call: pace, send, follow redirects, refresh, retry, parse or raise."""
+        credentials, limiter = self.credentials, self.limiter
+        state = CallState(call.max_retries, can_refresh_token=credentials.can_refresh)
+        deadline: float | None = None  # the call's timeout runs from its first send
+        attempt = 0
+        token_timeout = call.timeout.read
+        if credentials.authorization is None or not credentials.fresh():
+            stale = credentials.authorization
+            token, _, _ = yield FetchToken(stale, token_timeout)
+            credentials.set_token(token)
+        while True:
+            attempt += 1
+            sent_with = credentials.authorization
+            key = limiter.key(sent_with)
+            now = yield from self._wait_for_slot(call, http, key, deadline)
+            if deadline is None and call.timeout.read is not None:
+                deadline = now + call.timeout.read
+            outcome, wall, now, elapsed = yield from self._attempt(
+                call, http, attempt, deadline, now
+            )
+            if isinstance(outcome, httpx.Response):
+                yield from self._learn(key, outcome.headers, wall)
+                if outcome.is_success:
+                    try:
+                        parsed = parse_answer(call.operation, call.path_values, outcome)
+                    except ResponseValidationError as error:
+                        self._report(call, attempt, outcome, elapsed, "raise", 0.0, str(error))
+                        raise
+                    self._report(call, attempt, outcome, elapsed, "return", 0.0, None)
+                    return RawResponse(parsed, outcome, attempt)
+            time_left = None if deadline is None else deadline - now
+            decision = decide(outcome, replace(state, time_left=time_left), now=wall)
+            if isinstance(decision, Raise):
+                self._report(call, attempt, outcome, elapsed, "raise", 0.0, decision.reason)
+                if decision.hold_client and decision.retry_at is not None:
+                    yield Schedule(key, limiter.hold(decision.retry_at))
+                cause = outcome if isinstance(outcome, httpx.RequestError) else None
+                raise error_for(outcome, attempt, decision) from cause
+            logger.info(
+                "%s %s: %s (attempt %d)",
+                call.method,
+                httpx.URL(call.url).path,
+                decision.reason,
+                attempt,
+            )
+            state = replace(
+                state,
+                retries_done=state.retries_done + decision.costs_retry,
+                rate_limit_waits=state.rate_limit_waits + isinstance(decision, Pause),
+            )
+            if isinstance(decision, Pause):
+                # The whole client waits; this call is the first to book after the pause.
+                wait = decision.until - wall
+                self._report(call, attempt, outcome, elapsed, "pause", wait, decision.reason)
+                yield Schedule(key, limiter.hold(decision.until))
+            elif decision.refresh_token:
+                self._report(call, attempt, outcome, elapsed, "retry", 0.0, decision.reason)
+                token, _, _ = yield FetchToken(sent_with, token_timeout)
+                credentials.set_token(token)
+                state = replace(state, can_refresh_token=False)
+            else:
+                wait = decision.delay
+                self._report(call, attempt, outcome, elapsed, "retry", wait, decision.reason)
+                if wait > 0:
+                    yield Sleep(wait)
+
+    def _wait_for_slot(
+        self,
+        call: Call[Any],
+        http: httpx.Client | httpx.AsyncClient,
+        key: str,
+        deadline: float | None,
+    ) -> Generator[Action, Reply, float]:
+        """Book a start on the schedule and sleep until it; give it back if cancelled or if the
+        policy gives up first. The monotonic time when the call may send."""
+        limiter = self.limiter
+        booking: Booking
+        booking, _, now = yield Schedule(key, limiter.reserve())
+        while booking.wait > 0:
+            # The server's hold in force, from the store's clock when the slot was booked.
+            hold_left = booking.hold - (booking.start - booking.wait)
+            decision = slot_decision(
+                booking.wait, hold_left, now=now, deadline=deadline, timeout=call.timeout.read
+            )
+            if isinstance(decision, Raise):
+                yield Schedule(key, limiter.release(booking))
+                request = self.build_request(http, call)
+                if decision.timeout:
+                    raise APITimeoutError(str(decision.reason), request=request)
+                raise held_error(request, booking.hold, hold_left)
+            logger.debug("rate limit: waiting %.3f s for a slot", decision.seconds)
+            try:
+                _, _, now = yield Sleep(decision.seconds)
+            except GeneratorExit:
+                raise
+            except BaseException:  # cancelled or timed out while waiting: give the slot back
+                if booking.origin == limiter.origin:
+                    yield Schedule(key, limiter.release(booking))
+                raise
+            if booking.origin != limiter.origin:  # the shared store went down or came back
+                booking, _, now = yield Schedule(key, limiter.reserve())
+                continue
+            confirmed: Booking
+            confirmed, _, now = yield Schedule(key, limiter.confirm(booking))
+            if confirmed.epoch == booking.epoch:  # still ours: it is time
+                return now
+            booking = confirmed  # the schedule moved (a pause, a stricter rate): booked anew
+        return now
+
+    def _attempt(
+        self,
+        call: Call[Any],
+        http: httpx.Client | httpx.AsyncClient,
+        attempt: int,
+        deadline: float | None,
+        now: float,
+    ) -> Generator[Action, Reply, tuple[Outcome, float, float, float]]:
+        """Send one attempt and follow its redirects: the final response or transport error,
+        the wall and monotonic time it came, and the seconds it took."""
+        request = self.build_request(http, call)
+        client_auth = True
+        started = now
+        for _ in range(MAX_REDIRECTS + 1):
+            if deadline is not None:  # no single connect, read or write outlasts the call
+                left = max(deadline - now, 0.001)
+                request.extensions["timeout"] = {
+                    phase: left if limit is None or left < limit - 0.05 else limit
+                    for phase, limit in call.timeout.as_dict().items()
+                }
+            if logger.isEnabledFor(logging.DEBUG):  # redacting the headers is not free
+                logger.debug(
+                    "%s %s attempt %d headers=%s",
+                    request.method,
+                    redacted_url(request.url),
+                    attempt,
+                    redacted_headers(request.headers),
+                )
+            sent = now
+            outcome: Outcome
+            outcome, wall, now = yield Send(
+                request, deadline, self.settings.max_response_bytes, client_auth
+            )
+            if logger.isEnabledFor(logging.INFO):  # the URL's path is decoded for the line
+                logger.info(
+                    "%s %s -> %s (%.0f ms, attempt %d)",
+                    request.method,
+                    request.url.path,
+                    (
+                        outcome.status_code
+                        if isinstance(outcome, httpx.Response)
+                        else type(outcome).__name__
+                    ),
+                    (now - sent) * 1000,
+                    attempt,
+                )
+            if not isinstance(outcome, httpx.Response) or not outcome.is_redirect:
+                return outcome, wall, now, now - started
+            followed = redirected(request, outcome)
+            if followed is None:
+                return outcome, wall, now, now - started
+            client_auth = client_auth and same_origin(followed.url, request.url)
+            request = followed
+        raise error_for(outcome, attempt, Raise("too many redirects"))
+
+    def _learn(
+        self, key: str, headers: httpx.Headers, wall: float
+    ) -> Generator[Action, Reply, None]:
+        """Follow what the policy makes of an answer's ``X-RateLimit-*`` headers."""
+        self.server_rate, interval, hold_until = server_rate(self.server_rate, headers, now=wall)
+        if interval is not None:
+            yield Schedule(key, self.limiter.tune(interval))
+        if hold_until is not None:
+            yield Schedule(key, self.limiter.hold(hold_until))
+
+    def _report(
+        self,
+        call: Call[Any],
+        attempt: int,
+        outcome: Outcome,
+        elapsed: float,
+        action: AttemptAction,
+        wait: float,
+        reason: str | None,
+    ) -> None:
+        """Tell the client's ``on_attempt`` hook, if it has one."""
+        hook = self.settings.on_attempt
+        if hook is None:
+            return
+        response = outcome if isinstance(outcome, httpx.Response) else None
+        details = AttemptDetails(
+            operation_id=call.operation.operation_id,
+            method=call.method,
+            path=httpx.URL(call.url).path,
+            attempt=attempt,
+            status_code=None if response is None else response.status_code,
+            error=None if response is not None else type(outcome).__name__,
+            elapsed=elapsed,
+            action=action,
+            wait=wait,
+            reason=reason,
+        )
+        try:
+            hook(details)
+        except Exception:  # a metrics hook that fails must not fail the call it reports on
+            logger.exception("the on_attempt hook %r failed", hook)

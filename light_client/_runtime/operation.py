@@ -1,0 +1,114 @@
+"""``Operation``: one API operation, as the generator describes it in literals.
+
+The generated resource modules (``light_client/resources/<tag>.py``, from
+``templates/resources/resource.py.jinja``) write one ``Operation`` per operation of openapi.yaml:
+everything the runtime needs to send it and read its answer, so the runtime never reflects on
+generated code or reads the spec to recover what the generator knew.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
+from urllib.parse import quote
+from uuid import UUID
+
+from .response import RawResponse
+
+__all__ = ["AsyncRequester", "Operation", "PathParameter", "SyncRequester"]
+
+ModelT = TypeVar("ModelT")
+
+
+@dataclass(frozen=True, slots=True)
+class PathParameter:
+    """A path parameter: the method's keyword, its name in the path template, its format."""
+
+    python_name: str
+    name: str
+    format: str | None = None
+
+    def value(self, given: object) -> str:
+        """The parameter's text in the URL; ``ValueError`` (before any I/O) when it does not fit
+        its format: a ``uuid`` parameter takes a ``UUID`` or its string form."""
+        if self.format == "uuid":
+            if isinstance(given, UUID):
+                return str(given)
+            if isinstance(given, str):
+                try:
+                    return str(UUID(given))
+                except ValueError:
+                    pass
+            raise ValueError(f"{self.python_name} must be a UUID or a UUID string, got {given!r}")
+        if not isinstance(given, str | int) or isinstance(given, bool) or given == "":
+            raise ValueError(f"{self.python_name} must be a non-empty string, got {given!r}")
+        return str(given)
+
+
+@dataclass(frozen=True, slots=True)
+class Operation(Generic[ModelT]):
+    """One operation of openapi.yaml.
+
+    - ``operation_id``, ``method`` (upper case) and ``path`` (the template as the spec writes
+      it, ``/v1/customers/{customerId}``), with its ``path_parameters`` in the order the
+      method takes them;
+    - ``body_type``: the request body's generated model (``None``: no body), ``body_schema`` its
+      schema's name and ``content_type`` the media type sent;
+    - ``parse``: builds the answer's model from its JSON, after it was checked against
+      ``answer_schema``;
+    - ``answer_id``: the path parameter whose value the answer's ``id`` must equal (the answer
+      is the resource the path addresses), or ``None``;
+    - ``idempotency_header``: the header through which the server deduplicates the call.
+    """
+
+    operation_id: str
+    method: str
+    path: str
+    path_parameters: tuple[PathParameter, ...]
+    body_type: type[Any] | None
+    body_schema: str | None
+    content_type: str | None
+    parse: Callable[[Mapping[str, Any]], ModelT]
+    answer_schema: str
+    answer_id: str | None = None
+    idempotency_header: str | None = None
+
+    def url_path(self, arguments: tuple[object, ...]) -> tuple[str, dict[str, str]]:
+        """The request's path for the method's positional ``arguments``, each checked and
+        quoted, and the values by keyword (for the answer check)."""
+        if len(arguments) != len(self.path_parameters):
+            raise TypeError(
+                f"{self.operation_id} takes {len(self.path_parameters)} path parameter(s), "
+                f"got {len(arguments)}"
+            )
+        values: dict[str, str] = {}
+        path = self.path
+        for parameter, given in zip(self.path_parameters, arguments, strict=True):
+            value = values[parameter.python_name] = parameter.value(given)
+            path = path.replace("{" + parameter.name + "}", quote(value, safe=""))
+        return path, values
+
+
+class AsyncRequester(Protocol):
+    """``LightClient._request``, as the generated resource classes call it."""
+
+    def __call__(
+        self,
+        operation: Operation[ModelT],
+        path_arguments: tuple[object, ...],
+        params: Mapping[str, Any],
+        /,
+    ) -> Awaitable[RawResponse[ModelT]]: ...
+
+
+class SyncRequester(Protocol):
+    """``SyncLightClient._request``, as the generated resource classes call it."""
+
+    def __call__(
+        self,
+        operation: Operation[ModelT],
+        path_arguments: tuple[object, ...],
+        params: Mapping[str, Any],
+        /,
+    ) -> RawResponse[ModelT]: ...

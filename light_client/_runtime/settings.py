@@ -1,0 +1,123 @@
+"""``Settings``: a client's configuration, checked once, in one object.
+
+Both clients build it from their keyword arguments (``BaseClient.__init__``), and
+``with_options`` makes a new one from it with some fields changed (``Settings.changed``): the list
+of settings lives here only. Credentials, the connection pool and the transport are not settings:
+they are what a client holds.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import httpx
+
+from .._core.checks import check_headers, check_max_retries, check_timeout
+from .._core.clock import SYSTEM_CLOCK, Clock
+from .._core.constants import BASE_URL_ENV, DEFAULT_BASE_URL
+from .._core.log import redacted_url
+from .._core.types import TimeoutTypes
+from ..ratelimit import RateLimitStore
+from .hooks import AttemptDetails
+
+__all__ = ["AttemptHook", "Settings"]
+
+AttemptHook = Callable[[AttemptDetails], None]
+
+
+def _base_url(given: str | httpx.URL | None) -> httpx.URL:
+    """Argument first, then ``LIGHT_BASE_URL``, then Light's; an http(s) URL with a host."""
+    url = httpx.URL(given or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL)
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError(f"base_url must be an http(s) URL, got {redacted_url(url)}")
+    return url
+
+
+def _max_response_bytes(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError("max_response_bytes must be an int")
+    if value < 1:
+        raise ValueError("max_response_bytes must be >= 1")
+    return value
+
+
+def _max_requests_per_minute(value: Any) -> int | None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise ValueError("max_requests_per_minute must be None or an int >= 1")
+    return value
+
+
+def _on_attempt(value: AttemptHook | None) -> AttemptHook | None:
+    if value is not None and not callable(value):
+        raise TypeError("on_attempt must be a callable taking an AttemptDetails, or None")
+    return value
+
+
+def _clock(value: Any) -> Clock:
+    if value is None:
+        return SYSTEM_CLOCK
+    if not isinstance(value, Clock):
+        raise TypeError("clock must be a light_client Clock (e.g. testing.FakeClock())")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What a client was configured with, each value checked (see ``LightClient`` for each)."""
+
+    base_url: httpx.URL
+    timeout: httpx.Timeout
+    max_retries: int
+    max_requests_per_minute: int | None
+    rate_limit_store: RateLimitStore | None
+    default_headers: Mapping[str, str]
+    max_response_bytes: int
+    on_attempt: AttemptHook | None
+    clock: Clock
+    # Each call's URL starts with it: the base URL without its trailing slash.
+    url_prefix: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "url_prefix", str(self.base_url).rstrip("/"))
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        base_url: str | httpx.URL | None,
+        timeout: TimeoutTypes,
+        max_retries: int,
+        max_requests_per_minute: int | None,
+        rate_limit_store: RateLimitStore | None,
+        default_headers: Mapping[str, str] | None,
+        max_response_bytes: int,
+        on_attempt: AttemptHook | None,
+        clock: Clock | None,
+    ) -> Settings:
+        """The settings from a client's arguments; ``ValueError``/``TypeError`` naming a bad one."""
+        return cls(
+            base_url=_base_url(base_url),
+            timeout=check_timeout(timeout),
+            max_retries=check_max_retries(max_retries),
+            max_requests_per_minute=_max_requests_per_minute(max_requests_per_minute),
+            rate_limit_store=rate_limit_store,
+            default_headers=check_headers(default_headers, what="default_headers"),
+            max_response_bytes=_max_response_bytes(max_response_bytes),
+            on_attempt=_on_attempt(on_attempt),
+            clock=_clock(clock),
+        )
+
+    def changed(self, changes: Mapping[str, Any]) -> Settings:
+        """These settings with ``changes`` (keyword: value) made, each checked as in ``build``.
+
+        ``default_headers`` are added to these, not put in their place.
+        """
+        arguments = {each.name: getattr(self, each.name) for each in fields(self) if each.init}
+        arguments.update(changes)
+        if "default_headers" in changes:
+            given = check_headers(changes["default_headers"], what="default_headers")
+            arguments["default_headers"] = {**self.default_headers, **given}
+        return Settings.build(**arguments)

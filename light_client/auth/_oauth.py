@@ -1,0 +1,365 @@
+"""OAuth 2.0 for integration partners: authorize, exchange, refresh with rotation, many tenants.
+
+    oauth = LightOAuth(client_id="...", client_secret="...", redirect_uri="https://you/callback")
+    url = oauth.authorization_url(state=LightOAuth.new_state())    # send the user there
+    tokens = oauth.exchange_code(code)                               # on your callback
+    store.put("tenant-42", tokens)                                    # persist, then use
+    light = base_client.with_options(access_token=oauth.async_provider("tenant-42", store))
+
+Light's refresh tokens rotate: each refresh returns a new one and the old one is dead. So a
+refresh happens inside ``TokenStore.update``: the new pair is written before anyone uses it, and
+only one refresh runs at a time per tenant -- across tasks and threads, and across processes
+when the store is shared (SQLite, Redis). Secrets (client secret, tokens, codes) never appear in
+messages, reprs or logs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol, cast
+from urllib.parse import urlencode
+
+import httpx
+
+from .._core.checks import check_credential, shorten
+from .._core.constants import BASE_URL_ENV, DEFAULT_BASE_URL, DEFAULT_TIMEOUT
+from .._core.log import logger
+from .._core.sqlite import SQLiteFile
+from .._runtime.errors import LightError
+from .._runtime.pools import sync_client
+
+__all__ = [
+    "InMemoryTokenStore",
+    "LightOAuth",
+    "OAuthError",
+    "RedisTokenStore",
+    "SQLiteTokenStore",
+    "TokenProvider",
+    "TokenSet",
+    "TokenStore",
+]
+
+# A token this close to its expiry is refreshed before use.
+REFRESH_MARGIN_SECONDS = 60.0
+
+TokenUpdate = Callable[["TokenSet | None"], "TokenSet | None"]
+
+
+class OAuthError(LightError):
+    """Light's token endpoint refused: ``error`` (``invalid_grant``, ``invalid_client``, ...),
+    ``error_description`` and ``status_code`` as it answered (no secret is ever quoted)."""
+
+    def __init__(self, error: str, description: str | None, status_code: int | None) -> None:
+        text = f"OAuth: {error}" + (f" ({shorten(description, 200)})" if description else "")
+        super().__init__(text)
+        self.error, self.error_description, self.status_code = error, description, status_code
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    """An access token, its refresh token and when it expires (Unix time). Never printed."""
+
+    access_token: str
+    refresh_token: str | None
+    expires_at: float
+    token_type: str = "Bearer"
+
+    def __repr__(self) -> str:
+        return f"TokenSet(<redacted>, expires_at={self.expires_at:.0f})"
+
+    def expires_within(self, seconds: float, now: float | None = None) -> bool:
+        return self.expires_at - (time.time() if now is None else now) < seconds
+
+    def to_json(self) -> str:
+        return json.dumps([self.access_token, self.refresh_token, self.expires_at, self.token_type])
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> TokenSet:
+        access, refresh, expires_at, token_type = json.loads(text)
+        return cls(access, refresh, float(expires_at), token_type)
+
+
+class TokenStore(Protocol):
+    """Keeps each tenant's tokens; ``update`` runs one change at a time per tenant."""
+
+    def get(self, tenant: str) -> TokenSet | None: ...
+
+    def put(self, tenant: str, tokens: TokenSet) -> None: ...
+
+    def update(self, tenant: str, change: TokenUpdate) -> TokenSet | None:
+        """Read, ``change``, write, with no other ``update`` of that tenant in between."""
+        ...
+
+
+class InMemoryTokenStore:
+    """Tokens in this process (a per-tenant lock makes ``update`` single-flight across threads).
+
+    ``on_save`` (optional) is called with ``(tenant, tokens)`` after every write: the place to
+    keep them in your own database. Pass ``load`` to read them from there on first use.
+    """
+
+    def __init__(
+        self,
+        *,
+        load: Callable[[str], TokenSet | None] | None = None,
+        on_save: Callable[[str, TokenSet], None] | None = None,
+    ) -> None:
+        self._tokens: dict[str, TokenSet] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+        self._load, self._on_save = load, on_save
+
+    def _lock(self, tenant: str) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(tenant, threading.Lock())
+
+    def get(self, tenant: str) -> TokenSet | None:
+        found = self._tokens.get(tenant)
+        if found is None and self._load is not None:
+            found = self._load(tenant)
+        return found
+
+    def put(self, tenant: str, tokens: TokenSet) -> None:
+        self._tokens[tenant] = tokens
+        if self._on_save is not None:
+            self._on_save(tenant, tokens)
+
+    def update(self, tenant: str, change: TokenUpdate) -> TokenSet | None:
+        with self._lock(tenant):
+            return _changed(self, tenant, change)
+
+    def __repr__(self) -> str:
+        return f"InMemoryTokenStore({len(self._tokens)} tenants)"
+
+
+class SQLiteTokenStore:
+    """Tokens in a SQLite file, shared by every process that opens it; ``update`` holds the
+    file's write lock (``BEGIN IMMEDIATE``), so one process refreshes and the others then read
+    the new pair. Keep the file private (mode 0600 is set when it is created); ``close()`` at
+    shutdown."""
+
+    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 30.0) -> None:
+        self._file = SQLiteFile(
+            path,
+            "CREATE TABLE IF NOT EXISTS light_oauth_tokens (tenant TEXT PRIMARY KEY, tokens TEXT)",
+            busy_timeout=busy_timeout,
+            private=True,
+        )
+        self.path = self._file.path
+
+    def get(self, tenant: str) -> TokenSet | None:
+        rows = self._file.query("SELECT tokens FROM light_oauth_tokens WHERE tenant = ?", (tenant,))
+        return TokenSet.from_json(rows[0][0]) if rows else None
+
+    def put(self, tenant: str, tokens: TokenSet) -> None:
+        self._file.query(
+            "INSERT OR REPLACE INTO light_oauth_tokens VALUES (?, ?)", (tenant, tokens.to_json())
+        )
+
+    def update(self, tenant: str, change: TokenUpdate) -> TokenSet | None:
+        with self._file.transaction():  # threads: the lock; other processes: the file's
+            return _changed(self, tenant, change)
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __repr__(self) -> str:
+        return f"SQLiteTokenStore({str(self.path)!r})"
+
+
+def _changed(store: TokenStore, tenant: str, change: TokenUpdate) -> TokenSet | None:
+    """Read, change and (if it changed) write one tenant's tokens; the caller holds the lock."""
+    before = store.get(tenant)
+    after = change(before)
+    if after is not None and after != before:
+        store.put(tenant, after)
+    return after
+
+
+class RedisTokenStore:
+    """Tokens in Redis, for a fleet; ``update`` holds a Redis lock per tenant (30 s at most)
+    while it refreshes. Needs ``pip install 'light-client[redis]'``."""
+
+    def __init__(self, url: str, *, prefix: str = "light-client:oauth:") -> None:
+        try:
+            import redis
+        except ModuleNotFoundError as exc:
+            raise ModuleNotFoundError(
+                "RedisTokenStore needs redis-py: pip install 'light-client[redis]'"
+            ) from exc
+        self._redis = redis.Redis.from_url(url, socket_timeout=5.0)
+        self._prefix = prefix
+
+    def get(self, tenant: str) -> TokenSet | None:
+        raw = self._redis.get(self._prefix + tenant)
+        return TokenSet.from_json(cast(bytes, raw)) if raw else None
+
+    def put(self, tenant: str, tokens: TokenSet) -> None:
+        self._redis.set(self._prefix + tenant, tokens.to_json())
+
+    def update(self, tenant: str, change: TokenUpdate) -> TokenSet | None:
+        with self._redis.lock(f"{self._prefix}{tenant}:lock", timeout=30, blocking_timeout=30):
+            return _changed(self, tenant, change)
+
+    def close(self) -> None:
+        self._redis.close()
+
+    def __repr__(self) -> str:
+        return "RedisTokenStore(<url redacted>)"
+
+
+class TokenProvider:
+    """The ``access_token=`` of a client for one tenant: a fresh token on each call.
+
+    It refreshes (once, under the store's lock) when the token is within the margin of its
+    expiry, or after the client reported it refused (``invalidate``, on a 401).
+    """
+
+    def __init__(self, oauth: LightOAuth, tenant: str, store: TokenStore, margin: float) -> None:
+        self.oauth, self.tenant, self.store, self.margin = oauth, tenant, store, margin
+        self._refused: str | None = None
+        self._last: TokenSet | None = None
+
+    def is_fresh(self, access_token: str) -> bool:
+        """Whether ``access_token`` is the one last handed out and not near its expiry (asked
+        by the client before each call; answered from memory, without the store)."""
+        last = self._last
+        return (
+            last is not None
+            and last.access_token == access_token
+            and access_token != self._refused
+            and not last.expires_within(self.margin)
+        )
+
+    def invalidate(self, access_token: str) -> None:
+        """The server refused ``access_token`` (401): the next call refreshes it."""
+        self._refused = access_token
+
+    def _fresh(self, tokens: TokenSet | None) -> TokenSet | None:
+        if tokens is None:
+            raise OAuthError("no_tokens", f"no tokens stored for tenant {self.tenant!r}", None)
+        if tokens.access_token == self._refused or tokens.expires_within(self.margin):
+            if tokens.refresh_token is None:
+                raise OAuthError(
+                    "no_refresh_token", "the token expired and cannot be refreshed", None
+                )
+            logger.info("OAuth: refreshing the access token of tenant %r", self.tenant)
+            return self.oauth.refresh(tokens.refresh_token)
+        return tokens
+
+    def __call__(self) -> str:
+        tokens = self.store.update(self.tenant, self._fresh)
+        assert tokens is not None  # _fresh raises rather than answer None
+        self._last = tokens
+        return tokens.access_token
+
+    def __repr__(self) -> str:
+        return f"TokenProvider(tenant={self.tenant!r})"
+
+
+class AsyncTokenProvider(TokenProvider):
+    """The same for ``LightClient``: the store and the refresh run in a worker thread."""
+
+    async def __call__(self) -> str:  # type: ignore[override]
+        import asyncio  # on first use: `import light_client` does not load asyncio
+
+        return await asyncio.to_thread(TokenProvider.__call__, self)
+
+
+class LightOAuth:
+    """Light's OAuth 2.0 authorization-code flow for one registered integration."""
+
+    def __init__(
+        self,
+        *,
+        client_id: str,
+        client_secret: str,
+        redirect_uri: str,
+        base_url: str | None = None,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.client_id = check_credential(client_id, what="client_id")
+        self._client_secret = check_credential(client_secret, what="client_secret")
+        self.redirect_uri = redirect_uri
+        self.base_url = (base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
+        self._http = sync_client(httpx.Timeout(timeout))  # every tenant's refresh: no cookies
+
+    @staticmethod
+    def new_state() -> str:
+        """A random ``state`` (256 bits) to tie the callback to the browser that started it."""
+        return secrets.token_urlsafe(32)
+
+    def authorization_url(self, *, state: str) -> str:
+        """Where to send the user to connect their Light company to your integration."""
+        query = {"client_id": self.client_id, "redirect_uri": self.redirect_uri, "state": state}
+        return f"{self.base_url}/oauth/authorize?{urlencode(query)}"
+
+    def _token(self, form: dict[str, str]) -> TokenSet:
+        form = {"client_id": self.client_id, "client_secret": self._client_secret, **form}
+        try:
+            answer = self._http.post(f"{self.base_url}/oauth/token", data=form)
+        except httpx.HTTPError as exc:
+            raise OAuthError("connection_failed", type(exc).__name__, None) from None
+        try:
+            body: Any = answer.json()
+        except ValueError:
+            body = {}
+        if answer.status_code != 200 or not isinstance(body, dict) or "access_token" not in body:
+            error = body.get("error") if isinstance(body, dict) else None
+            description = body.get("error_description") if isinstance(body, dict) else None
+            raise OAuthError(
+                str(error or "invalid_response"),
+                description if isinstance(description, str) else None,
+                answer.status_code,
+            )
+        expires_in = body.get("expires_in")
+        return TokenSet(
+            access_token=str(body["access_token"]),
+            refresh_token=body.get("refresh_token"),
+            expires_at=time.time() + (float(expires_in) if expires_in is not None else 3600.0),
+            token_type=str(body.get("token_type") or "Bearer"),
+        )
+
+    def exchange_code(self, code: str) -> TokenSet:
+        """The tokens for the ``code`` your callback received (a code works once)."""
+        return self._token(
+            {"grant_type": "authorization_code", "code": code, "redirect_uri": self.redirect_uri}
+        )
+
+    def refresh(self, refresh_token: str) -> TokenSet:
+        """A new pair for ``refresh_token``, which is dead from then on: persist the new one."""
+        return self._token({"grant_type": "refresh_token", "refresh_token": refresh_token})
+
+    async def aexchange_code(self, code: str) -> TokenSet:
+        import asyncio  # on first use: `import light_client` does not load asyncio
+
+        return await asyncio.to_thread(self.exchange_code, code)
+
+    async def arefresh(self, refresh_token: str) -> TokenSet:
+        import asyncio  # on first use: `import light_client` does not load asyncio
+
+        return await asyncio.to_thread(self.refresh, refresh_token)
+
+    def provider(
+        self, tenant: str, store: TokenStore, *, margin: float = REFRESH_MARGIN_SECONDS
+    ) -> TokenProvider:
+        """``SyncLightClient(access_token=...)`` for ``tenant``, its tokens kept in ``store``."""
+        return TokenProvider(self, tenant, store, margin)
+
+    def async_provider(
+        self, tenant: str, store: TokenStore, *, margin: float = REFRESH_MARGIN_SECONDS
+    ) -> AsyncTokenProvider:
+        """``LightClient(access_token=...)`` for ``tenant``, its tokens kept in ``store``."""
+        return AsyncTokenProvider(self, tenant, store, margin)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __repr__(self) -> str:
+        return f"LightOAuth(client_id={self.client_id!r}, base_url={self.base_url!r})"

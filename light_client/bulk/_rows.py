@@ -1,0 +1,217 @@
+"""Rows of a CSV or JSON Lines file as ``update_many`` items, read one at a time, checked first.
+
+CSV: a header row; the ``id`` column holds the resource id; every other column is a field, named
+as in the API's JSON (``vatNumber``) or in Python (``vat_number``). An empty cell leaves the
+field as it is; the null token (``--null-token``) clears it. A cell of a field that cannot hold
+text (a number, a boolean, an object such as ``address``, a list) is read as JSON:
+``12500``, ``true``, ``{"city": "Aarhus"}``, ``["a@acme.example"]``.
+
+JSON Lines: one object per line, with ``id`` and the fields as Light's JSON has them (``null``
+clears, a key left out leaves the field as it is).
+
+In both, columns and keys that start with ``_`` are notes, never sent: ``--failed-out`` writes
+each failed row again with its error in ``_error``, so the file can be fixed and run as it is.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal, TextIO, TypeAlias
+from uuid import UUID
+
+import attrs
+
+from .._runtime import fields as _fields
+from .._runtime.patch import fields_from_mapping
+from .._runtime.schemas import component
+
+__all__ = [
+    "ERROR_COLUMN",
+    "Format",
+    "Row",
+    "RowError",
+    "Validation",
+    "read_rows",
+    "validate",
+]
+
+Format: TypeAlias = Literal["csv", "jsonl"]
+ID_COLUMN = "id"
+ERROR_COLUMN = "_error"
+# Errors kept for the report; the rest are counted (a file of 10 million bad rows stays small).
+MAX_REPORTED_ERRORS = 100
+
+
+@attrs.frozen
+class Row:
+    """A row ready to send: its line in the file, id, fields (JSON or Python names) and cells."""
+
+    line: int
+    id: Any  # a string if all is well; None: the CSV has no id column (reported once)
+    fields: dict[str, Any]
+    cells: dict[str, Any]
+
+
+@attrs.frozen
+class RowError:
+    """Why a row (``line``; 1 is a CSV's header) cannot be sent."""
+
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+def _holds_text(schema: Mapping[str, Any]) -> bool:
+    """Whether a property schema admits a string (enums included): its cells are taken as text."""
+    if "$ref" in schema:
+        return _holds_text(component(schema["$ref"].rsplit("/", 1)[1]))
+    types = schema.get("type", [])
+    if "string" in ([types] if isinstance(types, str) else types):
+        return True
+    return any(_holds_text(branch) for branch in schema.get("oneOf", ()))
+
+
+@cache
+def _text_properties(schema_name: str) -> frozenset[str]:
+    """The JSON names of a request schema's fields whose cells are text."""
+    properties = component(schema_name)["properties"]
+    return frozenset(name for name, schema in properties.items() if _holds_text(schema))
+
+
+def _cell(body_type: type[Any], column: str, text: str, null_token: str | None) -> Any:
+    if text == null_token:
+        return None
+    json_name = _fields.json_names(body_type).get(column, column)
+    if json_name in _text_properties(body_type.__name__):
+        return text
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text  # the spec check names the field and the type it wants
+
+
+def _unknown_columns(body_type: type[Any], columns: list[str]) -> list[str]:
+    names = _fields.json_names(body_type)
+    known = {ID_COLUMN, *names, *names.values()}
+    return [column for column in columns if column not in known and not column.startswith("_")]
+
+
+def _csv_rows(
+    stream: TextIO, body_type: type[Any], null_token: str | None
+) -> Iterator[Row | RowError]:
+    reader = csv.DictReader(stream)
+    columns = list(reader.fieldnames or [])
+    unknown = _unknown_columns(body_type, columns)
+    names = _fields.json_names(body_type)
+    for column in unknown:  # reported once, on the header's line; the other columns are read
+        candidates = [ID_COLUMN, *names.values(), *names]
+        error = _fields.unknown_field_error(body_type, column, candidates)
+        hint = str(error).partition(";")[2]
+        message = f"column {column!r} is not a field of {body_type.__name__}"
+        yield RowError(1, message + (f";{hint}" if hint else ""))
+    if ID_COLUMN not in columns:
+        yield RowError(1, f"no {ID_COLUMN!r} column: it holds each row's resource id")
+    field_columns = [
+        column
+        for column in columns
+        if column != ID_COLUMN and not column.startswith("_") and column not in unknown
+    ]
+    for cells in reader:
+        line = reader.line_num
+        if None in cells or None in cells.values():
+            count = len(columns) + len(cells.get(None) or ()) - list(cells.values()).count(None)
+            yield RowError(line, f"{count} cells, but the header has {len(columns)} columns")
+            continue
+        row_fields = {
+            column: _cell(body_type, column, cells[column], null_token)
+            for column in field_columns
+            if cells[column] != ""
+        }
+        yield Row(line, cells.get(ID_COLUMN), row_fields, dict(cells))
+
+
+def _jsonl_rows(stream: TextIO) -> Iterator[Row | RowError]:
+    for line, text in enumerate(stream, start=1):
+        if not text.strip():
+            continue
+        try:
+            document = json.loads(text)
+        except ValueError as exc:
+            yield RowError(line, f"not JSON: {exc}")
+            continue
+        if not isinstance(document, dict):
+            yield RowError(line, f"not a JSON object: {text.strip()[:60]}")
+            continue
+        row_fields = {
+            key: value
+            for key, value in document.items()
+            if key != ID_COLUMN and not key.startswith("_")
+        }
+        yield Row(line, document.get(ID_COLUMN, ""), row_fields, document)
+
+
+def read_rows(
+    path: Path, format: Format, body_type: type[Any], null_token: str | None = None
+) -> Iterator[Row | RowError]:
+    """Each row of the file, in order, or the reason it cannot be sent; one row in memory."""
+    with path.open(encoding="utf-8-sig", newline="") as stream:
+        if format == "csv":
+            yield from _csv_rows(stream, body_type, null_token)
+        else:
+            yield from _jsonl_rows(stream)
+
+
+def check_row(body_type: type[Any], row: Row) -> RowError | None:
+    """What is wrong with a row that ``update_many`` would reject, if anything."""
+    try:
+        if row.id is not None:
+            if not isinstance(row.id, str) or not row.id:
+                return RowError(row.line, f"no {ID_COLUMN}")
+            UUID(row.id)
+    except ValueError:
+        return RowError(row.line, f"{ID_COLUMN} {row.id!r} is not a UUID")
+    try:
+        fields_from_mapping(body_type, row.fields)
+    except (TypeError, ValueError) as exc:
+        return RowError(row.line, str(exc))
+    return None
+
+
+@attrs.define
+class Validation:
+    """A pass over the whole file: the rows it holds, the first errors, how many in all."""
+
+    rows: int = 0
+    errors: list[RowError] = attrs.field(factory=list)
+    error_count: int = 0
+
+    def add(self, error: RowError) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append(error)
+
+    def report(self) -> str:
+        lines = [str(error) for error in self.errors]
+        if self.error_count > len(self.errors):
+            lines.append(f"... and {self.error_count - len(self.errors)} more")
+        return "\n".join(lines)
+
+
+def validate(
+    path: Path, format: Format, body_type: type[Any], null_token: str | None = None
+) -> Validation:
+    """Check every row before anything is sent (streamed: one row in memory at a time)."""
+    validation = Validation()
+    for row in read_rows(path, format, body_type, null_token):
+        problem = row if isinstance(row, RowError) else check_row(body_type, row)
+        if isinstance(row, Row):
+            validation.rows += 1
+        if problem is not None:
+            validation.add(problem)
+    return validation
