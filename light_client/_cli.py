@@ -19,7 +19,6 @@ import contextlib
 import csv
 import json
 import os
-import re
 import shlex
 import signal
 import sys
@@ -206,7 +205,7 @@ class _Job:
                 problem = _bulk_rows.check_row(self.body_type, row)
                 if problem is None:
                     body = self.body_type(**fields_from_mapping(self.body_type, row.fields))
-                    path = re.sub(r"\{[^}]*\}", row.id, self.operation.path)
+                    path, _ = self.operation.url_path((row.id,))
                     print(f"{method} {path} {request_body(body)}")
             if problem is not None:
                 validation.add(problem)

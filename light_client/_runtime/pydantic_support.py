@@ -8,7 +8,7 @@ model gets one here, so a model can be returned from a FastAPI endpoint, used as
   ``None`` as null);
 - validation takes a model as it is, or a mapping in Light's JSON form, checked against
   openapi.yaml and parsed with ``from_dict()``;
-- the JSON schema (FastAPI's ``/openapi.json`` and ``/docs``) is the model's schema from
+- the JSON schema (in FastAPI's OpenAPI document and ``/docs``) is the model's schema from
   openapi.yaml, with its references resolved.
 
 pydantic is imported only when pydantic itself asks for a schema.
