@@ -1,6 +1,6 @@
 """The package's version: pyproject.toml's, written here too so that import reads no metadata
 (importlib.metadata costs more than the rest of the package's own modules).
-``tests/test_client.py`` checks that the two agree."""
+``tests/client/test_client.py`` checks that the two agree."""
 
 __all__ = ["__version__"]
 

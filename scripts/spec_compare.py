@@ -1,5 +1,5 @@
 """Compare two OpenAPI documents operation by operation: what `make drift`, `make changes` and
-tests/test_spec.py share.
+tests/generated/test_spec.py share.
 
 Schemas are flattened into property paths: ``"customProperties[].values[].id"`` (object
 properties joined by dots, array items written ``[]``), each with a ``Facts`` record of its JSON

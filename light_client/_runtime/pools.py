@@ -131,7 +131,7 @@ def _bytes_request(
 
     httpx merges the client's headers with the given ones (a name given replaces the client's,
     whatever its case), then ``Request`` adds ``Host`` first and ``Content-Length`` last, each
-    unless present. tests/test_pools.py checks the two against each other.
+    unless present. tests/runtime/test_pools.py checks the two against each other.
     """
     own = httpx.Headers(headers).raw
     own_names = {name.lower() for name, _ in own}
