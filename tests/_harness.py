@@ -24,6 +24,13 @@ class Light:
         self.client: LightClient | SyncLightClient
         self.client = LightClient(**options) if kind == "async" else SyncLightClient(**options)
 
+    @classmethod
+    def wrap(cls, kind: Kind, client: LightClient | SyncLightClient) -> Light:
+        """A ``Light`` around a client made elsewhere (``with_options``)."""
+        light = cls.__new__(cls)
+        light.kind, light.client = kind, client
+        return light
+
     async def update_customer(self, customer_id: Any = CUSTOMER_ID, **params: Any) -> Customer:
         if isinstance(self.client, LightClient):
             return await self.client.customers.update(customer_id, **params)

@@ -1,4 +1,4 @@
-"""The retry policy as plain functions: no network, no sleeping."""
+"""The policy as plain functions: no network, no sleeping, no clock."""
 
 from __future__ import annotations
 
@@ -19,10 +19,12 @@ from light_client._runtime.policy import (
     Pause,
     Raise,
     Retry,
+    Wait,
     backoff_delay,
     decide,
     is_retryable_status,
     server_wait,
+    slot_decision,
 )
 
 NOW = 1_800_000_000.0
@@ -183,3 +185,29 @@ def test_a_429_reset_within_its_retry_after_second_is_exact() -> None:
     # A reset that disagrees with Retry-After by more than its rounding is not taken.
     headers = {"retry-after": "5", "x-ratelimit-reset": str(NOW + 0.4)}
     assert server_wait(429, headers, NOW) == 5.0
+
+
+@pytest.mark.parametrize(
+    ("wait", "hold_left", "deadline", "expected"),
+    [
+        (0.0, 0.0, None, Wait(0.0)),
+        (0.2, 0.0, 105.0, Wait(0.2)),
+        # The deadline exactly at the slot: still in time.
+        (5.0, 0.0, 105.0, Wait(5.0)),
+        # A slot after the deadline: give up now rather than wait for it.
+        (
+            5.1,
+            0.0,
+            105.0,
+            Raise("the call's timeout (5.0 s) runs out before its next slot", timeout=True),
+        ),
+        # Held until a daily limit resets: raise at once, held, whatever the deadline.
+        (7200.0, 7200.0, None, Raise("held", held=True)),
+        # A hold within the longest wait the SDK makes is waited out.
+        (60.0, 60.0, None, Wait(60.0)),
+    ],
+)
+def test_slot_decision(
+    wait: float, hold_left: float, deadline: float | None, expected: Wait | Raise
+) -> None:
+    assert slot_decision(wait, hold_left, now=100.0, deadline=deadline, timeout=5.0) == expected

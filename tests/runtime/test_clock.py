@@ -1,0 +1,77 @@
+"""One clock: a client reads the time and waits only through the clock it is given."""
+
+from __future__ import annotations
+
+import importlib
+from email.utils import formatdate
+
+import pytest
+from pytest_httpx import HTTPXMock
+
+from light_client import APITimeoutError, InternalServerError
+from light_client.testing import FakeClock
+from tests._harness import Kind, Light
+from tests.conftest import API_KEY, FROZEN_NOW, load_json
+
+CUSTOMER = load_json("seed_customer_response.json")
+
+
+async def test_a_retry_after_date_is_read_against_the_clocks_wall_time(
+    kind: Kind, frozen: FakeClock, httpx_mock: HTTPXMock
+) -> None:
+    # A date 7 s after the fake clock's now: long past on the real clock, so only a client
+    # that reads the clock it was given waits exactly 7 s.
+    date = formatdate(FROZEN_NOW + 7, usegmt=True)
+    httpx_mock.add_response(status_code=503, headers={"Retry-After": date})
+    httpx_mock.add_response(json=CUSTOMER)
+    light = Light(kind, api_key=API_KEY, clock=frozen)
+    await light.update_customer(name="a")
+    await light.close()
+    assert frozen.sleeps == [7.0]
+
+
+async def test_the_calls_timeout_runs_on_the_clock(
+    kind: Kind, frozen: FakeClock, httpx_mock: HTTPXMock
+) -> None:
+    # 5 s for the call: after a 3 s pause, 2 s are left, too few for the next 3 s hint.
+    httpx_mock.add_response(status_code=503, headers={"Retry-After": "3"}, is_reusable=True)
+    light = Light(kind, api_key=API_KEY, clock=frozen, timeout=5, max_retries=5)
+    with pytest.raises(InternalServerError) as caught:
+        await light.update_customer(name="a")
+    await light.close()
+    assert caught.value.attempts == 2
+    assert caught.value.reason == "the call's timeout runs out before a retry could be sent"
+    assert frozen.sleeps == [3.0]
+
+
+async def test_a_slot_after_the_deadline_is_a_timeout_before_the_wait(
+    kind: Kind, frozen: FakeClock, httpx_mock: HTTPXMock
+) -> None:
+    # 2 a minute with a burst of 3: the fourth call's slot is 30 s away. Its first attempt
+    # fails; after the backoff, the retry's slot is 30 s later still, after the call's 5 s
+    # timeout: it gives up then, not after waiting for a slot it cannot use.
+    httpx_mock.add_response(json=CUSTOMER, is_reusable=True)
+    light = Light(kind, api_key=API_KEY, clock=frozen, max_requests_per_minute=2, timeout=5)
+    for _ in range(3):
+        await light.update_customer(name="a")
+    httpx_mock.add_response(status_code=500)
+    with pytest.raises(APITimeoutError, match=r"runs out before its next slot"):
+        await light.update_customer(name="b")
+    await light.close()
+    first_slot, backoff = frozen.sleeps  # the retry's 30 s wait is never made
+    assert first_slot == 30.0 and 0.375 <= backoff <= 0.5
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "light_client._runtime.engine",
+        "light_client._runtime.policy",
+        "light_client._runtime.prepare",
+        "light_client.ratelimit._limiter",
+        "light_client.ratelimit._schedule",
+    ],
+)
+def test_the_flow_the_policy_and_the_limiter_read_no_clock_of_their_own(module: str) -> None:
+    loaded = importlib.import_module(module)
+    assert "time" not in vars(loaded) and "monotonic" not in vars(loaded)
