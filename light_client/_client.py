@@ -32,7 +32,7 @@ from ._runtime.engine import Engine, FetchToken
 from ._runtime.errors import LightError, TokenProviderError
 from ._runtime.prepare import prepare
 from ._runtime.response import RawResponse
-from ._runtime.settings import AttemptHook, Settings
+from ._runtime.settings import SETTING_NAMES, AttemptHook, Settings
 from .ratelimit import RateLimitStore
 from .ratelimit._limiter import RateLimiter
 from .resources import AsyncResources, SyncResources
@@ -100,17 +100,8 @@ class BaseClient(Generic[TokenT, HttpT]):
             raise ValueError(f"transport must be {choices}, got {transport!r}")
         if transport != "httpx" and http_client is not None:
             raise ValueError("pass transport= or http_client=, not both")
-        settings = Settings.build(
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            max_requests_per_minute=max_requests_per_minute,
-            rate_limit_store=rate_limit_store,
-            default_headers=default_headers,
-            max_response_bytes=max_response_bytes,
-            on_attempt=on_attempt,
-            clock=clock,
-        )
+        arguments = locals()
+        settings = Settings.build({name: arguments[name] for name in SETTING_NAMES})
         self._setup(settings, resolve_credentials(api_key, access_token), http_client, transport)
 
     def _setup(

@@ -59,7 +59,8 @@ NOT_GIVEN: Final = NotGiven()
 class RequestOptions(TypedDict, total=False):
     """Per-call options, accepted by every method next to the request's fields.
 
-    - ``timeout``: seconds or an ``httpx.Timeout`` for each attempt (``None``: no timeout).
+    - ``timeout``: seconds or an ``httpx.Timeout`` for the whole call, from its first send:
+      every attempt, and the waits between them (``None``: no timeout).
     - ``max_retries``: how many times a failed attempt may be retried (``0``: never).
     - ``extra_headers``: more headers for this call; they win over the SDK's own.
     - ``idempotency_key``: the ``X-Idempotency-Key`` to send (default: a new UUID4 per call,

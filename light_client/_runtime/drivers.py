@@ -95,11 +95,11 @@ async def drive_async(
     fetch_token: Callable[[FetchToken], Awaitable[str]],
     limiter: RateLimiter,
 ) -> RawResponse[ModelT]:
-    reply: Reply | None = None
+    reply: Any = None  # the first send starts the flow
     error: BaseException | None = None
     try:
         while True:
-            action = flow.send(reply) if error is None else flow.throw(error)  # type: ignore[arg-type]
+            action = flow.send(reply) if error is None else flow.throw(error)
             result: Any = None
             error = None
             try:
@@ -128,11 +128,11 @@ def drive_sync(
     fetch_token: Callable[[FetchToken], str],
     limiter: RateLimiter,
 ) -> RawResponse[ModelT]:
-    reply: Reply | None = None
+    reply: Any = None  # the first send starts the flow
     error: BaseException | None = None
     try:
         while True:
-            action = flow.send(reply) if error is None else flow.throw(error)  # type: ignore[arg-type]
+            action = flow.send(reply) if error is None else flow.throw(error)
             result: Any = None
             error = None
             try:

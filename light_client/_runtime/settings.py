@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -19,11 +19,10 @@ from .._core.checks import check_headers, check_max_retries, check_timeout
 from .._core.clock import SYSTEM_CLOCK, Clock
 from .._core.constants import BASE_URL_ENV, DEFAULT_BASE_URL
 from .._core.log import redacted_url
-from .._core.types import TimeoutTypes
 from ..ratelimit import RateLimitStore
 from .hooks import AttemptDetails
 
-__all__ = ["AttemptHook", "Settings"]
+__all__ = ["SETTING_NAMES", "AttemptHook", "Settings"]
 
 AttemptHook = Callable[[AttemptDetails], None]
 
@@ -64,6 +63,24 @@ def _clock(value: Any) -> Clock:
     return value
 
 
+def _rate_limit_store(value: RateLimitStore | None) -> RateLimitStore | None:
+    return value  # any object with apply/aapply: a store of the user's own is welcome
+
+
+# How each setting is checked (and normalised) from what a client was given.
+_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "base_url": _base_url,
+    "timeout": check_timeout,
+    "max_retries": check_max_retries,
+    "max_requests_per_minute": _max_requests_per_minute,
+    "rate_limit_store": _rate_limit_store,
+    "default_headers": lambda headers: check_headers(headers, what="default_headers"),
+    "max_response_bytes": _max_response_bytes,
+    "on_attempt": _on_attempt,
+    "clock": _clock,
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """What a client was configured with, each value checked (see ``LightClient`` for each)."""
@@ -84,40 +101,22 @@ class Settings:
         object.__setattr__(self, "url_prefix", str(self.base_url).rstrip("/"))
 
     @classmethod
-    def build(
-        cls,
-        *,
-        base_url: str | httpx.URL | None,
-        timeout: TimeoutTypes,
-        max_retries: int,
-        max_requests_per_minute: int | None,
-        rate_limit_store: RateLimitStore | None,
-        default_headers: Mapping[str, str] | None,
-        max_response_bytes: int,
-        on_attempt: AttemptHook | None,
-        clock: Clock | None,
-    ) -> Settings:
-        """The settings from a client's arguments; ``ValueError``/``TypeError`` naming a bad one."""
-        return cls(
-            base_url=_base_url(base_url),
-            timeout=check_timeout(timeout),
-            max_retries=check_max_retries(max_retries),
-            max_requests_per_minute=_max_requests_per_minute(max_requests_per_minute),
-            rate_limit_store=rate_limit_store,
-            default_headers=check_headers(default_headers, what="default_headers"),
-            max_response_bytes=_max_response_bytes(max_response_bytes),
-            on_attempt=_on_attempt(on_attempt),
-            clock=_clock(clock),
-        )
+    def build(cls, arguments: Mapping[str, Any]) -> Settings:
+        """The settings from a client's arguments (by keyword; every setting, and nothing
+        else); ``ValueError``/``TypeError`` naming a bad one."""
+        return cls(**{name: check(arguments[name]) for name, check in _CHECKS.items()})
 
     def changed(self, changes: Mapping[str, Any]) -> Settings:
         """These settings with ``changes`` (keyword: value) made, each checked as in ``build``.
 
         ``default_headers`` are added to these, not put in their place.
         """
-        arguments = {each.name: getattr(self, each.name) for each in fields(self) if each.init}
+        arguments = {name: getattr(self, name) for name in _CHECKS}
         arguments.update(changes)
         if "default_headers" in changes:
             given = check_headers(changes["default_headers"], what="default_headers")
             arguments["default_headers"] = {**self.default_headers, **given}
-        return Settings.build(**arguments)
+        return Settings.build(arguments)
+
+
+SETTING_NAMES = frozenset(_CHECKS)

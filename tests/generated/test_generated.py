@@ -41,15 +41,17 @@ JSON_TYPE = "application/json;charset=UTF-8"
 
 
 SETTINGS = Settings.build(
-    base_url=BASE_URL,
-    timeout=5,
-    max_retries=0,
-    max_requests_per_minute=None,
-    rate_limit_store=None,
-    default_headers=None,
-    max_response_bytes=1000,
-    on_attempt=None,
-    clock=None,
+    {
+        "base_url": BASE_URL,
+        "timeout": 5,
+        "max_retries": 0,
+        "max_requests_per_minute": None,
+        "rate_limit_store": None,
+        "default_headers": None,
+        "max_response_bytes": 1000,
+        "on_attempt": None,
+        "clock": None,
+    }
 )
 
 
