@@ -32,6 +32,20 @@ MYPY = [
 NEW_PROPERTY = {"type": ["string", "null"], "description": "Loyalty programme tier"}
 
 
+def regenerated_copy(spec: Path, where: Path) -> Path:
+    """A copy of the package under ``where``, its generated half regenerated from ``spec``."""
+    package = where / "light_client"
+    shutil.copytree(
+        ROOT / "light_client",
+        package,
+        ignore=shutil.ignore_patterns("_generated", "resources", "__pycache__"),
+    )
+    subprocess.run(
+        [*GENERATE, "--spec", str(spec), "--output", str(package)], check=True, capture_output=True
+    )
+    return package
+
+
 @pytest.fixture(scope="module")
 def extended_spec(tmp_path_factory: pytest.TempPathFactory) -> Path:
     spec = yaml.safe_load((ROOT / "openapi.yaml").read_text(encoding="utf-8"))
@@ -70,17 +84,7 @@ def test_a_generator_warning_fails_generation(tmp_path: Path) -> None:
 
 
 def test_new_property_passes_through_the_client(extended_spec: Path, tmp_path: Path) -> None:
-    package = tmp_path / "light_client"
-    shutil.copytree(
-        ROOT / "light_client",
-        package,
-        ignore=shutil.ignore_patterns("_generated", "resources", "__pycache__"),
-    )
-    subprocess.run(
-        [*GENERATE, "--spec", str(extended_spec), "--output", str(package)],
-        check=True,
-        capture_output=True,
-    )
+    package = regenerated_copy(extended_spec, tmp_path)
     script = tmp_path / "use_new_field.py"
     script.write_text(
         textwrap.dedent(
@@ -224,17 +228,7 @@ def test_new_operation_reaches_the_client_with_no_handwritten_code(
     tmp_path: Path,
     loopback_server: tuple[str, list[tuple[str, str, dict[str, str], bytes]]],
 ) -> None:
-    package = tmp_path / "light_client"
-    shutil.copytree(
-        ROOT / "light_client",
-        package,
-        ignore=shutil.ignore_patterns("_generated", "resources", "__pycache__"),
-    )
-    subprocess.run(
-        [*GENERATE, "--spec", str(spec_with_retrieve), "--output", str(package)],
-        check=True,
-        capture_output=True,
-    )
+    package = regenerated_copy(spec_with_retrieve, tmp_path)
     # Only generated files differ from the package under test.
     assert "RETRIEVE_CUSTOMER" not in (ROOT / "light_client/resources/customers.py").read_text()
     assert "RETRIEVE_CUSTOMER" in (package / "resources" / "customers.py").read_text()
