@@ -11,8 +11,9 @@ milliseconds and can assert the delays::
     assert waits == [2.0]  # e.g. the server's Retry-After
 
 ``FakeClock`` goes further: given to a client (``LightClient(clock=FakeClock())``), it is the
-only time that client reads, and it moves only by the waits the client makes on it (or by
-``advance``). So a wait counted from a server's ``Retry-After`` date or ``X-RateLimit-Reset``
+only time the client's request flow and rate limiting read (an OAuth ``TokenProvider`` judges
+its token's expiry on the system clock), and it moves only by the waits the client makes on it
+(or by ``advance``). So a wait counted from a server's ``Retry-After`` date or ``X-RateLimit-Reset``
 comes out exact however slowly the test runs, with no global clock patched::
 
     clock = FakeClock()

@@ -79,40 +79,97 @@ def _schema_name(node: dict[str, Any] | None) -> str | None:
     return ref.removeprefix("#/components/schemas/")
 
 
+def _resolved(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    """``node``, or what its local ``$ref`` (``#/components/...``) points at."""
+    ref = node.get("$ref")
+    if not isinstance(ref, str):
+        return node
+    target: Any = document
+    for part in ref.removeprefix("#/").split("/"):
+        target = target[part]
+    return _resolved(document, target)
+
+
+def _parameters(
+    document: dict[str, Any], path_item: dict[str, Any], operation: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """An operation's parameters, its path item's included (the operation's win), resolved."""
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
+    for parameter in [*path_item.get("parameters", []), *operation.get("parameters", [])]:
+        resolved = _resolved(document, parameter)
+        merged[(resolved["in"], resolved["name"])] = resolved
+    return list(merged.values())
+
+
+def _single_json(content: dict[str, Any] | None, what: str) -> dict[str, Any] | None:
+    """The one JSON media type of a body or an answer (``None``: it has none)."""
+    if not content:
+        return None
+    if len(content) != 1 or not next(iter(content)).startswith("application/json"):
+        raise GenerationError(f"{what} is {sorted(content)}; the runtime sends and reads one JSON")
+    media: dict[str, Any] = next(iter(content.values()))
+    return media
+
+
 def operation_facts(document: dict[str, Any], config: Config) -> dict[str, dict[str, Any]]:
     """What the resource templates need of each operation that the generator's parse does not
     keep, by the endpoint's Python name (as the generator makes it from the operationId): the
     operationId, the path as written, the request and answer schema names, each path
-    parameter's format, and the parameter the answer's id must equal."""
+    parameter's format, and the parameter the answer's id must equal.
+
+    An operation of a shape the runtime cannot send yet fails the run, naming it and why,
+    rather than reaching the SDK without a parameter or an answer it needs.
+    """
     facts: dict[str, dict[str, Any]] = {}
     for path, path_item in document["paths"].items():
-        for operation in path_item.values():
+        for method, operation in path_item.items():
             if not isinstance(operation, dict) or "operationId" not in operation:
                 continue
-            (body,) = (operation.get("requestBody") or {}).get("content", {None: None}).values()
-            answer = operation["responses"].get("200", {}).get("content")
-            (answer_media,) = answer.values() if answer else (None,)
-            formats = {
-                parameter["name"]: parameter.get("schema", {}).get("format")
-                for parameter in operation.get("parameters", [])
-                if "$ref" not in parameter and parameter.get("in") == "path"
-            }
-            answer_id = operation.get(ANSWER_ID_EXTENSION)
-            if answer_id is not None and answer_id not in formats:
-                raise GenerationError(
-                    f"{operation['operationId']}: {ANSWER_ID_EXTENSION} names {answer_id!r}, "
-                    "which is not one of its path parameters"
+            operation_id = operation["operationId"]
+            try:
+                facts[str(PythonIdentifier(operation_id, config.field_prefix))] = _facts(
+                    document, path, path_item, operation
                 )
-            name = str(PythonIdentifier(operation["operationId"], config.field_prefix))
-            facts[name] = {
-                "operation_id": operation["operationId"],
-                "path": path,
-                "body_schema": _schema_name((body or {}).get("schema")),
-                "answer_schema": _schema_name((answer_media or {}).get("schema")),
-                "path_formats": formats,
-                "answer_id": answer_id,
-            }
+            except GenerationError as error:
+                raise GenerationError(
+                    f"{operation_id} ({method.upper()} {path}): {error}"
+                ) from None
     return facts
+
+
+def _facts(
+    document: dict[str, Any], path: str, path_item: dict[str, Any], operation: dict[str, Any]
+) -> dict[str, Any]:
+    parameters = _parameters(document, path_item, operation)
+    for parameter in parameters:
+        where, name = parameter["in"], parameter["name"]
+        if where != "path" and not (where == "header" and name == IDEMPOTENCY_HEADER):
+            raise GenerationError(f"its {where} parameter {name!r} is not supported yet")
+    body = _single_json((operation.get("requestBody") or {}).get("content"), "its request body")
+    answer = _resolved(document, operation["responses"].get("200", {}))
+    answer_media = _single_json(answer.get("content"), "its 200 answer")
+    if answer_media is None or _schema_name(answer_media.get("schema")) is None:
+        raise GenerationError("it has no 200 answer whose JSON is a schema of components")
+    if body is not None and _schema_name(body.get("schema")) is None:
+        raise GenerationError("its request body is not a schema of components")
+    formats = {
+        parameter["name"]: parameter.get("schema", {}).get("format")
+        for parameter in parameters
+        if parameter["in"] == "path"
+    }
+    answer_id = operation.get(ANSWER_ID_EXTENSION)
+    if answer_id is not None and answer_id not in formats:
+        raise GenerationError(
+            f"{ANSWER_ID_EXTENSION} names {answer_id!r}, which is not one of its path parameters"
+        )
+    return {
+        "operation_id": operation["operationId"],
+        "path": path,
+        "body_schema": _schema_name((body or {}).get("schema")),
+        "answer_schema": _schema_name(answer_media.get("schema")),
+        "path_formats": formats,
+        "answer_id": answer_id,
+    }
 
 
 def endpoint_facts(endpoint: Any, facts: dict[str, dict[str, Any]]) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from typing import Any, Generic, TypeVar
 
 import httpx
 
+from .._core.checks import shorten
 from .._core.constants import MAX_REDIRECTS
 from .._core.log import logger, redacted_headers, redacted_url
 from ..ratelimit._limiter import RateLimiter
@@ -135,7 +136,7 @@ class Engine(Generic[TokenT]):
                     try:
                         parsed = parse_answer(call.operation, call.path_values, outcome)
                     except ResponseValidationError as error:
-                        self._report(call, attempt, outcome, elapsed, "raise", 0.0, str(error))
+                        self._report(call, attempt, outcome, elapsed, "raise", 0.0, _why(error))
                         raise
                     self._report(call, attempt, outcome, elapsed, "return", 0.0, None)
                     return RawResponse(parsed, outcome, attempt)
@@ -165,8 +166,12 @@ class Engine(Generic[TokenT]):
                 self._report(call, attempt, outcome, elapsed, "pause", wait, decision.reason)
                 yield Schedule(key, limiter.hold(decision.until))
             elif decision.refresh_token:
+                try:
+                    token, _, _ = yield FetchToken(sent_with, token_timeout)
+                except BaseException as error:  # the provider failed: this attempt was the last
+                    self._report(call, attempt, outcome, elapsed, "raise", 0.0, _why(error))
+                    raise
                 self._report(call, attempt, outcome, elapsed, "retry", 0.0, decision.reason)
-                token, _, _ = yield FetchToken(sent_with, token_timeout)
                 credentials.set_token(token)
                 state = replace(state, can_refresh_token=False)
             else:
@@ -248,9 +253,14 @@ class Engine(Generic[TokenT]):
                 )
             sent = now
             outcome: Outcome
-            outcome, wall, now = yield Send(
-                request, deadline, self.settings.max_response_bytes, client_auth
-            )
+            try:
+                outcome, wall, now = yield Send(
+                    request, deadline, self.settings.max_response_bytes, client_auth
+                )
+            except BaseException as error:  # too large, cancelled, ...: the call ends here
+                if not isinstance(error, GeneratorExit):
+                    self._report(call, attempt, error, 0.0, "raise", 0.0, _why(error))
+                raise
             if logger.isEnabledFor(logging.INFO):  # the URL's path is decoded for the line
                 logger.info(
                     "%s %s -> %s (%.0f ms, attempt %d)",
@@ -271,6 +281,7 @@ class Engine(Generic[TokenT]):
                 return outcome, wall, now, now - started
             client_auth = client_auth and same_origin(followed.url, request.url)
             request = followed
+        self._report(call, attempt, outcome, now - started, "raise", 0.0, "too many redirects")
         raise error_for(outcome, attempt, Raise("too many redirects"))
 
     def _learn(
@@ -287,7 +298,7 @@ class Engine(Generic[TokenT]):
         self,
         call: Call[Any],
         attempt: int,
-        outcome: Outcome,
+        outcome: Outcome | BaseException,
         elapsed: float,
         action: AttemptAction,
         wait: float,
@@ -314,3 +325,8 @@ class Engine(Generic[TokenT]):
             hook(details)
         except Exception:  # a metrics hook that fails must not fail the call it reports on
             logger.exception("the on_attempt hook %r failed", hook)
+
+
+def _why(error: BaseException) -> str:
+    """An exception that ends a call, as the reason its last attempt reports."""
+    return shorten(f"{type(error).__name__}: {error}".removesuffix(": "))

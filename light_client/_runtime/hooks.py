@@ -28,7 +28,9 @@ class AttemptDetails:
     - ``attempt``: 1 for the first send of the call;
     - ``status_code``: the answer's status, or ``None`` when there was none; ``error``: then the
       transport error's class name (``"ConnectTimeout"``);
-    - ``elapsed``: seconds from sending to the whole answer (or the error);
+    - ``elapsed``: seconds from sending to the whole answer or the transport error, on the
+      client's clock (``0.0`` when the attempt ended in an exception that carries no time: a
+      cancellation, an answer over ``max_response_bytes``);
     - ``action``: ``"return"`` (the call returns this answer), ``"retry"`` (sent again after
       ``wait`` seconds), ``"pause"`` (the whole client waits ``wait`` seconds, then this call
       goes first) or ``"raise"`` (the call raises); ``reason``: why, in words.

@@ -41,7 +41,8 @@ class PathParameter:
                 except ValueError:
                     pass
             raise ValueError(f"{self.python_name} must be a UUID or a UUID string, got {given!r}")
-        if not isinstance(given, str | int) or isinstance(given, bool) or given == "":
+        if not isinstance(given, str | int) or isinstance(given, bool) or given in ("", ".", ".."):
+            # "." and ".." would be dot segments, which URLs resolve: /a/../b is /b.
             raise ValueError(f"{self.python_name} must be a non-empty string, got {given!r}")
         return str(given)
 

@@ -45,7 +45,7 @@ def fields_from_mapping(request_type: type[Any], data: Mapping[str, Any]) -> dic
                 request_type, key, [*json_names.values(), *json_names]
             )
         document[json_name] = _jsonable(value)
-    check_request(request_type, document)
+    check_request(request_type.__name__, document)
     return _set_fields(request_type.from_dict(document))
 
 

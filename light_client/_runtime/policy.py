@@ -20,9 +20,9 @@ the wait outlasts the call's timeout    ``Raise`` (before waiting, not after)
 a 429, or a 503 with a hint             ``Pause`` the whole client for the hint (or backoff)
 any other 408/409/5xx/transport error   ``Retry`` after the hint, else exponential backoff
 **before a send** (``slot_decision``)
-the booked slot is after the deadline   ``Raise`` a timeout (and give the slot back)
 the client is held past                 ``Raise`` the held 429 at once (a daily limit)
 ``MAX_RETRY_AFTER``
+the booked slot is after the deadline   ``Raise`` a timeout (and give the slot back)
 otherwise                               ``Wait`` until the slot (``0``: send now)
 **on an answer's X-RateLimit-*          a new interval between starts (``limit`` per window,
 headers** (``server_rate``)             less a margin), and a hold until the reset when nothing
@@ -238,13 +238,14 @@ def slot_decision(
     lasts (0: none); ``now`` and ``deadline``: monotonic seconds (``deadline`` ``None``: the
     call has no timeout, or has not started). Each give-up gives the slot back (the engine).
     """
+    if hold_left > MAX_RETRY_AFTER:
+        # Held until a daily limit resets: fail now rather than wait for hours. First: the
+        # hold, not the call's timeout, is why the call cannot go.
+        return Raise("held", held=True)
     if deadline is not None and now + wait > deadline:
         return Raise(
             f"the call's timeout ({timeout} s) runs out before its next slot", timeout=True
         )
-    if hold_left > MAX_RETRY_AFTER:
-        # Held until a daily limit resets: fail now rather than wait for hours.
-        return Raise("held", held=True)
     return Wait(wait)
 
 

@@ -68,7 +68,7 @@ def prepare(
     if body_type is not None:
         # The JSON document is made once: it is checked, then sent.
         document = request_document(body_type, model)
-        check_request(body_type, document)
+        check_request(operation.body_schema or body_type.__name__, document)
     headers = {"Accept": "application/json", "User-Agent": USER_AGENT, **settings.default_headers}
     given_key = options.get("idempotency_key")
     if operation.idempotency_header is not None:

@@ -295,16 +295,16 @@ def request_document(request_type: type[Any], model: Any) -> dict[str, Any]:
     return document
 
 
-def check_request(request_type: type[Any], document: Mapping[str, Any]) -> None:
+def check_request(schema_name: str, document: Mapping[str, Any]) -> None:
     """``ValueError`` naming the path, if ``document`` does not fit the request's schema.
 
     The generated models take whatever they are given (``amount=12500.0``, ``name=5``); this is
     what stops such a value before it is sent.
     """
-    problem = schema_problem(request_type.__name__, document)
+    problem = schema_problem(schema_name, document)
     if problem is not None:
         where = json_path(problem.absolute_path) or "body"
-        raise ValueError(shorten(f"{request_type.__name__}: {where}: {problem.message}"))
+        raise ValueError(shorten(f"{schema_name}: {where}: {problem.message}"))
 
 
 def parse_model(

@@ -51,7 +51,7 @@ class RateLimiter:
         self.store: RateLimitStore = store or InMemoryRateLimitStore(clock=clock.time)
         self._clock = clock
         self._shared = store is not None and not isinstance(store, InMemoryRateLimitStore)
-        self._fallback = InMemoryRateLimitStore()
+        self._fallback = InMemoryRateLimitStore(clock=clock.time)
         self._store_down_until = 0.0
         self._keys: dict[str, str] = {}
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
+import logging
 from email.utils import formatdate
+from pathlib import Path
+from typing import Any
 
 import pytest
 from pytest_httpx import HTTPXMock
@@ -68,10 +72,49 @@ async def test_a_slot_after_the_deadline_is_a_timeout_before_the_wait(
         "light_client._runtime.engine",
         "light_client._runtime.policy",
         "light_client._runtime.prepare",
-        "light_client.ratelimit._limiter",
+        "light_client._runtime.answers",
         "light_client.ratelimit._schedule",
     ],
 )
-def test_the_flow_the_policy_and_the_limiter_read_no_clock_of_their_own(module: str) -> None:
-    loaded = importlib.import_module(module)
-    assert "time" not in vars(loaded) and "monotonic" not in vars(loaded)
+def test_the_flow_and_the_policy_read_no_clock_of_their_own(module: str) -> None:
+    # Not the time module, nor the system clock: their time comes with each reply.
+    source = importlib.import_module(module).__file__
+    assert source is not None
+    tree = ast.parse(Path(source).read_text(encoding="utf-8"))
+    names = {
+        node.id if isinstance(node, ast.Name) else node.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Name | ast.Attribute)
+    }
+    imported = {
+        alias.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    assert not {"time", "SYSTEM_CLOCK", "monotonic", "perf_counter"} & (names | imported)
+
+
+class FailingStore:
+    """A shared rate-limit store that is down: every change fails."""
+
+    def apply(self, key: str, change: Any) -> Any:
+        raise OSError("store down")
+
+    async def aapply(self, key: str, change: Any) -> Any:
+        raise OSError("store down")
+
+
+async def test_the_fallback_pacing_runs_on_the_clock_too(
+    kind: Kind, frozen: FakeClock, httpx_mock: HTTPXMock, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The shared store is down, so the client paces in-process: on its own clock, or a 429's
+    # two-second pause would be measured against the real time (long past the fake one).
+    httpx_mock.add_response(status_code=429, headers={"Retry-After": "2"})
+    httpx_mock.add_response(json=CUSTOMER)
+    light = Light(kind, api_key=API_KEY, clock=frozen, rate_limit_store=FailingStore())
+    with caplog.at_level(logging.WARNING, logger="light_client"):
+        await light.update_customer(name="a")
+    await light.close()
+    assert frozen.sleeps == [2.0]
+    assert "pacing in this process only" in caplog.text

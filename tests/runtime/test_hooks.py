@@ -8,7 +8,13 @@ from collections.abc import AsyncIterator
 import pytest
 from pytest_httpx import HTTPXMock
 
-from light_client import AttemptDetails, BadRequestError
+from light_client import (
+    APIStatusError,
+    AttemptDetails,
+    BadRequestError,
+    ResponseTooLargeError,
+    TokenProviderError,
+)
 from light_client.testing import FakeClock
 from tests._harness import CUSTOMER_ID, Kind, Light
 from tests.conftest import API_KEY, load_json
@@ -99,3 +105,62 @@ async def test_with_options_keeps_or_replaces_the_hook(
 def test_a_hook_that_is_not_callable_is_refused(kind: Kind) -> None:
     with pytest.raises(TypeError, match="on_attempt must be a callable"):
         Light(kind, api_key=API_KEY, on_attempt="print")
+
+
+async def test_a_redirect_loop_is_reported(
+    light: Light, httpx_mock: HTTPXMock, seen: list[AttemptDetails]
+) -> None:
+    url = f"https://api.light.inc{PATH}"
+    httpx_mock.add_response(status_code=307, headers={"Location": url}, is_reusable=True)
+    with pytest.raises(APIStatusError, match="too many redirects"):
+        await light.update_customer(name="a")
+    (details,) = seen
+    assert (details.status_code, details.action, details.reason) == (
+        307,
+        "raise",
+        "too many redirects",
+    )
+
+
+async def test_an_answer_too_large_is_reported(
+    kind: Kind, frozen: FakeClock, httpx_mock: HTTPXMock, seen: list[AttemptDetails]
+) -> None:
+    httpx_mock.add_response(content=b"x" * 5000)
+    light = Light(
+        kind, api_key=API_KEY, clock=frozen, on_attempt=seen.append, max_response_bytes=1000
+    )
+    with pytest.raises(ResponseTooLargeError):
+        await light.update_customer(name="a")
+    await light.close()
+    (details,) = seen
+    assert (details.status_code, details.error, details.action) == (
+        None,
+        "ResponseTooLargeError",
+        "raise",
+    )
+
+
+async def test_a_401_whose_refresh_fails_is_the_last_attempt(
+    kind: Kind, frozen: FakeClock, httpx_mock: HTTPXMock, seen: list[AttemptDetails]
+) -> None:
+    tokens = iter(["first-token"])
+
+    def provider() -> str:
+        return next(tokens)  # the second call raises StopIteration: the provider failed
+
+    async def async_provider() -> str:
+        return provider()
+
+    httpx_mock.add_response(status_code=401, json={"type": "UNAUTHORIZED", "message": "expired"})
+    light = Light(
+        kind,
+        access_token=async_provider if kind == "async" else provider,
+        clock=frozen,
+        on_attempt=seen.append,
+    )
+    with pytest.raises(TokenProviderError):
+        await light.update_customer(name="a")
+    await light.close()
+    (details,) = seen
+    assert (details.status_code, details.action) == (401, "raise")
+    assert details.reason is not None and "TokenProviderError" in details.reason

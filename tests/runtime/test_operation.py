@@ -48,5 +48,6 @@ def test_several_parameters_and_free_text_are_quoted_into_their_places() -> None
     path, values = lines.url_path((UUID(ID), "a/b c"))
     assert path == f"/v1/customer-credits/{ID}/lines/a%2Fb%20c"
     assert values == {"customer_credit_id": ID, "line_id": "a/b c"}
-    with pytest.raises(ValueError, match=r"^line_id must be a non-empty string, got ''"):
-        lines.url_path((ID, ""))
+    for bad in ("", ".", ".."):  # a dot segment would move the request to another path
+        with pytest.raises(ValueError, match=rf"^line_id must be a non-empty string, got {bad!r}"):
+            lines.url_path((ID, bad))

@@ -203,6 +203,7 @@ def test_a_429_reset_within_its_retry_after_second_is_exact() -> None:
         ),
         # Held until a daily limit resets: raise at once, held, whatever the deadline.
         (7200.0, 7200.0, None, Raise("held", held=True)),
+        (7200.0, 7200.0, 105.0, Raise("held", held=True)),
         # A hold within the longest wait the SDK makes is waited out.
         (60.0, 60.0, None, Wait(60.0)),
     ],
