@@ -97,6 +97,7 @@ async def drive_async(
 ) -> RawResponse[ModelT]:
     reply: Any = None  # the first send starts the flow
     error: BaseException | None = None
+    wall, monotonic = clock.time, clock.monotonic
     try:
         while True:
             action = flow.send(reply) if error is None else flow.throw(error)
@@ -113,7 +114,7 @@ async def drive_async(
                     await clock.asleep(action.seconds)
             except BaseException as exc:
                 error = exc
-            reply = (result, clock.time(), clock.monotonic())
+            reply = (result, wall(), monotonic())
     except StopIteration as done:
         value: RawResponse[ModelT] = done.value
         return value
@@ -130,6 +131,7 @@ def drive_sync(
 ) -> RawResponse[ModelT]:
     reply: Any = None  # the first send starts the flow
     error: BaseException | None = None
+    wall, monotonic = clock.time, clock.monotonic
     try:
         while True:
             action = flow.send(reply) if error is None else flow.throw(error)
@@ -146,7 +148,7 @@ def drive_sync(
                     clock.sleep(action.seconds)
             except BaseException as exc:
                 error = exc
-            reply = (result, clock.time(), clock.monotonic())
+            reply = (result, wall(), monotonic())
     except StopIteration as done:
         value: RawResponse[ModelT] = done.value
         return value

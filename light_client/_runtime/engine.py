@@ -131,7 +131,14 @@ class Engine(Generic[TokenT]):
                 call, http, attempt, deadline, now
             )
             if isinstance(outcome, httpx.Response):
-                yield from self._learn(key, outcome.headers, wall)
+                # What the policy makes of the answer's X-RateLimit-* headers (usually nothing).
+                self.server_rate, interval, hold_until = server_rate(
+                    self.server_rate, outcome.headers, now=wall
+                )
+                if interval is not None:
+                    yield Schedule(key, limiter.tune(interval))
+                if hold_until is not None:
+                    yield Schedule(key, limiter.hold(hold_until))
                 if outcome.is_success:
                     try:
                         parsed = parse_answer(call.operation, call.path_values, outcome)
@@ -283,16 +290,6 @@ class Engine(Generic[TokenT]):
             request = followed
         self._report(call, attempt, outcome, now - started, "raise", 0.0, "too many redirects")
         raise error_for(outcome, attempt, Raise("too many redirects"))
-
-    def _learn(
-        self, key: str, headers: httpx.Headers, wall: float
-    ) -> Generator[Action, Reply, None]:
-        """Follow what the policy makes of an answer's ``X-RateLimit-*`` headers."""
-        self.server_rate, interval, hold_until = server_rate(self.server_rate, headers, now=wall)
-        if interval is not None:
-            yield Schedule(key, self.limiter.tune(interval))
-        if hold_until is not None:
-            yield Schedule(key, self.limiter.hold(hold_until))
 
     def _report(
         self,
