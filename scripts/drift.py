@@ -79,10 +79,12 @@ def known_reason(difference: Difference) -> str | None:
     if (
         difference.kind == "required"
         and difference.side == "response"
-        and difference.where == "id"
         and difference.base == "required"
     ):
-        return "openapi.yaml types the resource's id as always present (Light always sends it)"
+        if difference.where in ("id", "records[].id"):
+            return "openapi.yaml types the resource's id as always present (Light always sends it)"
+        if difference.where in ("records", "hasMore"):
+            return "openapi.yaml types a page's records and hasMore as always present"
     return None
 
 

@@ -27,6 +27,7 @@ import argparse
 import difflib
 import filecmp
 import json
+import keyword
 import os
 import shlex
 import shutil
@@ -42,7 +43,7 @@ from openapi_python_client import Project
 from openapi_python_client.config import Config, ConfigFile, MetaType
 from openapi_python_client.parser import GeneratorData
 from openapi_python_client.parser.errors import GeneratorError
-from openapi_python_client.strings import PythonIdentifier
+from openapi_python_client.strings import PythonIdentifier, snake_case
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi.yaml"
@@ -143,8 +144,14 @@ def _facts(
     parameters = _parameters(document, path_item, operation)
     for parameter in parameters:
         where, name = parameter["in"], parameter["name"]
-        if where != "path" and not (where == "header" and name == IDEMPOTENCY_HEADER):
+        if where not in ("path", "query") and not (
+            where == "header" and name == IDEMPOTENCY_HEADER
+        ):
             raise GenerationError(f"its {where} parameter {name!r} is not supported yet")
+        if where == "query" and parameter.get("deprecated"):
+            raise GenerationError(
+                f"its query parameter {name!r} is deprecated: leave it out of openapi.yaml"
+            )
     body = _single_json((operation.get("requestBody") or {}).get("content"), "its request body")
     answer = _resolved(document, operation["responses"].get("200", {}))
     answer_media = _single_json(answer.get("content"), "its 200 answer")
@@ -162,14 +169,38 @@ def _facts(
         raise GenerationError(
             f"{ANSWER_ID_EXTENSION} names {answer_id!r}, which is not one of its path parameters"
         )
+    answer_schema = _schema_name(answer_media.get("schema"))
     return {
         "operation_id": operation["operationId"],
         "path": path,
         "body_schema": _schema_name((body or {}).get("schema")),
-        "answer_schema": _schema_name(answer_media.get("schema")),
+        "answer_schema": answer_schema,
         "path_formats": formats,
         "answer_id": answer_id,
+        "paginated": _is_page(document["components"]["schemas"][answer_schema]),
+        "query_descriptions": {
+            parameter["name"]: parameter.get("description")
+            or parameter["schema"].get("description")
+            for parameter in parameters
+            if parameter["in"] == "query"
+        },
     }
+
+
+def _keyword(name: str) -> str:
+    """The method keyword of a query parameter: ``searchTerm`` -> ``search_term``, ``filter``
+    stays ``filter`` (a TypedDict key may shadow a builtin; only a keyword takes a ``_``)."""
+    python_name = snake_case(name)
+    return f"{python_name}_" if keyword.iskeyword(python_name) else python_name
+
+
+# The properties that make an answer one page of Light's cursor pagination.
+PAGE_PROPERTIES = frozenset({"records", "hasMore", "nextCursor"})
+
+
+def _is_page(schema: dict[str, Any]) -> bool:
+    properties = schema.get("properties", {})
+    return properties.keys() >= PAGE_PROPERTIES and "array" in str(properties["records"]["type"])
 
 
 def endpoint_facts(endpoint: Any, facts: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -184,9 +215,20 @@ def endpoint_facts(endpoint: Any, facts: dict[str, dict[str, Any]]) -> dict[str,
         for parameter in endpoint.path_parameters
     ]
     python_names = {parameter["name"]: parameter["python_name"] for parameter in parameters}
+    query = [
+        {
+            "python_name": _keyword(parameter.name.get_untrusted_value()),
+            "name": parameter.name.get_untrusted_value(),
+            "type": _query_type(found["operation_id"], parameter),
+            "description": found["query_descriptions"].get(parameter.name.get_untrusted_value()),
+        }
+        for parameter in endpoint.query_parameters
+    ]
     return {
         **found,
         "path_parameters": parameters,
+        "query_parameters": query,
+        "record_class": _record_class(endpoint) if found["paginated"] else None,
         "answer_id": python_names.get(found["answer_id"]),
         "idempotency_header": next(
             (
@@ -202,6 +244,53 @@ def endpoint_facts(endpoint: Any, facts: dict[str, dict[str, Any]]) -> dict[str,
     }
 
 
+# The types a query parameter may have: what the runtime writes into a query string.
+QUERY_TYPES = frozenset({"str", "int", "float", "bool", "UUID", "list[str]", "list[int]"})
+
+
+def _query_type(operation_id: str, parameter: Any) -> str:
+    type_string = parameter.get_type_string(no_optional=True).as_unembedded_code()
+    if type_string not in QUERY_TYPES:
+        raise GenerationError(
+            f"{operation_id}: query parameter {parameter.name.get_untrusted_value()!r} has type "
+            f"{type_string}, which the runtime cannot write into a query string yet"
+        )
+    return type_string
+
+
+def _record_class(endpoint: Any) -> str:
+    """The model class of a page's records (a page's ``records`` is a list of one model)."""
+    page = next(r.prop for r in endpoint.responses.patterns if r.status_code.pattern == "200")
+    records = next(
+        prop
+        for prop in page.required_properties + page.optional_properties
+        if prop.python_name == "records"
+    )
+    inner = getattr(records, "inner_property", None)
+    if inner is None or getattr(inner, "class_info", None) is None:
+        raise GenerationError(f"{endpoint.name}: a page's records must be a list of one model")
+    return str(inner.class_info.name)
+
+
+def method_name(endpoint: Any) -> str:
+    """A resource's method for an operation: the first word of its operationId."""
+    return str(endpoint.name).split("_")[0]
+
+
+def _check_names(collections: dict[Any, Any]) -> None:
+    """No two operations of a resource may get the same method."""
+    for tag, collection in collections.items():
+        named: dict[str, str] = {}
+        for endpoint in collection.endpoints:
+            method = method_name(endpoint)
+            if method in named:
+                raise GenerationError(
+                    f"{named[method]} and {endpoint.name} would both be "
+                    f"light.{tag}.{method}: rename one operationId"
+                )
+            named[method] = str(endpoint.name)
+
+
 class _LightProject(Project):
     """openapi-python-client's project, writing our resources instead of its API modules."""
 
@@ -210,6 +299,7 @@ class _LightProject(Project):
     def _build_api(self) -> None:
         self.resources_dir.mkdir()
         collections = self.openapi.endpoint_collections_by_tag
+        _check_names(collections)
         init = self.env.get_template("resources/init.py.jinja")
         (self.resources_dir / "__init__.py").write_text(
             init.render(collections=collections), encoding=self.config.file_encoding

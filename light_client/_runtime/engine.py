@@ -112,7 +112,9 @@ class Engine(Generic[TokenT]):
     ) -> Generator[Action, Reply, RawResponse[ModelT]]:
         """Run one logical call: pace, send, follow redirects, refresh, retry, parse or raise."""
         credentials, limiter = self.credentials, self.limiter
-        state = CallState(call.max_retries, can_refresh_token=credentials.can_refresh)
+        state = CallState(
+            call.max_retries, can_refresh_token=credentials.can_refresh, resendable=call.resendable
+        )
         deadline: float | None = None  # the call's timeout runs from its first send
         attempt = 0
         token_timeout = call.timeout.read

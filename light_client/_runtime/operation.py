@@ -11,12 +11,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 from uuid import UUID
 
 from .response import RawResponse
 
-__all__ = ["AsyncRequester", "Operation", "PathParameter", "SyncRequester"]
+__all__ = ["AsyncRequester", "Operation", "PathParameter", "QueryParameter", "SyncRequester"]
+
+# The methods a server may receive twice with no harm (RFC 9110 idempotent methods).
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 ModelT = TypeVar("ModelT")
 
@@ -48,6 +51,27 @@ class PathParameter:
 
 
 @dataclass(frozen=True, slots=True)
+class QueryParameter:
+    """A query parameter: the method's keyword and its name in the query string."""
+
+    python_name: str
+    name: str
+
+    def pairs(self, given: object) -> list[tuple[str, str]]:
+        """``(name, text)`` for the value: a list repeats the name, ``True`` is ``true``."""
+        values = given if isinstance(given, list | tuple) else [given]
+        return [(self.name, _query_text(self.python_name, value)) for value in values]
+
+
+def _query_text(python_name: str, value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float | UUID):
+        return str(value)
+    raise TypeError(f"{python_name} must be a string or a number, got {type(value).__name__}")
+
+
+@dataclass(frozen=True, slots=True)
 class Operation(Generic[ModelT]):
     """One operation of openapi.yaml.
 
@@ -60,7 +84,9 @@ class Operation(Generic[ModelT]):
       ``answer_schema``;
     - ``answer_id``: the path parameter whose value the answer's ``id`` must equal (the answer
       is the resource the path addresses), or ``None``;
-    - ``idempotency_header``: the header through which the server deduplicates the call.
+    - ``idempotency_header``: the header through which the server deduplicates the call;
+    - ``query_parameters``: what the method's keywords may add to the query string;
+    - ``paginated``: the answer is one page of a cursor-paginated list.
     """
 
     operation_id: str
@@ -74,6 +100,24 @@ class Operation(Generic[ModelT]):
     answer_schema: str
     answer_id: str | None = None
     idempotency_header: str | None = None
+    query_parameters: tuple[QueryParameter, ...] = ()
+    paginated: bool = False
+
+    @property
+    def resendable(self) -> bool:
+        """Whether a failed attempt may be sent again without risk of applying it twice: an
+        idempotent method, or a write the server deduplicates by its idempotency key."""
+        return self.method in IDEMPOTENT_METHODS or self.idempotency_header is not None
+
+    def query(self, values: Mapping[str, object]) -> str:
+        """The query string (``""``: none) for the method's query keywords in ``values``."""
+        pairs = [
+            pair
+            for parameter in self.query_parameters
+            if parameter.python_name in values
+            for pair in parameter.pairs(values[parameter.python_name])
+        ]
+        return "?" + urlencode(pairs, quote_via=quote) if pairs else ""
 
     def url_path(self, arguments: tuple[object, ...]) -> tuple[str, dict[str, str]]:
         """The request's path for the method's positional ``arguments``, each checked and

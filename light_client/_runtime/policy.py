@@ -12,6 +12,9 @@ a 401 and a token provider not yet     ``Retry`` at once with a fresh token (cos
 asked during this call
 a status not retryable (4xx but 408,   ``Raise``
 409, 429; ``x-should-retry: false``)
+a write the server cannot deduplicate   ``Raise`` ("not resent"): only a connection never made,
+(POST/PATCH without an idempotency      or a 429, proves it was not applied
+key) that may have been applied
 a server hint over ``MAX_RETRY_AFTER``  ``Raise``; on a 429, hold the client until then
 ``max_retries=0``                       ``Raise`` ("not retried")
 retries used up (a 429's first          ``Raise`` ("no retries left")
@@ -81,6 +84,9 @@ class CallState:
     can_refresh_token: bool = False
     # Seconds left of the call's timeout (``None``: no timeout).
     time_left: float | None = None
+    # Whether the request may reach the server twice without harm: an idempotent method, or a
+    # write the server deduplicates by the idempotency key it declares (and the call sends).
+    resendable: bool = True
 
 
 @dataclass(frozen=True)
@@ -177,6 +183,14 @@ def backoff_delay(retries_done: int, rng: random.Random | None = None) -> float:
     return delay * (1 - RETRY_JITTER * fraction)
 
 
+def _never_processed(outcome: httpx.Response | Exception) -> bool:
+    """Whether an attempt provably did nothing on the server: the connection was never made
+    (so the request never left), or a 429, which Light answers before doing anything."""
+    if isinstance(outcome, httpx.Response):
+        return outcome.status_code == 429
+    return isinstance(outcome, httpx.ConnectError | httpx.ConnectTimeout)
+
+
 def decide(
     outcome: httpx.Response | Exception,
     state: CallState,
@@ -205,6 +219,12 @@ def decide(
     else:
         return Raise(None)
     retry_at = now + hint if hint is not None else None
+    if not state.resendable and not _never_processed(outcome):
+        return Raise(
+            "not resent: the request may have been applied, and the server cannot deduplicate "
+            "this operation (it declares no idempotency key)",
+            retry_at,
+        )
     if hint is not None and hint < MIN_SERVER_WAIT:
         # "Retry-After: 0", negative or past: no reason to hammer; back off as without a hint.
         hint = None

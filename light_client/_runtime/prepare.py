@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 import httpx
 
 from .._core.checks import check_header_value, check_headers, check_max_retries, check_timeout
-from .._core.types import NOT_GIVEN, NotGiven, RequestOptions
+from .._core.types import NOT_GIVEN, NotGiven, RequestOptions, Unset
 from .._version import __version__
 from . import fields as _fields
 from .operation import Operation
@@ -43,6 +43,7 @@ class Call(Generic[ModelT]):
     headers: dict[str, str]
     timeout: httpx.Timeout
     max_retries: int
+    resendable: bool  # a failed attempt may be sent again (see Operation.resendable)
 
 
 def _split(params: Mapping[str, Any]) -> tuple[RequestOptions, Mapping[str, Any]]:
@@ -62,6 +63,9 @@ def prepare(
     """The call ``operation`` makes with these arguments, or the error that stops it."""
     path, path_values = operation.url_path(path_arguments)
     options, fields = _split(params)
+    query = ""
+    if operation.query_parameters:
+        fields, query = _query(operation, fields)
     body_type = operation.body_type
     model = _fields.build_body(body_type, fields, operation.operation_id)
     document = None
@@ -85,7 +89,7 @@ def prepare(
         operation=operation,
         path_values=path_values,
         method=operation.method,
-        url=settings.url_prefix + path,
+        url=settings.url_prefix + path + query,
         body=body,
         content=None if body is None else _fields.encode_body(body),  # once per call
         headers=headers,
@@ -95,4 +99,18 @@ def prepare(
             if isinstance(max_retries, NotGiven)
             else check_max_retries(max_retries)
         ),
+        resendable=operation.resendable,
     )
+
+
+def _query(operation: Operation[Any], params: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
+    """The keywords that are not query parameters, and the query string of those that are
+    (``None`` or ``UNSET``: left out)."""
+    names = {parameter.python_name for parameter in operation.query_parameters}
+    values = {
+        name: value
+        for name, value in params.items()
+        if name in names and value is not None and not isinstance(value, Unset)
+    }
+    rest = {name: value for name, value in params.items() if name not in names}
+    return rest, operation.query(values)

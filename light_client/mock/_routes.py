@@ -22,6 +22,11 @@ class Operation:
     resource: str  # the schema of its 200 answer: also the kind of resource in the store
     request: str | None  # the schema of its request body, if it has one
     answers: dict[str, str]  # status ("200", "404", "default") -> schema of that answer
+    # What it does to the store: the first word of its operationId (get, list, create, update,
+    # archive, activate, ...), as the SDK names its method.
+    verb: str = ""
+    # For a list: the kind of its records (the schema of a page's ``records`` items).
+    records: str | None = None
 
     def answer_schema(self, status: int) -> str | None:
         return self.answers.get(str(status), self.answers.get("default"))
@@ -55,6 +60,18 @@ def _answers(spec: dict[str, Any], responses: dict[str, Any]) -> dict[str, str]:
     return found
 
 
+def _operation(spec: dict[str, Any], operation: dict[str, Any]) -> Operation:
+    resource = str(_schema_name(operation["responses"]["200"]["content"]))
+    records = spec["components"]["schemas"][resource].get("properties", {}).get("records")
+    return Operation(
+        resource,
+        _schema_name(operation.get("requestBody", {}).get("content")),
+        _answers(spec, operation["responses"]),
+        verb=re.split(r"(?=[A-Z])", operation["operationId"])[0],
+        records=records["items"]["$ref"].rpartition("/")[2] if records else None,
+    )
+
+
 @functools.cache
 def routes() -> tuple[Route, ...]:
     """The routes of openapi.yaml: an operation added there is routed with no code here."""
@@ -63,11 +80,7 @@ def routes() -> tuple[Route, ...]:
     for template, item in spec["paths"].items():
         pattern = re.compile("^" + re.sub(r"{(\w+)}", r"(?P<\1>[^/]+)", template) + "$")
         operations = {
-            method.upper(): Operation(
-                str(_schema_name(operation["responses"]["200"]["content"])),
-                _schema_name(operation.get("requestBody", {}).get("content")),
-                _answers(spec, operation["responses"]),
-            )
+            method.upper(): _operation(spec, operation)
             for method, operation in item.items()
             if isinstance(operation, dict) and "responses" in operation
         }

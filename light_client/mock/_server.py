@@ -18,11 +18,14 @@ import math
 import random
 import threading
 import time
+import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message
 from types import TracebackType
 from typing import Any, Self
+from urllib.parse import parse_qsl
 
 from jsonschema.exceptions import best_match
 from openapi_core import datatypes  # the extra's first import: names openapi_core if missing
@@ -32,10 +35,11 @@ from openapi_core.validation.request.exceptions import (
     RequestValidationError,
     SecurityValidationError,
 )
-from werkzeug.datastructures import Headers
+from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from .._runtime import schemas
 from .._runtime.validation import is_nullable, json_path, schema_problem
+from . import _listing as listing
 from ._http import (
     IDLE_TIMEOUT_SECONDS,
     JSON_MEDIA_TYPE,
@@ -66,6 +70,10 @@ DEFAULT_API_KEY = "sk_mock_light_0000000000000000"
 REDIRECT_PREFIX = "/moved"
 
 logger = logging.getLogger("light_client.mock")
+
+
+# The status an operation leaves its resource in, by its verb.
+STATUS_AFTER = {"archive": "ARCHIVED", "activate": "ACTIVE"}
 
 
 @dataclass
@@ -240,16 +248,14 @@ class LightMock:
             raise Refusal(503, error_body("SERVICE_UNAVAILABLE", "injected server error"))
         self.authenticate(headers.get("Authorization"))
         document = _json_document(body)
-        self.validate(method, path, body, headers)
+        self.validate(method, path, body, headers, query)
         key = headers.get("X-Idempotency-Key")
         if key is not None and not key.strip():
             raise Refusal.bad_request("must not be empty", ["X-Idempotency-Key"])
         resource_id = parameters[list(parameters)[-1]] if parameters else ""
-        if operation.request is None:
-            answer = self.retrieve(operation.resource, resource_id)
-        else:
+        if operation.request is not None:
             self.check_fields(operation.resource, operation.request, document)
-            answer = self.update(method, path, operation.resource, resource_id, document, key)
+        answer = self.handle(operation, method, path, query, resource_id, document, key)
         if self.draw(self.faults.dropped):
             return Answer(None, b"", {})  # applied, but the answer is lost: only the key helps
         return answer
@@ -313,7 +319,9 @@ class LightMock:
             client = (self.oauth_client_id, self.oauth_client_secret)
             return token(self.oauth, client, self.oauth_expires_in, headers, body)
 
-    def validate(self, method: str, path: str, body: bytes, headers: Message) -> None:
+    def validate(
+        self, method: str, path: str, body: bytes, headers: Message, query: str = ""
+    ) -> None:
         """The request against openapi.yaml with openapi-core: 400 in Light's format."""
         request = _Request(
             self._server_url,
@@ -321,7 +329,11 @@ class LightMock:
             method.lower(),
             body,
             _media_type(headers.get("Content-Type", "")),
-            datatypes.RequestParameters(header=Headers(list(headers.items())), path={}),
+            datatypes.RequestParameters(
+                query=ImmutableMultiDict(parse_qsl(query, keep_blank_values=True)),
+                header=Headers(list(headers.items())),
+                path={},
+            ),
         )
         try:
             parsed_openapi().validate_request(request)
@@ -344,16 +356,42 @@ class LightMock:
             if value is None and name in properties and not is_nullable(properties[name]):
                 raise Refusal.bad_request("must not be null", [name])
 
-    def update(
+    def handle(
+        self,
+        operation: Operation,
+        method: str,
+        path: str,
+        query: str,
+        resource_id: str,
+        body: Any,
+        key: str | None,
+    ) -> Answer:
+        """What the operation does to the store, by its verb (the SDK's method name)."""
+        kind, verb = operation.resource, operation.verb
+        if verb == "get":
+            return self.retrieve(kind, resource_id)
+        if verb == "list" and operation.records is not None:
+            with self._lock:
+                records = list(self.store.resources.get(operation.records, {}).values())
+                return Answer(200, json.dumps(listing.page(records, query)).encode(), {})
+        if verb == "create":
+            return self.keyed(method, path, body, key, lambda: self._create(kind, body))
+        if verb == "update":
+            return self.keyed(method, path, body, key, lambda: self._apply(kind, resource_id, body))
+        if verb in STATUS_AFTER:
+            change = {"status": STATUS_AFTER[verb]}
+            return self.keyed(method, path, {}, key, lambda: self._apply(kind, resource_id, change))
+        raise mock_bug("no state handler for a %s operation (%s %s)", verb, method, path)
+
+    def keyed(
         self,
         method: str,
         path: str,
-        kind: str,
-        resource_id: str,
         body: dict[str, Any],
         key: str | None,
+        apply: Callable[[], tuple[int, bytes]],
     ) -> Answer:
-        """Apply (or replay) an update; the stored resource always fits the response schema.
+        """Apply (or replay) a change; the stored resource always fits the response schema.
 
         A key belongs to its method, path and body; used again with another body, or for another
         resource, it is answered 422 (Light's UNPROCESSABLE_CONTENT) and nothing is applied.
@@ -372,19 +410,28 @@ class LightMock:
                         ),
                     )
                 return Answer(seen[3], seen[4], {})
-            status, answer = self._apply(kind, resource_id, body)
+            status, answer = apply()
             if key is not None:
                 self._idempotency[key] = (method, path, fingerprint, status, answer)
                 if status == 200:
                     self.stats.applied[key] += 1
             return Answer(status, answer, {})
 
+    def _create(self, kind: str, body: dict[str, Any]) -> tuple[int, bytes]:
+        resource = self.store.created(kind, str(uuid.uuid4()))
+        properties = response_properties(schemas.document(), kind)
+        update = {name: value for name, value in body.items() if name in properties}
+        return self._stored(kind, self.store.changed(resource, update))
+
     def _apply(self, kind: str, resource_id: str, body: dict[str, Any]) -> tuple[int, bytes]:
         if self.store.get(kind, resource_id) is None:
             return 404, _not_found(kind, resource_id)
         properties = response_properties(schemas.document(), kind)
         update = {name: value for name, value in body.items() if name in properties}
-        candidate = self.store.updated(kind, resource_id, update)
+        return self._stored(kind, self.store.updated(kind, resource_id, update))
+
+    def _stored(self, kind: str, candidate: dict[str, Any]) -> tuple[int, bytes]:
+        resource_id = candidate["id"]
         problem = schema_problem(kind, candidate)
         if problem is not None:  # not stored: the store only ever holds what Light could send
             where = json_path(problem.absolute_path) or "body"

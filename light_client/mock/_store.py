@@ -17,6 +17,8 @@ ENTITY_ID = "7d6c5b4a-3e2f-4a1b-9c8d-7e6f5a4b3c05"
 PRODUCT_ID = "2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d06"
 LEDGER_ACCOUNT_ID = "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b07"
 CREATED_AT = "2026-01-15T09:30:00Z"
+# The status of a resource just created, by kind.
+NEW_STATUS = {"Customer": "ACTIVE", "CustomerCredit": "DRAFT"}
 
 
 def _customer(customer_id: str, name: str, email: str, city: str) -> dict[str, Any]:
@@ -135,14 +137,30 @@ class Store:
         """PATCH, not yet stored: a property absent from ``update`` is unchanged, one set to
         null is cleared. ``put`` stores it (the mock checks it against the schema between)."""
         with self.lock:
-            candidate = copy.deepcopy(self.resources[kind][resource_id])
+            return self.changed(self.resources[kind][resource_id], update)
+
+    def changed(self, resource: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+        """A copy of ``resource`` with ``update`` applied as a PATCH is, and a new ``updatedAt``."""
+        with self.lock:
+            candidate = copy.deepcopy(resource)
             for name, value in update.items():
                 candidate[name] = self._stored_value(name, value)
-            if kind == "CustomerCredit" and "customerId" in update:
+            if "customerName" in candidate and "customerId" in update:
                 customer = self.resources["Customer"].get(str(update["customerId"]))
                 candidate["customerName"] = customer["name"] if customer else None
             candidate["updatedAt"] = _now_after(candidate["updatedAt"])
             return candidate
+
+    @staticmethod
+    def created(kind: str, resource_id: str) -> dict[str, Any]:
+        """A new resource of ``kind`` as the server makes it before the request's fields."""
+        now = _now_after(CREATED_AT)
+        return {
+            "id": resource_id,
+            "status": NEW_STATUS.get(kind),
+            "createdAt": now,
+            "updatedAt": now,
+        }
 
     def put(self, kind: str, resource: dict[str, Any]) -> None:
         with self.lock:

@@ -19,7 +19,12 @@ __all__ = ["OPERATIONS", "AsyncResources", "SyncResources", "update_operations"]
 
 OPERATIONS: dict[str, str] = {
     "updateCustomerCredit": "customer_credits.update",
+    "getCustomerById": "customers.get",
     "updateCustomer": "customers.update",
+    "listCustomers": "customers.list",
+    "createCustomer": "customers.create",
+    "archiveCustomer": "customers.archive",
+    "activateCustomer": "customers.activate",
 }
 
 

@@ -13,7 +13,12 @@ from .._generated.models.update_customer_credit_request import (
     UpdateCustomerCreditRequest,
     UpdateCustomerCreditRequestFields,
 )
-from .._runtime.operation import AsyncRequester, Operation, PathParameter, SyncRequester
+from .._runtime.operation import (
+    AsyncRequester,
+    Operation,
+    PathParameter,
+    SyncRequester,
+)
 from .._runtime.response import RawResponse
 from ..bulk import _update_many as _bulk
 
@@ -39,13 +44,15 @@ UPDATE_CUSTOMER_CREDIT: Operation[CustomerCredit] = Operation(
     answer_schema="CustomerCredit",
     answer_id="customer_credit_id",
     idempotency_header="X-Idempotency-Key",
+    query_parameters=(),
+    paginated=False,
 )
 
 
 class UpdateCustomerCreditParams(
     UpdateCustomerCreditRequestFields, RequestOptions, total=False
 ):
-    """Keywords of ``customer_credits.update``: the request fields and the per-call options."""
+    """Keywords of ``customer_credits.update``: the request fields, the per-call options."""
 
 
 class AsyncCustomerCreditsWithRawResponse:

@@ -8,23 +8,66 @@ from typing import Unpack
 from uuid import UUID
 
 from .._core.types import RequestOptions
+from .._generated.models.create_customer_request import (
+    CreateCustomerRequest,
+    CreateCustomerRequestFields,
+)
 from .._generated.models.customer import Customer
+from .._generated.models.customer_page import CustomerPage
 from .._generated.models.update_customer_request import (
     UpdateCustomerRequest,
     UpdateCustomerRequestFields,
 )
-from .._runtime.operation import AsyncRequester, Operation, PathParameter, SyncRequester
+from .._runtime.operation import (
+    AsyncRequester,
+    Operation,
+    PathParameter,
+    QueryParameter,
+    SyncRequester,
+)
+from .._runtime.pagination import AsyncPaginator, SyncPaginator
 from .._runtime.response import RawResponse
 from ..bulk import _update_many as _bulk
 
 __all__ = [
+    "ACTIVATE_CUSTOMER",
+    "ARCHIVE_CUSTOMER",
+    "CREATE_CUSTOMER",
+    "GET_CUSTOMER_BY_ID",
+    "LIST_CUSTOMERS",
     "UPDATE_CUSTOMER",
+    "ActivateCustomerParams",
+    "ArchiveCustomerParams",
     "AsyncCustomers",
     "AsyncCustomersWithRawResponse",
+    "CreateCustomerParams",
+    "GetCustomerByIdParams",
+    "ListCustomersParams",
     "SyncCustomers",
     "SyncCustomersWithRawResponse",
     "UpdateCustomerParams",
 ]
+
+
+GET_CUSTOMER_BY_ID: Operation[Customer] = Operation(
+    operation_id="getCustomerById",
+    method="GET",
+    path="/v1/customers/{customerId}",
+    path_parameters=(PathParameter("customer_id", "customerId", "uuid"),),
+    body_type=None,
+    body_schema=None,
+    content_type=None,
+    parse=Customer.from_dict,
+    answer_schema="Customer",
+    answer_id="customer_id",
+    idempotency_header=None,
+    query_parameters=(),
+    paginated=False,
+)
+
+
+class GetCustomerByIdParams(RequestOptions, total=False):
+    """Keywords of ``customers.get``: the per-call options."""
 
 
 UPDATE_CUSTOMER: Operation[Customer] = Operation(
@@ -39,11 +82,121 @@ UPDATE_CUSTOMER: Operation[Customer] = Operation(
     answer_schema="Customer",
     answer_id="customer_id",
     idempotency_header="X-Idempotency-Key",
+    query_parameters=(),
+    paginated=False,
 )
 
 
 class UpdateCustomerParams(UpdateCustomerRequestFields, RequestOptions, total=False):
-    """Keywords of ``customers.update``: the request fields and the per-call options."""
+    """Keywords of ``customers.update``: the request fields, the per-call options."""
+
+
+LIST_CUSTOMERS: Operation[CustomerPage] = Operation(
+    operation_id="listCustomers",
+    method="GET",
+    path="/v1/customers",
+    path_parameters=(),
+    body_type=None,
+    body_schema=None,
+    content_type=None,
+    parse=CustomerPage.from_dict,
+    answer_schema="CustomerPage",
+    answer_id=None,
+    idempotency_header=None,
+    query_parameters=(
+        QueryParameter("sort", "sort"),
+        QueryParameter("filter", "filter"),
+        QueryParameter("search_term", "searchTerm"),
+        QueryParameter("limit", "limit"),
+        QueryParameter("cursor", "cursor"),
+    ),
+    paginated=True,
+)
+
+
+class ListCustomersParams(RequestOptions, total=False):
+    """Keywords of ``customers.list``: the query parameters, the per-call options."""
+
+    sort: str
+    """ Sort string in the format `field:direction`, several separated by commas. Directions: `asc`,
+    `desc`. Fields: `name`, `email`, `createdAt`, `updatedAt`. """
+    filter: str
+    """ Filter string in the format `field:operator:value`, several separated by commas. Operators:
+    `eq`, `ne`, `in`, `not_in`, `gt`, `gte`, `lt`, `lte` (`in` and `not_in` take values
+    separated by `|`). Fields: `billingAddressCity`, `billingAddressCountry`,
+    `businessRegistrationNumber`, `createdAt`, `description`, `email`, `id`, `name`, `status`,
+    `updatedAt`, `vatNumber`. """
+    search_term: str
+    """ Search term to filter results by. Performs a case-insensitive partial match across
+    searchable fields. """
+    limit: int
+    """ Maximum number of items to return. Default is 50, maximum is 200. """
+    cursor: str
+    """ Cursor for pagination. Provide `0` for the initial request; then `nextCursor` or
+    `prevCursor` from the previous answer. Cursor values are opaque. """
+
+
+CREATE_CUSTOMER: Operation[Customer] = Operation(
+    operation_id="createCustomer",
+    method="POST",
+    path="/v1/customers",
+    path_parameters=(),
+    body_type=CreateCustomerRequest,
+    body_schema="CreateCustomerRequest",
+    content_type="application/json;charset=UTF-8",
+    parse=Customer.from_dict,
+    answer_schema="Customer",
+    answer_id=None,
+    idempotency_header="X-Idempotency-Key",
+    query_parameters=(),
+    paginated=False,
+)
+
+
+class CreateCustomerParams(CreateCustomerRequestFields, RequestOptions, total=False):
+    """Keywords of ``customers.create``: the request fields, the per-call options."""
+
+
+ARCHIVE_CUSTOMER: Operation[Customer] = Operation(
+    operation_id="archiveCustomer",
+    method="POST",
+    path="/v1/customers/{customerId}/archive",
+    path_parameters=(PathParameter("customer_id", "customerId", "uuid"),),
+    body_type=None,
+    body_schema=None,
+    content_type=None,
+    parse=Customer.from_dict,
+    answer_schema="Customer",
+    answer_id="customer_id",
+    idempotency_header=None,
+    query_parameters=(),
+    paginated=False,
+)
+
+
+class ArchiveCustomerParams(RequestOptions, total=False):
+    """Keywords of ``customers.archive``: the per-call options."""
+
+
+ACTIVATE_CUSTOMER: Operation[Customer] = Operation(
+    operation_id="activateCustomer",
+    method="POST",
+    path="/v1/customers/{customerId}/activate",
+    path_parameters=(PathParameter("customer_id", "customerId", "uuid"),),
+    body_type=None,
+    body_schema=None,
+    content_type=None,
+    parse=Customer.from_dict,
+    answer_schema="Customer",
+    answer_id="customer_id",
+    idempotency_header=None,
+    query_parameters=(),
+    paginated=False,
+)
+
+
+class ActivateCustomerParams(RequestOptions, total=False):
+    """Keywords of ``customers.activate``: the per-call options."""
 
 
 class AsyncCustomersWithRawResponse:
@@ -52,11 +205,41 @@ class AsyncCustomersWithRawResponse:
     def __init__(self, request: AsyncRequester) -> None:
         self._request = request
 
+    async def get(
+        self, customer_id: UUID | str, /, **params: Unpack[GetCustomerByIdParams]
+    ) -> RawResponse[Customer]:
+        """Like ``customers.get``, returning the HTTP answer with the parsed ``Customer``."""
+        return await self._request(GET_CUSTOMER_BY_ID, (customer_id,), params)
+
     async def update(
         self, customer_id: UUID | str, /, **params: Unpack[UpdateCustomerParams]
     ) -> RawResponse[Customer]:
         """Like ``customers.update``, returning the HTTP answer with the parsed ``Customer``."""
         return await self._request(UPDATE_CUSTOMER, (customer_id,), params)
+
+    async def list(
+        self, /, **params: Unpack[ListCustomersParams]
+    ) -> RawResponse[CustomerPage]:
+        """Like ``customers.list``, returning the HTTP answer with the parsed ``CustomerPage`` (one page: the first, or the one ``cursor=`` names)."""
+        return await self._request(LIST_CUSTOMERS, (), {"cursor": "0", **params})
+
+    async def create(
+        self, /, **params: Unpack[CreateCustomerParams]
+    ) -> RawResponse[Customer]:
+        """Like ``customers.create``, returning the HTTP answer with the parsed ``Customer``."""
+        return await self._request(CREATE_CUSTOMER, (), params)
+
+    async def archive(
+        self, customer_id: UUID | str, /, **params: Unpack[ArchiveCustomerParams]
+    ) -> RawResponse[Customer]:
+        """Like ``customers.archive``, returning the HTTP answer with the parsed ``Customer``."""
+        return await self._request(ARCHIVE_CUSTOMER, (customer_id,), params)
+
+    async def activate(
+        self, customer_id: UUID | str, /, **params: Unpack[ActivateCustomerParams]
+    ) -> RawResponse[Customer]:
+        """Like ``customers.activate``, returning the HTTP answer with the parsed ``Customer``."""
+        return await self._request(ACTIVATE_CUSTOMER, (customer_id,), params)
 
 
 class AsyncCustomers:
@@ -65,6 +248,15 @@ class AsyncCustomers:
     def __init__(self, request: AsyncRequester) -> None:
         self._request = request
         self.with_raw_response = AsyncCustomersWithRawResponse(request)
+
+    async def get(
+        self, customer_id: UUID | str, /, **params: Unpack[GetCustomerByIdParams]
+    ) -> Customer:
+        """Get customer.
+
+        Retrieves a customer by its id.
+        """
+        return (await self._request(GET_CUSTOMER_BY_ID, (customer_id,), params)).parsed
 
     async def update(
         self, customer_id: UUID | str, /, **params: Unpack[UpdateCustomerParams]
@@ -75,6 +267,41 @@ class AsyncCustomers:
         cleared.
         """
         return (await self._request(UPDATE_CUSTOMER, (customer_id,), params)).parsed
+
+    def list(self, **params: Unpack[ListCustomersParams]) -> AsyncPaginator[Customer]:
+        """List customers.
+
+        Lists customers, one page at a time (cursor pagination).
+
+        Returns a paginator: ``async for`` it for every record of every page, ``await`` it for the
+        first page, or ``iter_pages()``. Each page is a request through the client's rate limit and
+        retries."""
+        return AsyncPaginator(self._request, LIST_CUSTOMERS, (), params)
+
+    async def create(self, /, **params: Unpack[CreateCustomerParams]) -> Customer:
+        """Create customer.
+
+        Creates a new customer.
+        """
+        return (await self._request(CREATE_CUSTOMER, (), params)).parsed
+
+    async def archive(
+        self, customer_id: UUID | str, /, **params: Unpack[ArchiveCustomerParams]
+    ) -> Customer:
+        """Archive customer.
+
+        Archives a customer, which can then no longer be used in new invoices or contracts.
+        """
+        return (await self._request(ARCHIVE_CUSTOMER, (customer_id,), params)).parsed
+
+    async def activate(
+        self, customer_id: UUID | str, /, **params: Unpack[ActivateCustomerParams]
+    ) -> Customer:
+        """Activate customer.
+
+        Activates an archived customer again.
+        """
+        return (await self._request(ACTIVATE_CUSTOMER, (customer_id,), params)).parsed
 
     def update_many(
         self,
@@ -112,11 +339,41 @@ class SyncCustomersWithRawResponse:
     def __init__(self, request: SyncRequester) -> None:
         self._request = request
 
+    def get(
+        self, customer_id: UUID | str, /, **params: Unpack[GetCustomerByIdParams]
+    ) -> RawResponse[Customer]:
+        """Like ``customers.get``, returning the HTTP answer with the parsed ``Customer``."""
+        return self._request(GET_CUSTOMER_BY_ID, (customer_id,), params)
+
     def update(
         self, customer_id: UUID | str, /, **params: Unpack[UpdateCustomerParams]
     ) -> RawResponse[Customer]:
         """Like ``customers.update``, returning the HTTP answer with the parsed ``Customer``."""
         return self._request(UPDATE_CUSTOMER, (customer_id,), params)
+
+    def list(
+        self, /, **params: Unpack[ListCustomersParams]
+    ) -> RawResponse[CustomerPage]:
+        """Like ``customers.list``, returning the HTTP answer with the parsed ``CustomerPage`` (one page: the first, or the one ``cursor=`` names)."""
+        return self._request(LIST_CUSTOMERS, (), {"cursor": "0", **params})
+
+    def create(
+        self, /, **params: Unpack[CreateCustomerParams]
+    ) -> RawResponse[Customer]:
+        """Like ``customers.create``, returning the HTTP answer with the parsed ``Customer``."""
+        return self._request(CREATE_CUSTOMER, (), params)
+
+    def archive(
+        self, customer_id: UUID | str, /, **params: Unpack[ArchiveCustomerParams]
+    ) -> RawResponse[Customer]:
+        """Like ``customers.archive``, returning the HTTP answer with the parsed ``Customer``."""
+        return self._request(ARCHIVE_CUSTOMER, (customer_id,), params)
+
+    def activate(
+        self, customer_id: UUID | str, /, **params: Unpack[ActivateCustomerParams]
+    ) -> RawResponse[Customer]:
+        """Like ``customers.activate``, returning the HTTP answer with the parsed ``Customer``."""
+        return self._request(ACTIVATE_CUSTOMER, (customer_id,), params)
 
 
 class SyncCustomers:
@@ -125,6 +382,15 @@ class SyncCustomers:
     def __init__(self, request: SyncRequester) -> None:
         self._request = request
         self.with_raw_response = SyncCustomersWithRawResponse(request)
+
+    def get(
+        self, customer_id: UUID | str, /, **params: Unpack[GetCustomerByIdParams]
+    ) -> Customer:
+        """Get customer.
+
+        Retrieves a customer by its id.
+        """
+        return (self._request(GET_CUSTOMER_BY_ID, (customer_id,), params)).parsed
 
     def update(
         self, customer_id: UUID | str, /, **params: Unpack[UpdateCustomerParams]
@@ -135,6 +401,41 @@ class SyncCustomers:
         cleared.
         """
         return (self._request(UPDATE_CUSTOMER, (customer_id,), params)).parsed
+
+    def list(self, **params: Unpack[ListCustomersParams]) -> SyncPaginator[Customer]:
+        """List customers.
+
+        Lists customers, one page at a time (cursor pagination).
+
+        Returns a paginator: iterate it for every record of every page, ``first_page()`` for the
+        first, or ``iter_pages()``. Each page is a request through the client's rate limit and
+        retries."""
+        return SyncPaginator(self._request, LIST_CUSTOMERS, (), params)
+
+    def create(self, /, **params: Unpack[CreateCustomerParams]) -> Customer:
+        """Create customer.
+
+        Creates a new customer.
+        """
+        return (self._request(CREATE_CUSTOMER, (), params)).parsed
+
+    def archive(
+        self, customer_id: UUID | str, /, **params: Unpack[ArchiveCustomerParams]
+    ) -> Customer:
+        """Archive customer.
+
+        Archives a customer, which can then no longer be used in new invoices or contracts.
+        """
+        return (self._request(ARCHIVE_CUSTOMER, (customer_id,), params)).parsed
+
+    def activate(
+        self, customer_id: UUID | str, /, **params: Unpack[ActivateCustomerParams]
+    ) -> Customer:
+        """Activate customer.
+
+        Activates an archived customer again.
+        """
+        return (self._request(ACTIVATE_CUSTOMER, (customer_id,), params)).parsed
 
     def update_many(
         self,

@@ -24,8 +24,23 @@ def test_the_facts_of_each_operation(spec: dict[str, Any]) -> None:
         "answer_schema": "Customer",
         "path_formats": {"customerId": "uuid"},
         "answer_id": "customerId",
+        "paginated": False,
+        "query_descriptions": {},
     }
     assert facts["update_customer_credit"]["answer_id"] == "customerCreditId"
+    listing = facts["list_customers"]
+    assert (listing["path"], listing["answer_schema"], listing["paginated"]) == (
+        "/v1/customers",
+        "CustomerPage",
+        True,
+    )
+    assert list(listing["query_descriptions"]) == [
+        "sort",
+        "filter",
+        "searchTerm",
+        "limit",
+        "cursor",
+    ]
 
 
 def test_an_answer_id_that_is_no_path_parameter_fails_naming_it(spec: dict[str, Any]) -> None:
@@ -64,6 +79,11 @@ def _add_parameter(where: str, name: str) -> Callable[[dict[str, Any]], None]:
     return change
 
 
+def _add_deprecated_query(operation: dict[str, Any]) -> None:
+    offset = {"name": "offset", "in": "query", "deprecated": True, "schema": {"type": "integer"}}
+    operation["parameters"].append(offset)
+
+
 def _add_form_body(operation: dict[str, Any]) -> None:
     form = {"application/x-www-form-urlencoded": {"schema": {"type": "object"}}}
     operation["requestBody"]["content"].update(form)
@@ -76,7 +96,14 @@ def _drop_200(operation: dict[str, Any]) -> None:
 @pytest.mark.parametrize(
     ("change", "why"),
     [
-        (_add_parameter("query", "expand"), "its query parameter 'expand' is not supported yet"),
+        (
+            _add_parameter("cookie", "session"),
+            "its cookie parameter 'session' is not supported yet",
+        ),
+        (
+            _add_deprecated_query,
+            "its query parameter 'offset' is deprecated: leave it out of openapi.yaml",
+        ),
         (
             _add_parameter("header", "X-Tenant"),
             "its header parameter 'X-Tenant' is not supported yet",

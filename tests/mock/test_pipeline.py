@@ -134,7 +134,7 @@ def test_json_is_accepted_with_or_without_its_charset(http: httpx.Client, mock: 
 @pytest.mark.parametrize("method", ["GET", "POST", "PUT", "DELETE", "OPTIONS", "TRACE", "HEAD"])
 def test_undeclared_methods_are_405_with_allow(mock: LightMock, method: str) -> None:
     request = (
-        f"{method} /v1/customers/{mock.customer_id} HTTP/1.1\r\nHost: x\r\n"
+        f"{method} /v1/customer-credits/{mock.customer_credit_id} HTTP/1.1\r\nHost: x\r\n"
         f"Authorization: Basic {mock.api_key}\r\nContent-Length: 0\r\n\r\n"
     ).encode()
     status, headers, answer = raw(mock, request)
@@ -212,20 +212,31 @@ def test_any_failure_of_the_mock_is_a_500_in_lights_format(
 
 
 def test_routes_come_from_the_spec() -> None:
-    assert [(route.template, route.pattern.pattern) for route in routes()] == [
-        ("/v1/customers/{customerId}", "^/v1/customers/(?P<customerId>[^/]+)$"),
-        (
-            "/v1/customer-credits/{customerCreditId}",
-            "^/v1/customer-credits/(?P<customerCreditId>[^/]+)$",
-        ),
-    ]
-    customer, credit = (route.operations for route in routes())
-    assert list(customer) == list(credit) == ["PATCH"]
-    assert (customer["PATCH"].resource, customer["PATCH"].request) == (
-        "Customer",
-        "UpdateCustomerRequest",
-    )
-    assert credit["PATCH"].answers == {
+    served = {
+        route.template: {
+            method: (operation.verb, operation.resource, operation.request, operation.records)
+            for method, operation in route.operations.items()
+        }
+        for route in routes()
+    }
+    assert served == {
+        "/v1/customers/{customerId}": {
+            "GET": ("get", "Customer", None, None),
+            "PATCH": ("update", "Customer", "UpdateCustomerRequest", None),
+        },
+        "/v1/customers": {
+            "GET": ("list", "CustomerPage", None, "Customer"),
+            "POST": ("create", "Customer", "CreateCustomerRequest", None),
+        },
+        "/v1/customers/{customerId}/archive": {"POST": ("archive", "Customer", None, None)},
+        "/v1/customers/{customerId}/activate": {"POST": ("activate", "Customer", None, None)},
+        "/v1/customer-credits/{customerCreditId}": {
+            "PATCH": ("update", "CustomerCredit", "UpdateCustomerCreditRequest", None)
+        },
+    }
+    route = next(r for r in routes() if r.template == "/v1/customer-credits/{customerCreditId}")
+    assert route.pattern.pattern == "^/v1/customer-credits/(?P<customerCreditId>[^/]+)$"
+    assert route.operations["PATCH"].answers == {
         "200": "CustomerCredit",
         **dict.fromkeys(["400", "401", "403", "404", "429", "500", "default"], "Error"),
     }
@@ -233,16 +244,17 @@ def test_routes_come_from_the_spec() -> None:
 
 @pytest.fixture
 def spec_with_a_get(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """openapi.yaml with ``GET /v1/customers/{customerId}`` added, as if written there."""
+    """openapi.yaml with ``GET /v1/customer-credits/{customerCreditId}`` added, as if written
+    there."""
     spec = copy.deepcopy(document())
-    item = spec["paths"]["/v1/customers/{customerId}"]
+    item = spec["paths"]["/v1/customer-credits/{customerCreditId}"]
     item["get"] = {
-        "operationId": "getCustomer",
+        "operationId": "getCustomerCredit",
         "parameters": item["patch"]["parameters"][1:],  # the id, not the idempotency key
         "responses": {
             "200": {
                 "description": "ok",
-                "content": {JSON: {"schema": {"$ref": "#/components/schemas/Customer"}}},
+                "content": {JSON: {"schema": {"$ref": "#/components/schemas/CustomerCredit"}}},
             },
             "default": {"$ref": "#/components/responses/Error"},
         },
@@ -259,12 +271,16 @@ def spec_with_a_get(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def test_an_operation_added_to_the_spec_is_served_with_no_mock_code(spec_with_a_get: None) -> None:
     with LightMock() as fresh, httpx.Client(base_url=fresh.base_url) as http:
         auth = {"Authorization": f"Basic {fresh.api_key}"}
-        found = http.get(f"/v1/customers/{fresh.customer_id}", headers=auth)
-        missing = http.get("/v1/customers/00000000-0000-4000-8000-000000000000", headers=auth)
-        patched = http.request("PUT", f"/v1/customers/{fresh.customer_id}", headers=auth)
+        found = http.get(f"/v1/customer-credits/{fresh.customer_credit_id}", headers=auth)
+        missing = http.get(
+            "/v1/customer-credits/00000000-0000-4000-8000-000000000000", headers=auth
+        )
+        patched = http.request(
+            "PUT", f"/v1/customer-credits/{fresh.customer_credit_id}", headers=auth
+        )
     assert (found.status_code, found.json()) == (
         200,
-        fresh.store.get("Customer", fresh.customer_id),
+        fresh.store.get("CustomerCredit", fresh.customer_credit_id),
     )
     assert (missing.status_code, missing.json()["type"]) == (404, "NOT_FOUND")
     assert (patched.status_code, patched.headers["Allow"]) == (405, "GET, PATCH")

@@ -3,12 +3,14 @@
 
 from .address import Address
 from .country_code import CountryCode
+from .create_customer_request import CreateCustomerRequest
 from .custom_property import CustomProperty
 from .custom_property_value import CustomPropertyValue
 from .customer import Customer
 from .customer_credit import CustomerCredit
 from .customer_credit_line import CustomerCreditLine
 from .customer_credit_status import CustomerCreditStatus
+from .customer_page import CustomerPage
 from .customer_status import CustomerStatus
 from .customer_type import CustomerType
 from .dc_sign import DcSign
@@ -30,12 +32,14 @@ from .update_customer_request import UpdateCustomerRequest
 __all__ = (
     "Address",
     "CountryCode",
+    "CreateCustomerRequest",
     "CustomProperty",
     "CustomPropertyValue",
     "Customer",
     "CustomerCredit",
     "CustomerCreditLine",
     "CustomerCreditStatus",
+    "CustomerPage",
     "CustomerStatus",
     "CustomerType",
     "DcSign",
