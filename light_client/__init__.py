@@ -33,6 +33,7 @@ from ._runtime.errors import (
     UnprocessableEntityError,
 )
 from ._runtime.hooks import AttemptDetails
+from ._runtime.pagination import AsyncPaginator, Page, SyncPaginator
 from ._runtime.patch import fields_from_mapping, minimal_update, or_none, request_body
 from ._runtime.response import RawResponse
 from ._version import __version__
@@ -52,6 +53,7 @@ from .ratelimit import (
     RedisRateLimitStore,
     SQLiteRateLimitStore,
 )
+from .resources import OPERATIONS as _OPERATIONS
 
 if typing.TYPE_CHECKING:
     from .bulk import BulkJournal, BulkResult
@@ -62,6 +64,15 @@ if typing.TYPE_CHECKING:
 # Public names imported when first asked for (by __getattr__ below), not with the package: the
 # update keyword TypedDicts load the generated models (and are mostly for type checkers); the
 # bulk names come with update_many, which loads them itself.
+def operation_index() -> dict[str, str]:
+    """Each operationId of openapi.yaml and the method that calls it, from the client.
+
+    >>> operation_index()["listCustomers"]
+    'customers.list'
+    """
+    return dict(_OPERATIONS)
+
+
 _LOADED_ON_USE = {
     "BulkJournal": ".bulk",
     "BulkResult": ".bulk",
@@ -84,6 +95,7 @@ __all__ = [
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncPaginator",
     "AttemptDetails",
     "AuthenticationError",
     "BadRequestError",
@@ -100,6 +112,7 @@ __all__ = [
     "NotFoundError",
     "NotGiven",
     "OAuthError",
+    "Page",
     "PermissionDeniedError",
     "RateLimitError",
     "RateLimitStore",
@@ -112,6 +125,7 @@ __all__ = [
     "SQLiteRateLimitStore",
     "SQLiteTokenStore",
     "SyncLightClient",
+    "SyncPaginator",
     "TokenProvider",
     "TokenProviderError",
     "TokenSet",
@@ -123,6 +137,7 @@ __all__ = [
     "__version__",
     "fields_from_mapping",
     "minimal_update",
+    "operation_index",
     "or_none",
     "request_body",
 ]
