@@ -9,14 +9,20 @@ from uuid import UUID
 from light_client import (
     NOT_GIVEN,
     UNSET,
+    AsyncPaginator,
+    AttemptDetails,
     LightClient,
     NotGiven,
+    Page,
     RawResponse,
     SyncLightClient,
+    SyncPaginator,
     Unset,
+    operation_index,
     or_none,
 )
-from light_client.models import Address, Customer, CustomerCredit, CustomerType
+from light_client.models import Address, Customer, CustomerCredit, CustomerPage, CustomerType
+from light_client.testing import FakeClock
 
 CUSTOMER_ID = "5f0c6a8e-1b7d-4c1e-9a43-7f2d9a3b6c01"
 
@@ -44,7 +50,36 @@ async def async_user(light: LightClient) -> None:
     )
 
 
+async def async_lister(light: LightClient) -> None:
+    listing = light.customers.list(filter="status:eq:ACTIVE", sort="name:asc", limit=200)
+    assert_type(listing, AsyncPaginator[Customer])
+    async for customer in listing:
+        assert_type(customer, Customer)
+    page = await light.customers.list(limit=10, search_term="acme")
+    assert_type(page, Page[Customer])
+    assert_type(page.records, list[Customer])
+    assert_type(page.next_cursor, str | None)
+    async for each in light.customers.list().iter_pages():
+        assert_type(each, Page[Customer])
+    raw = await light.customers.with_raw_response.list(cursor="0")
+    assert_type(raw, RawResponse[CustomerPage])
+    created = await light.customers.create(name="Acme", idempotency_key="crm-42")
+    assert_type(await light.customers.get(created.id), Customer)
+    assert_type(await light.customers.archive(created.id), Customer)
+    assert_type(operation_index(), dict[str, str])
+
+
+def hooked(details: AttemptDetails) -> None:
+    assert_type(details.status_code, int | None)
+
+
 def sync_user(light: SyncLightClient) -> None:
+    listing = light.customers.list(limit=5)
+    assert_type(listing, SyncPaginator[Customer])
+    assert_type(list(listing), list[Customer])
+    assert_type(listing.first_page(), Page[Customer])
+    tested = SyncLightClient(api_key="k", clock=FakeClock(), on_attempt=hooked)
+    assert_type(tested.with_options(timeout=5), SyncLightClient)
     assert_type(light.customers.update(CUSTOMER_ID, name="Acme"), Customer)
     assert_type(light.customer_credits.update(CUSTOMER_ID, amount=None), CustomerCredit)
     assert_type(NOT_GIVEN, NotGiven)
