@@ -1,6 +1,6 @@
-"""`make demo`: start the Light mock on a free port, run examples/quickstart.py against it, then a
-bulk update with the `light-client` command (a dry run, the run, a resume that skips it all), and
-stop the mock."""
+"""`make demo`: start the Light mock on a free port, run examples/quickstart.py against it, then
+examples/crm_sync.py twice (the second run changes nothing), then a bulk update with the
+`light-client` command (a dry run, the run, a resume that skips it all), and stop the mock."""
 
 from __future__ import annotations
 
@@ -12,6 +12,28 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = ("LIGHT_BASE_URL", "LIGHT_API_KEY", "CUSTOMER_ID", "CUSTOMER_CREDIT_ID")
+
+
+# Three CRM accounts: one matches a seeded customer by e-mail (another name now), one by
+# e-mail with its VAT number emptied in the CRM, and one Light does not have yet.
+CRM_ACCOUNTS = (
+    "crm_id,name,email,vat_number\n"
+    "crm-1,Nordlys A/S,billing@nordlys.example,DK12345678\n"
+    "crm-2,Fjord Consulting,ap@fjord.example,\n"
+    "crm-3,Acme ApS,ap@acme.example,DK99999999\n"
+)
+
+
+def crm_sync_demo(env: dict[str, str]) -> int:
+    accounts = Path(tempfile.mkdtemp(prefix="light-demo-")) / "crm.csv"
+    accounts.write_text(CRM_ACCOUNTS, encoding="utf-8")
+    for title in ("the sync", "the same sync again: nothing left to change"):
+        print(f"\n$ python examples/crm_sync.py crm.csv    # {title}", flush=True)
+        command = [sys.executable, str(ROOT / "examples" / "crm_sync.py"), str(accounts)]
+        status = subprocess.run(command, env=env).returncode
+        if status != 0:
+            return status
+    return 0
 
 
 def bulk_demo(env: dict[str, str]) -> int:
@@ -58,6 +80,9 @@ def main() -> int:
         run = subprocess.run([sys.executable, str(ROOT / "examples" / "quickstart.py")], env=env)
         if run.returncode != 0:
             return run.returncode
+        print("\nA CRM-to-Light sync (examples/crm_sync.py):")
+        if (status := crm_sync_demo(env)) != 0:
+            return status
         print("\nBulk updates from a CSV file with the light-client command:")
         return bulk_demo(env)
     finally:

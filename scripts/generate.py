@@ -249,7 +249,7 @@ QUERY_TYPES = frozenset({"str", "int", "float", "bool", "UUID", "list[str]", "li
 
 
 def _query_type(operation_id: str, parameter: Any) -> str:
-    type_string = parameter.get_type_string(no_optional=True).as_unembedded_code()
+    type_string: str = parameter.get_type_string(no_optional=True).as_unembedded_code()
     if type_string not in QUERY_TYPES:
         raise GenerationError(
             f"{operation_id}: query parameter {parameter.name.get_untrusted_value()!r} has type "
