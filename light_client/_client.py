@@ -25,6 +25,7 @@ from ._core.constants import (
 )
 from ._core.log import redacted_url, setup_logging
 from ._core.types import NOT_GIVEN, NotGiven, TimeoutTypes
+from ._raw_calls import AsyncRawCalls, SyncRawCalls
 from ._runtime import pools
 from ._runtime.credentials import Credentials, resolve_credentials
 from ._runtime.drivers import drive_async, drive_sync
@@ -198,7 +199,7 @@ class BaseClient(Generic[TokenT, HttpT]):
         """What a ``with_options`` client takes over from its parent beyond its settings."""
 
 
-class LightClient(BaseClient[AsyncTokenProvider, httpx.AsyncClient], AsyncResources):
+class LightClient(BaseClient[AsyncTokenProvider, httpx.AsyncClient], AsyncResources, AsyncRawCalls):
     """The async Light client. One instance holds one connection pool; share it across tasks.
 
     Example::
@@ -249,8 +250,9 @@ class LightClient(BaseClient[AsyncTokenProvider, httpx.AsyncClient], AsyncResour
         operation: Operation[ModelT],
         path_arguments: tuple[object, ...],
         params: Mapping[str, Any],
+        raw_json: object = NOT_GIVEN,
     ) -> RawResponse[ModelT]:
-        call = prepare(self._settings, operation, path_arguments, params)
+        call = prepare(self._settings, operation, path_arguments, params, raw_json)
         self._use_running_loop()
         return await drive_async(
             self._engine.flow(call, self._http),
@@ -348,7 +350,7 @@ class LightClient(BaseClient[AsyncTokenProvider, httpx.AsyncClient], AsyncResour
         await self.aclose()
 
 
-class SyncLightClient(BaseClient[SyncTokenProvider, httpx.Client], SyncResources):
+class SyncLightClient(BaseClient[SyncTokenProvider, httpx.Client], SyncResources, SyncRawCalls):
     """The blocking Light client: the same surface as ``LightClient``, without ``await``.
 
     Example::
@@ -385,8 +387,9 @@ class SyncLightClient(BaseClient[SyncTokenProvider, httpx.Client], SyncResources
         operation: Operation[ModelT],
         path_arguments: tuple[object, ...],
         params: Mapping[str, Any],
+        raw_json: object = NOT_GIVEN,
     ) -> RawResponse[ModelT]:
-        call = prepare(self._settings, operation, path_arguments, params)
+        call = prepare(self._settings, operation, path_arguments, params, raw_json)
         return drive_sync(
             self._engine.flow(call, self._http),
             self._http,

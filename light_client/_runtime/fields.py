@@ -11,6 +11,7 @@ __all__ = [
     "build_body",
     "build_model",
     "encode_body",
+    "encode_json",
     "json_names",
     "merge_extra_body",
     "unknown_field_error",
@@ -98,3 +99,11 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan
 def encode_body(body: Mapping[str, Any]) -> bytes:
     """The bytes sent for a request body: compact UTF-8 JSON, no NaN or Infinity."""
     return _ENCODER.encode(body).encode()
+
+
+def encode_json(document: object) -> bytes:
+    """Any JSON document as a body is sent; ``ValueError`` for what JSON cannot hold."""
+    try:
+        return _ENCODER.encode(document).encode()
+    except (TypeError, ValueError) as exc:  # a set, a datetime, NaN, ...
+        raise ValueError(f"the body is not JSON: {exc}") from None

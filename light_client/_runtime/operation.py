@@ -16,7 +16,14 @@ from uuid import UUID
 
 from .response import RawResponse
 
-__all__ = ["AsyncRequester", "Operation", "PathParameter", "QueryParameter", "SyncRequester"]
+__all__ = [
+    "AsyncRequester",
+    "Operation",
+    "PathParameter",
+    "QueryParameter",
+    "SyncRequester",
+    "raw_operation",
+]
 
 # The methods a server may receive twice with no harm (RFC 9110 idempotent methods).
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
@@ -97,7 +104,8 @@ class Operation(Generic[ModelT]):
     body_schema: str | None
     content_type: str | None
     parse: Callable[[Mapping[str, Any]], ModelT]
-    answer_schema: str
+    # ``None``: the answer is not checked against a schema (the escape hatch's raw calls).
+    answer_schema: str | None
     answer_id: str | None = None
     idempotency_header: str | None = None
     query_parameters: tuple[QueryParameter, ...] = ()
@@ -157,3 +165,41 @@ class SyncRequester(Protocol):
         params: Mapping[str, Any],
         /,
     ) -> RawResponse[ModelT]: ...
+
+
+def _as_json(document: Any) -> Any:
+    return document
+
+
+def raw_operation(
+    method: str, path: str, params: Mapping[str, object] | None, *, keyed: bool
+) -> Operation[Any]:
+    """An operation openapi.yaml does not describe (yet), for ``light.get(path, ...)`` and its
+    siblings: ``path`` as given (it must start with ``/``: never another host), ``params`` its
+    query; the answer is the JSON as parsed, unchecked. ``keyed``: the call sends an
+    idempotency key, so a POST or PATCH may be resent."""
+    if not isinstance(path, str) or not path.startswith("/") or path.startswith("//"):
+        raise ValueError(f"path must be a path on the client's base URL (/v1/...), got {path!r}")
+    if any(char.isspace() for char in path) or "?" in path or "#" in path:
+        raise ValueError(f"path must hold no white space, query or fragment: {path!r} (params=)")
+    query = ""
+    if params:
+        pairs = [
+            pair
+            for name, value in params.items()
+            if value is not None
+            for pair in QueryParameter(name, name).pairs(value)
+        ]
+        query = "?" + urlencode(pairs, quote_via=quote) if pairs else ""
+    return Operation(
+        operation_id=f"{method} {path}",
+        method=method,
+        path=path + query,
+        path_parameters=(),
+        body_type=None,
+        body_schema=None,
+        content_type="application/json",
+        parse=_as_json,
+        answer_schema=None,
+        idempotency_header="X-Idempotency-Key" if keyed else None,
+    )

@@ -38,7 +38,7 @@ class Call(Generic[ModelT]):
     path_values: dict[str, str]  # each path parameter's value, by keyword
     method: str
     url: str
-    body: dict[str, Any] | None
+    body: Any  # the JSON document sent (``None``: no body)
     content: bytes | None  # the body as sent
     headers: dict[str, str]
     timeout: httpx.Timeout
@@ -59,8 +59,13 @@ def prepare(
     operation: Operation[ModelT],
     path_arguments: tuple[object, ...],
     params: Mapping[str, Any],
+    raw_json: object = NOT_GIVEN,
 ) -> Call[ModelT]:
-    """The call ``operation`` makes with these arguments, or the error that stops it."""
+    """The call ``operation`` makes with these arguments, or the error that stops it.
+
+    ``raw_json``: the whole body, as JSON, of a call the spec does not describe (the escape
+    hatch); it is encoded as given and checked only for being JSON.
+    """
     path, path_values = operation.url_path(path_arguments)
     options, fields = _split(params)
     query = ""
@@ -79,19 +84,27 @@ def prepare(
         if given_key:  # a UUID4 of ours needs no check
             check_header_value(operation.idempotency_header, given_key, what="idempotency_key")
         headers[operation.idempotency_header] = given_key or str(uuid.uuid4())
+    if not isinstance(raw_json, NotGiven):
+        if fields:
+            raise TypeError(f"{operation.operation_id} takes json=, not fields: {sorted(fields)}")
+        document = raw_json  # type: ignore[assignment]
     if operation.content_type is not None and document is not None:
         headers["Content-Type"] = operation.content_type
     headers.update(check_headers(options.get("extra_headers"), what="extra_headers"))
     timeout = options.get("timeout", NOT_GIVEN)
     max_retries = options.get("max_retries", NOT_GIVEN)
-    body = _fields.merge_extra_body(body_type, document, options)
+    body = (
+        _fields.merge_extra_body(body_type, document, options)
+        if isinstance(raw_json, NotGiven)
+        else raw_json
+    )
     return Call(
         operation=operation,
         path_values=path_values,
         method=operation.method,
         url=settings.url_prefix + path + query,
         body=body,
-        content=None if body is None else _fields.encode_body(body),  # once per call
+        content=None if body is None else _fields.encode_json(body),  # once per call
         headers=headers,
         timeout=settings.timeout if isinstance(timeout, NotGiven) else check_timeout(timeout),
         max_retries=(

@@ -308,11 +308,12 @@ def check_request(schema_name: str, document: Mapping[str, Any]) -> None:
 
 
 def parse_model(
-    schema_name: str,
+    schema_name: str | None,
     parse: Callable[[Mapping[str, Any]], ModelT],
     response: httpx.Response,
 ) -> ModelT:
-    """Decode, validate and parse a successful response; ``ResponseValidationError`` otherwise."""
+    """Decode, validate and parse a successful response; ``ResponseValidationError`` otherwise.
+    ``schema_name`` ``None``: only decoded (an operation the spec does not describe)."""
     try:
         instance = json.loads(response.content)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -324,7 +325,7 @@ def parse_model(
     try:
         problem = (
             None
-            if _surely_valid(schema_name, instance, from_json=True)
+            if schema_name is None or _surely_valid(schema_name, instance, from_json=True)
             else _described(schema_name, instance)
         )
     except RecursionError:
