@@ -2,6 +2,8 @@
 
     light-client customers update --csv rows.csv --journal rows.journal --failed-out failed.csv
 
+(``light-client customers list --jsonl out.jsonl`` exports a list: ``_cli_list.py``.)
+
 Every row is checked before anything is sent (exit 2 with each bad row's line). Rows are then
 sent at the client's pace, each with an idempotency key derived from the job and the row; with
 ``--journal`` the job survives a crash or a Ctrl-C: ``--resume`` skips what was applied and sends
@@ -27,6 +29,7 @@ from collections import Counter
 from pathlib import Path
 from typing import IO, Any
 
+from ._cli_list import add_list_action, run_list
 from ._client import LightClient
 from ._core.constants import DEFAULT_MAX_REQUESTS_PER_MINUTE
 from ._runtime.errors import LightError
@@ -34,7 +37,7 @@ from ._runtime.operation import Operation
 from ._runtime.patch import fields_from_mapping, request_body
 from .bulk import _rows as _bulk_rows
 from .bulk._update_many import DEFAULT_BULK_CONCURRENCY, BulkJournal, BulkResult
-from .resources import update_operations
+from .resources import list_operations, update_operations
 
 __all__ = ["main"]
 
@@ -65,21 +68,27 @@ def _positive(text: str) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="light-client",
-        description="Bulk updates of Light resources from a CSV or JSON Lines file.",
+        description="Bulk updates of Light resources from a CSV or JSON Lines file, and exports "
+        "of their lists as JSON Lines.",
     )
     resources = parser.add_subparsers(dest="resource", required=True, metavar="RESOURCE")
-    for attribute, operation in update_operations().items():
+    updates, lists = update_operations(), list_operations()
+    for attribute in sorted(updates.keys() | lists.keys()):
         name = attribute.replace("_", "-")
-        resource = resources.add_parser(name, help=f"{operation.method.upper()} {operation.path}")
+        resource = resources.add_parser(name, help=f"update or list {name}")
         actions = resource.add_subparsers(dest="action", required=True, metavar="ACTION")
-        update = actions.add_parser(
-            "update",
-            help=f"update {name} from a file, one row each",
-            description=f"Update {name}: one {operation.method.upper()} per row of the file.",
-            epilog=COLUMNS_HELP,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
-        _add_update_options(update)
+        if attribute in updates:
+            operation = updates[attribute]
+            update = actions.add_parser(
+                "update",
+                help=f"update {name} from a file, one row each",
+                description=f"Update {name}: one {operation.method} per row of the file.",
+                epilog=COLUMNS_HELP,
+                formatter_class=argparse.RawDescriptionHelpFormatter,
+            )
+            _add_update_options(update)
+        if attribute in lists:
+            add_list_action(actions, name, lists[attribute])
     return parser
 
 
@@ -148,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
+    if args.action == "list":
+        return run_list(args, args.resource.replace("-", "_"))
     job = _Job(args)
     if not job.path.is_file():
         _error(f"{job.path}: no such file")

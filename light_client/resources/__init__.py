@@ -15,7 +15,13 @@ if TYPE_CHECKING:
     from .customer_credits import AsyncCustomerCredits, SyncCustomerCredits
     from .customers import AsyncCustomers, SyncCustomers
 
-__all__ = ["OPERATIONS", "AsyncResources", "SyncResources", "update_operations"]
+__all__ = [
+    "OPERATIONS",
+    "AsyncResources",
+    "SyncResources",
+    "list_operations",
+    "update_operations",
+]
 
 OPERATIONS: dict[str, str] = {
     "updateCustomerCredit": "customer_credits.update",
@@ -65,4 +71,14 @@ def update_operations() -> dict[str, Operation[Any]]:
     return {
         "customer_credits": UPDATE_CUSTOMER_CREDIT,
         "customers": UPDATE_CUSTOMER,
+    }
+
+
+def list_operations() -> dict[str, Operation[Any]]:
+    """Each resource's paginated ``list`` operation, by attribute: what the ``light-client``
+    command line exports."""
+    from .customers import LIST_CUSTOMERS
+
+    return {
+        "customers": LIST_CUSTOMERS,
     }
