@@ -72,10 +72,21 @@ class Finding:
         }
 
 
+# Request properties Light's document marks nullable but Light refuses null for: the resource
+# cannot hold null there (the mock refuses it too; Schemathesis found the spec admitting it).
+NOT_NULL_IN_REQUESTS = frozenset({"areLinesWithTax"})
+
+
 def known_reason(difference: Difference) -> str | None:
     """Why openapi.yaml differs on purpose here (see its header), or ``None``: this is drift."""
     if difference.kind == "nullable" and difference.base == "nullable":
         return "openapi.yaml accepts null where Light's document does not (a deliberate widening)"
+    if (
+        difference.kind == "nullable"
+        and difference.side == "request"
+        and difference.where in NOT_NULL_IN_REQUESTS
+    ):
+        return "Light refuses null here, though its document admits it (openapi.yaml says so)"
     if (
         difference.kind == "required"
         and difference.side == "response"

@@ -55,6 +55,7 @@ def test_today_no_drift_only_the_known_differences(
         ("updateCustomerCredit", "nullable", "lines[].netTransactionAmount"),
         ("updateCustomerCredit", "nullable", "lines[].taxTransactionAmount"),
         ("updateCustomerCredit", "nullable", "linkedInvoiceReceivable"),
+        ("updateCustomerCredit", "nullable", "areLinesWithTax"),  # Light refuses null there
         # Every operation answering a Customer: its object-valued properties and its id.
         *(
             (operation, kind, where)
@@ -67,14 +68,14 @@ def test_today_no_drift_only_the_known_differences(
         ("listCustomers", "required", "hasMore"),
     }
     # address & co. on both sides of updateCustomer and createCustomer
-    assert len(findings) == 39
+    assert len(findings) == 40
 
 
 def test_make_drift_prints_the_report_and_exits_0() -> None:
     run = subprocess.run(DRIFT, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert "**No drift** on the operations openapi.yaml covers." in run.stdout
-    assert "Known differences (39), deliberate" in run.stdout
+    assert "Known differences (40), deliberate" in run.stdout
 
 
 def test_a_property_removed_from_our_spec_is_named(tmp_path: Path, spec: dict[str, Any]) -> None:

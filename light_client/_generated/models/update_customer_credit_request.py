@@ -35,7 +35,7 @@ class UpdateCustomerCreditRequest:
     """ ID of the customer """
     document_date: datetime.date | None | Unset = UNSET
     """ Date when the customer credit was issued """
-    are_lines_with_tax: bool | None | Unset = UNSET
+    are_lines_with_tax: bool | Unset = UNSET
     """ Whether the customer credit line amount is inclusive of tax or not. True means tax is already included in
     the line amount and will not be added on top, false means tax will be added on top of the line amount """
     custom_properties: list[None | SetCustomPropertyRequest] | None | Unset = UNSET
@@ -89,11 +89,7 @@ class UpdateCustomerCreditRequest:
         else:
             document_date = self.document_date
 
-        are_lines_with_tax: bool | None | Unset
-        if isinstance(self.are_lines_with_tax, Unset):
-            are_lines_with_tax = UNSET
-        else:
-            are_lines_with_tax = self.are_lines_with_tax
+        are_lines_with_tax = self.are_lines_with_tax
 
         custom_properties: list[dict[str, Any] | None] | None | Unset
         if isinstance(self.custom_properties, Unset):
@@ -218,7 +214,7 @@ class UpdateCustomerCreditRequest:
             except (TypeError, ValueError, AttributeError, KeyError):
                 document_date = cast(datetime.date | None | Unset, _document_date)
 
-        are_lines_with_tax: bool | None | Unset = d.pop("areLinesWithTax", UNSET)
+        are_lines_with_tax = d.pop("areLinesWithTax", UNSET)
 
         _custom_properties = d.pop("customProperties", UNSET)
         custom_properties: list[None | SetCustomPropertyRequest] | None | Unset
@@ -327,7 +323,7 @@ class UpdateCustomerCreditRequestFields(TypedDict, total=False):
     """ ID of the customer """
     document_date: datetime.date | None | Unset
     """ Date when the customer credit was issued """
-    are_lines_with_tax: bool | None | Unset
+    are_lines_with_tax: bool | Unset
     """ Whether the customer credit line amount is inclusive of tax or not. True means tax is already included in
     the line amount and will not be added on top, false means tax will be added on top of the line amount """
     custom_properties: list[None | SetCustomPropertyRequest] | None | Unset
