@@ -72,8 +72,10 @@ REDIRECT_PREFIX = "/moved"
 logger = logging.getLogger("light_client.mock")
 
 
-# The status an operation leaves its resource in, by its verb.
-STATUS_AFTER = {"archive": "ARCHIVED", "activate": "ACTIVE"}
+# The status an operation leaves its resource in, by its verb ("unarchive": back to a draft, the
+# mock's assumption), and the status it must find the resource in (else a 400).
+STATUS_AFTER = {"archive": "ARCHIVED", "activate": "ACTIVE", "unarchive": "DRAFT"}
+STATUS_BEFORE = {"unarchive": "ARCHIVED"}
 
 
 @dataclass
@@ -379,6 +381,11 @@ class LightMock:
         if verb == "update":
             return self.keyed(method, path, body, key, lambda: self._apply(kind, resource_id, body))
         if verb in STATUS_AFTER:
+            found = self.store.get(kind, resource_id)
+            if found is not None and found.get("status") != STATUS_BEFORE.get(
+                verb, found["status"]
+            ):
+                raise Refusal.bad_request(f"is not {STATUS_BEFORE[verb]}", ["status"])
             change = {"status": STATUS_AFTER[verb]}
             return self.keyed(method, path, {}, key, lambda: self._apply(kind, resource_id, change))
         raise mock_bug("no state handler for a %s operation (%s %s)", verb, method, path)

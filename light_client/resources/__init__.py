@@ -24,7 +24,11 @@ __all__ = [
 ]
 
 OPERATIONS: dict[str, str] = {
+    "getCustomerCredit": "customer_credits.get",
     "updateCustomerCredit": "customer_credits.update",
+    "listCustomerCredits": "customer_credits.list",
+    "archiveCustomerCredit": "customer_credits.archive",
+    "unarchiveCustomerCredit": "customer_credits.unarchive",
     "getCustomerById": "customers.get",
     "updateCustomer": "customers.update",
     "listCustomers": "customers.list",
@@ -77,8 +81,10 @@ def update_operations() -> dict[str, Operation[Any]]:
 def list_operations() -> dict[str, Operation[Any]]:
     """Each resource's paginated ``list`` operation, by attribute: what the ``light-client``
     command line exports."""
+    from .customer_credits import LIST_CUSTOMER_CREDITS
     from .customers import LIST_CUSTOMERS
 
     return {
+        "customer_credits": LIST_CUSTOMER_CREDITS,
         "customers": LIST_CUSTOMERS,
     }

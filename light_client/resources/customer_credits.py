@@ -9,6 +9,7 @@ from uuid import UUID
 
 from .._core.types import RequestOptions
 from .._generated.models.customer_credit import CustomerCredit
+from .._generated.models.customer_credit_page import CustomerCreditPage
 from .._generated.models.update_customer_credit_request import (
     UpdateCustomerCreditRequest,
     UpdateCustomerCreditRequestFields,
@@ -17,19 +18,50 @@ from .._runtime.operation import (
     AsyncRequester,
     Operation,
     PathParameter,
+    QueryParameter,
     SyncRequester,
 )
+from .._runtime.pagination import AsyncPaginator, SyncPaginator
 from .._runtime.response import RawResponse
 from ..bulk import _update_many as _bulk
 
 __all__ = [
+    "ARCHIVE_CUSTOMER_CREDIT",
+    "GET_CUSTOMER_CREDIT",
+    "LIST_CUSTOMER_CREDITS",
+    "UNARCHIVE_CUSTOMER_CREDIT",
     "UPDATE_CUSTOMER_CREDIT",
+    "ArchiveCustomerCreditParams",
     "AsyncCustomerCredits",
     "AsyncCustomerCreditsWithRawResponse",
+    "GetCustomerCreditParams",
+    "ListCustomerCreditsParams",
     "SyncCustomerCredits",
     "SyncCustomerCreditsWithRawResponse",
+    "UnarchiveCustomerCreditParams",
     "UpdateCustomerCreditParams",
 ]
+
+
+GET_CUSTOMER_CREDIT: Operation[CustomerCredit] = Operation(
+    operation_id="getCustomerCredit",
+    method="GET",
+    path="/v1/customer-credits/{customerCreditId}",
+    path_parameters=(PathParameter("customer_credit_id", "customerCreditId", "uuid"),),
+    body_type=None,
+    body_schema=None,
+    content_type=None,
+    parse=CustomerCredit.from_dict,
+    answer_schema="CustomerCredit",
+    answer_id="customer_credit_id",
+    idempotency_header=None,
+    query_parameters=(),
+    paginated=False,
+)
+
+
+class GetCustomerCreditParams(RequestOptions, total=False):
+    """Keywords of ``customer_credits.get``: the per-call options."""
 
 
 UPDATE_CUSTOMER_CREDIT: Operation[CustomerCredit] = Operation(
@@ -55,11 +87,105 @@ class UpdateCustomerCreditParams(
     """Keywords of ``customer_credits.update``: the request fields, the per-call options."""
 
 
+LIST_CUSTOMER_CREDITS: Operation[CustomerCreditPage] = Operation(
+    operation_id="listCustomerCredits",
+    method="GET",
+    path="/v1/customer-credits",
+    path_parameters=(),
+    body_type=None,
+    body_schema=None,
+    content_type=None,
+    parse=CustomerCreditPage.from_dict,
+    answer_schema="CustomerCreditPage",
+    answer_id=None,
+    idempotency_header=None,
+    query_parameters=(
+        QueryParameter("sort", "sort"),
+        QueryParameter("filter", "filter"),
+        QueryParameter("limit", "limit"),
+        QueryParameter("cursor", "cursor"),
+        QueryParameter("include", "include"),
+    ),
+    paginated=True,
+)
+
+
+class ListCustomerCreditsParams(RequestOptions, total=False):
+    """Keywords of ``customer_credits.list``: the query parameters, the per-call options."""
+
+    sort: str
+    """ Sort string in the format `field:direction`, several separated by commas. Directions: `asc`,
+    `desc`. Fields: `amount`, `businessPartnerName`, `documentDate`, `postingDate`, `status`. """
+    filter: str
+    """ Filter string in the format `field:operator:value`, several separated by commas. Operators:
+    `eq`, `ne`, `in`, `not_in`, `gt`, `gte`, `lt`, `lte` (`in` and `not_in` take values
+    separated by `|`). Fields: `businessPartnerId`, `companyEntityId`, `currency`,
+    `documentDate`, `einvoiceStatus`, `id`, `postingDate`, `status`, `updatedAt`. """
+    limit: int
+    """ Maximum number of items to return. Default is 50, maximum is 200. """
+    cursor: str
+    """ Cursor for pagination. Provide `0` for the initial request; then `nextCursor` or
+    `prevCursor` from the previous answer. Cursor values are opaque. """
+    include: list[str]
+    """ Related objects to include on every customer credit, e.g. `INVOICE_RECEIVABLE`. """
+
+
+ARCHIVE_CUSTOMER_CREDIT: Operation[CustomerCredit] = Operation(
+    operation_id="archiveCustomerCredit",
+    method="POST",
+    path="/v1/customer-credits/{customerCreditId}/archive",
+    path_parameters=(PathParameter("customer_credit_id", "customerCreditId", "uuid"),),
+    body_type=None,
+    body_schema=None,
+    content_type=None,
+    parse=CustomerCredit.from_dict,
+    answer_schema="CustomerCredit",
+    answer_id="customer_credit_id",
+    idempotency_header=None,
+    query_parameters=(),
+    paginated=False,
+)
+
+
+class ArchiveCustomerCreditParams(RequestOptions, total=False):
+    """Keywords of ``customer_credits.archive``: the per-call options."""
+
+
+UNARCHIVE_CUSTOMER_CREDIT: Operation[CustomerCredit] = Operation(
+    operation_id="unarchiveCustomerCredit",
+    method="POST",
+    path="/v1/customer-credits/{customerCreditId}/unarchive",
+    path_parameters=(PathParameter("customer_credit_id", "customerCreditId", "uuid"),),
+    body_type=None,
+    body_schema=None,
+    content_type=None,
+    parse=CustomerCredit.from_dict,
+    answer_schema="CustomerCredit",
+    answer_id="customer_credit_id",
+    idempotency_header=None,
+    query_parameters=(),
+    paginated=False,
+)
+
+
+class UnarchiveCustomerCreditParams(RequestOptions, total=False):
+    """Keywords of ``customer_credits.unarchive``: the per-call options."""
+
+
 class AsyncCustomerCreditsWithRawResponse:
     """``customer_credits.with_raw_response``: each method returns the HTTP answer with the parsed model."""
 
     def __init__(self, request: AsyncRequester) -> None:
         self._request = request
+
+    async def get(
+        self,
+        customer_credit_id: UUID | str,
+        /,
+        **params: Unpack[GetCustomerCreditParams],
+    ) -> RawResponse[CustomerCredit]:
+        """Like ``customer_credits.get``, returning the HTTP answer with the parsed ``CustomerCredit``."""
+        return await self._request(GET_CUSTOMER_CREDIT, (customer_credit_id,), params)
 
     async def update(
         self,
@@ -72,6 +198,34 @@ class AsyncCustomerCreditsWithRawResponse:
             UPDATE_CUSTOMER_CREDIT, (customer_credit_id,), params
         )
 
+    async def list(
+        self, /, **params: Unpack[ListCustomerCreditsParams]
+    ) -> RawResponse[CustomerCreditPage]:
+        """Like ``customer_credits.list``, returning the HTTP answer with the parsed ``CustomerCreditPage`` (one page: the first, or the one ``cursor=`` names)."""
+        return await self._request(LIST_CUSTOMER_CREDITS, (), {"cursor": "0", **params})
+
+    async def archive(
+        self,
+        customer_credit_id: UUID | str,
+        /,
+        **params: Unpack[ArchiveCustomerCreditParams],
+    ) -> RawResponse[CustomerCredit]:
+        """Like ``customer_credits.archive``, returning the HTTP answer with the parsed ``CustomerCredit``."""
+        return await self._request(
+            ARCHIVE_CUSTOMER_CREDIT, (customer_credit_id,), params
+        )
+
+    async def unarchive(
+        self,
+        customer_credit_id: UUID | str,
+        /,
+        **params: Unpack[UnarchiveCustomerCreditParams],
+    ) -> RawResponse[CustomerCredit]:
+        """Like ``customer_credits.unarchive``, returning the HTTP answer with the parsed ``CustomerCredit``."""
+        return await self._request(
+            UNARCHIVE_CUSTOMER_CREDIT, (customer_credit_id,), params
+        )
+
 
 class AsyncCustomerCredits:
     """``light.customer_credits`` on the async client."""
@@ -79,6 +233,20 @@ class AsyncCustomerCredits:
     def __init__(self, request: AsyncRequester) -> None:
         self._request = request
         self.with_raw_response = AsyncCustomerCreditsWithRawResponse(request)
+
+    async def get(
+        self,
+        customer_credit_id: UUID | str,
+        /,
+        **params: Unpack[GetCustomerCreditParams],
+    ) -> CustomerCredit:
+        """Get customer credit.
+
+        Retrieves a customer credit by its id.
+        """
+        return (
+            await self._request(GET_CUSTOMER_CREDIT, (customer_credit_id,), params)
+        ).parsed
 
     async def update(
         self,
@@ -93,6 +261,48 @@ class AsyncCustomerCredits:
         """
         return (
             await self._request(UPDATE_CUSTOMER_CREDIT, (customer_credit_id,), params)
+        ).parsed
+
+    def list(
+        self, **params: Unpack[ListCustomerCreditsParams]
+    ) -> AsyncPaginator[CustomerCredit]:
+        """List customer credits.
+
+        Lists customer credits, one page at a time (cursor pagination).
+
+        Returns a paginator: ``async for`` it for every record of every page, ``await`` it for the
+        first page, or ``iter_pages()``. Each page is a request through the client's rate limit and
+        retries."""
+        return AsyncPaginator(self._request, LIST_CUSTOMER_CREDITS, (), params)
+
+    async def archive(
+        self,
+        customer_credit_id: UUID | str,
+        /,
+        **params: Unpack[ArchiveCustomerCreditParams],
+    ) -> CustomerCredit:
+        """Archive customer credit.
+
+        Archives a customer credit.
+        """
+        return (
+            await self._request(ARCHIVE_CUSTOMER_CREDIT, (customer_credit_id,), params)
+        ).parsed
+
+    async def unarchive(
+        self,
+        customer_credit_id: UUID | str,
+        /,
+        **params: Unpack[UnarchiveCustomerCreditParams],
+    ) -> CustomerCredit:
+        """Unarchive customer credit.
+
+        Restores an archived customer credit; a credit that is not archived is a 400.
+        """
+        return (
+            await self._request(
+                UNARCHIVE_CUSTOMER_CREDIT, (customer_credit_id,), params
+            )
         ).parsed
 
     def update_many(
@@ -131,6 +341,15 @@ class SyncCustomerCreditsWithRawResponse:
     def __init__(self, request: SyncRequester) -> None:
         self._request = request
 
+    def get(
+        self,
+        customer_credit_id: UUID | str,
+        /,
+        **params: Unpack[GetCustomerCreditParams],
+    ) -> RawResponse[CustomerCredit]:
+        """Like ``customer_credits.get``, returning the HTTP answer with the parsed ``CustomerCredit``."""
+        return self._request(GET_CUSTOMER_CREDIT, (customer_credit_id,), params)
+
     def update(
         self,
         customer_credit_id: UUID | str,
@@ -140,6 +359,30 @@ class SyncCustomerCreditsWithRawResponse:
         """Like ``customer_credits.update``, returning the HTTP answer with the parsed ``CustomerCredit``."""
         return self._request(UPDATE_CUSTOMER_CREDIT, (customer_credit_id,), params)
 
+    def list(
+        self, /, **params: Unpack[ListCustomerCreditsParams]
+    ) -> RawResponse[CustomerCreditPage]:
+        """Like ``customer_credits.list``, returning the HTTP answer with the parsed ``CustomerCreditPage`` (one page: the first, or the one ``cursor=`` names)."""
+        return self._request(LIST_CUSTOMER_CREDITS, (), {"cursor": "0", **params})
+
+    def archive(
+        self,
+        customer_credit_id: UUID | str,
+        /,
+        **params: Unpack[ArchiveCustomerCreditParams],
+    ) -> RawResponse[CustomerCredit]:
+        """Like ``customer_credits.archive``, returning the HTTP answer with the parsed ``CustomerCredit``."""
+        return self._request(ARCHIVE_CUSTOMER_CREDIT, (customer_credit_id,), params)
+
+    def unarchive(
+        self,
+        customer_credit_id: UUID | str,
+        /,
+        **params: Unpack[UnarchiveCustomerCreditParams],
+    ) -> RawResponse[CustomerCredit]:
+        """Like ``customer_credits.unarchive``, returning the HTTP answer with the parsed ``CustomerCredit``."""
+        return self._request(UNARCHIVE_CUSTOMER_CREDIT, (customer_credit_id,), params)
+
 
 class SyncCustomerCredits:
     """``light.customer_credits`` on the blocking client."""
@@ -147,6 +390,20 @@ class SyncCustomerCredits:
     def __init__(self, request: SyncRequester) -> None:
         self._request = request
         self.with_raw_response = SyncCustomerCreditsWithRawResponse(request)
+
+    def get(
+        self,
+        customer_credit_id: UUID | str,
+        /,
+        **params: Unpack[GetCustomerCreditParams],
+    ) -> CustomerCredit:
+        """Get customer credit.
+
+        Retrieves a customer credit by its id.
+        """
+        return (
+            self._request(GET_CUSTOMER_CREDIT, (customer_credit_id,), params)
+        ).parsed
 
     def update(
         self,
@@ -161,6 +418,46 @@ class SyncCustomerCredits:
         """
         return (
             self._request(UPDATE_CUSTOMER_CREDIT, (customer_credit_id,), params)
+        ).parsed
+
+    def list(
+        self, **params: Unpack[ListCustomerCreditsParams]
+    ) -> SyncPaginator[CustomerCredit]:
+        """List customer credits.
+
+        Lists customer credits, one page at a time (cursor pagination).
+
+        Returns a paginator: iterate it for every record of every page, ``first_page()`` for the
+        first, or ``iter_pages()``. Each page is a request through the client's rate limit and
+        retries."""
+        return SyncPaginator(self._request, LIST_CUSTOMER_CREDITS, (), params)
+
+    def archive(
+        self,
+        customer_credit_id: UUID | str,
+        /,
+        **params: Unpack[ArchiveCustomerCreditParams],
+    ) -> CustomerCredit:
+        """Archive customer credit.
+
+        Archives a customer credit.
+        """
+        return (
+            self._request(ARCHIVE_CUSTOMER_CREDIT, (customer_credit_id,), params)
+        ).parsed
+
+    def unarchive(
+        self,
+        customer_credit_id: UUID | str,
+        /,
+        **params: Unpack[UnarchiveCustomerCreditParams],
+    ) -> CustomerCredit:
+        """Unarchive customer credit.
+
+        Restores an archived customer credit; a credit that is not archived is a 400.
+        """
+        return (
+            self._request(UNARCHIVE_CUSTOMER_CREDIT, (customer_credit_id,), params)
         ).parsed
 
     def update_many(

@@ -131,14 +131,14 @@ def test_json_is_accepted_with_or_without_its_charset(http: httpx.Client, mock: 
         assert (answer.status_code, answer.json()["name"]) == (200, content_type)
 
 
-@pytest.mark.parametrize("method", ["GET", "POST", "PUT", "DELETE", "OPTIONS", "TRACE", "HEAD"])
+@pytest.mark.parametrize("method", ["GET", "PATCH", "PUT", "DELETE", "OPTIONS", "TRACE", "HEAD"])
 def test_undeclared_methods_are_405_with_allow(mock: LightMock, method: str) -> None:
     request = (
-        f"{method} /v1/customer-credits/{mock.customer_credit_id} HTTP/1.1\r\nHost: x\r\n"
-        f"Authorization: Basic {mock.api_key}\r\nContent-Length: 0\r\n\r\n"
+        f"{method} /v1/customer-credits/{mock.customer_credit_id}/archive HTTP/1.1\r\n"
+        f"Host: x\r\nAuthorization: Basic {mock.api_key}\r\nContent-Length: 0\r\n\r\n"
     ).encode()
     status, headers, answer = raw(mock, request)
-    assert (status, headers["Allow"], headers["Content-Type"]) == (405, "PATCH", JSON)
+    assert (status, headers["Allow"], headers["Content-Type"]) == (405, "POST", JSON)
     expected = light_error("METHOD_NOT_ALLOWED", f"{method} is not allowed here")
     assert answer == (None if method == "HEAD" else expected)
     assert int(headers["Content-Length"]) == len(json.dumps(expected))
@@ -231,7 +231,15 @@ def test_routes_come_from_the_spec() -> None:
         "/v1/customers/{customerId}/archive": {"POST": ("archive", "Customer", None, None)},
         "/v1/customers/{customerId}/activate": {"POST": ("activate", "Customer", None, None)},
         "/v1/customer-credits/{customerCreditId}": {
-            "PATCH": ("update", "CustomerCredit", "UpdateCustomerCreditRequest", None)
+            "GET": ("get", "CustomerCredit", None, None),
+            "PATCH": ("update", "CustomerCredit", "UpdateCustomerCreditRequest", None),
+        },
+        "/v1/customer-credits": {"GET": ("list", "CustomerCreditPage", None, "CustomerCredit")},
+        "/v1/customer-credits/{customerCreditId}/archive": {
+            "POST": ("archive", "CustomerCredit", None, None)
+        },
+        "/v1/customer-credits/{customerCreditId}/unarchive": {
+            "POST": ("unarchive", "CustomerCredit", None, None)
         },
     }
     route = next(r for r in routes() if r.template == "/v1/customer-credits/{customerCreditId}")
@@ -244,13 +252,14 @@ def test_routes_come_from_the_spec() -> None:
 
 @pytest.fixture
 def spec_with_a_get(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """openapi.yaml with ``GET /v1/customer-credits/{customerCreditId}`` added, as if written
-    there."""
+    """openapi.yaml with ``GET /v1/customer-credits/{customerCreditId}/preview`` added, as if
+    written there."""
     spec = copy.deepcopy(document())
-    item = spec["paths"]["/v1/customer-credits/{customerCreditId}"]
+    credit = spec["paths"]["/v1/customer-credits/{customerCreditId}"]
+    item = spec["paths"]["/v1/customer-credits/{customerCreditId}/preview"] = {}
     item["get"] = {
-        "operationId": "getCustomerCredit",
-        "parameters": item["patch"]["parameters"][1:],  # the id, not the idempotency key
+        "operationId": "getCustomerCreditPreview",
+        "parameters": credit["patch"]["parameters"][1:],  # the id, not the idempotency key
         "responses": {
             "200": {
                 "description": "ok",
@@ -271,19 +280,18 @@ def spec_with_a_get(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def test_an_operation_added_to_the_spec_is_served_with_no_mock_code(spec_with_a_get: None) -> None:
     with LightMock() as fresh, httpx.Client(base_url=fresh.base_url) as http:
         auth = {"Authorization": f"Basic {fresh.api_key}"}
-        found = http.get(f"/v1/customer-credits/{fresh.customer_credit_id}", headers=auth)
+        preview = f"/v1/customer-credits/{fresh.customer_credit_id}/preview"
+        found = http.get(preview, headers=auth)
         missing = http.get(
-            "/v1/customer-credits/00000000-0000-4000-8000-000000000000", headers=auth
+            "/v1/customer-credits/00000000-0000-4000-8000-000000000000/preview", headers=auth
         )
-        patched = http.request(
-            "PUT", f"/v1/customer-credits/{fresh.customer_credit_id}", headers=auth
-        )
+        patched = http.request("PUT", preview, headers=auth)
     assert (found.status_code, found.json()) == (
         200,
         fresh.store.get("CustomerCredit", fresh.customer_credit_id),
     )
     assert (missing.status_code, missing.json()["type"]) == (404, "NOT_FOUND")
-    assert (patched.status_code, patched.headers["Allow"]) == (405, "GET, PATCH")
+    assert (patched.status_code, patched.headers["Allow"]) == (405, "GET")
 
 
 def test_the_shared_mock_is_reset_for_each_test(

@@ -9,6 +9,7 @@ from .custom_property_value import CustomPropertyValue
 from .customer import Customer
 from .customer_credit import CustomerCredit
 from .customer_credit_line import CustomerCreditLine
+from .customer_credit_page import CustomerCreditPage
 from .customer_credit_status import CustomerCreditStatus
 from .customer_page import CustomerPage
 from .customer_status import CustomerStatus
@@ -38,6 +39,7 @@ __all__ = (
     "Customer",
     "CustomerCredit",
     "CustomerCreditLine",
+    "CustomerCreditPage",
     "CustomerCreditStatus",
     "CustomerPage",
     "CustomerStatus",
