@@ -95,6 +95,7 @@ class BaseClient(Generic[TokenT, HttpT]):
         transport: Transport = "httpx",
         on_attempt: AttemptHook | None = None,
         clock: Clock | None = None,
+        strict_response_validation: bool = False,
     ) -> None:
         if transport not in self._transports():
             choices = " or ".join(f'"{name}"' for name in self._transports())
@@ -167,6 +168,7 @@ class BaseClient(Generic[TokenT, HttpT]):
         default_headers: Mapping[str, str] | NotGiven = NOT_GIVEN,
         max_response_bytes: int | NotGiven = NOT_GIVEN,
         on_attempt: AttemptHook | NotGiven | None = NOT_GIVEN,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
     ) -> Self:
         """A client like this one with some settings changed, sharing its connection pool.
 
@@ -224,6 +226,10 @@ class LightClient(BaseClient[AsyncTokenProvider, httpx.AsyncClient], AsyncResour
     ``max_response_bytes``: a larger answer is not read (default 4 MiB; Light's are a few KB).
     ``on_attempt``: called with an ``AttemptDetails`` after every attempt (metrics, tracing).
     ``clock``: the time the client reads and waits by (tests: ``light_client.testing.FakeClock``).
+    ``strict_response_validation``: whether a 2xx answer that departs from openapi.yaml raises
+    ``ResponseValidationError`` (``True``; for tests) or is returned as parsed, with a WARNING
+    and ``RawResponse.problems`` (``False``, the default: a write that happened is never
+    reported as a failure). Per call too.
     """
 
     def _setup(

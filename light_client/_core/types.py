@@ -68,10 +68,13 @@ class RequestOptions(TypedDict, total=False):
     - ``extra_body``: more JSON properties for the body, sent as given, for a field the API has
       and this SDK does not know yet (``extra_body={"newField": 1}``). A key that is a known
       field is a ``ValueError``: use its keyword, which is typed and checked.
+    - ``strict_response_validation``: for this call, whether a 2xx answer that departs from the
+      schema raises ``ResponseValidationError`` (``True``) or is returned with a warning.
     """
 
     timeout: TimeoutTypes | NotGiven
     max_retries: int | NotGiven
+    strict_response_validation: bool | NotGiven
     extra_headers: Mapping[str, str] | None
     idempotency_key: str | None
     extra_body: Mapping[str, object] | None

@@ -16,6 +16,7 @@ from uuid import UUID
 import httpx
 
 from .._core.checks import shorten
+from .._core.log import logger
 from .errors import (
     APIConnectionError,
     APITimeoutError,
@@ -44,25 +45,46 @@ def utc(timestamp: float | None) -> datetime | None:
 
 
 def parse_answer(
-    operation: Operation[ModelT], path_values: dict[str, str], response: httpx.Response
-) -> ModelT:
+    operation: Operation[ModelT],
+    path_values: dict[str, str],
+    response: httpx.Response,
+    *,
+    strict: bool,
+) -> tuple[ModelT, tuple[str, ...]]:
     """The model of a 2xx answer, checked against its schema, and -- where the operation says
-    its answer is the resource its path addresses -- that it describes that resource."""
+    its answer is the resource its path addresses -- that it describes that resource; with the
+    problems found, when not ``strict``.
+
+    ``strict``: any problem is a ``ResponseValidationError``. Lenient: the answer is returned,
+    parsed as far as the model can be built, with a WARNING naming each problem: a write that
+    happened is not reported as a failure. A body that is not JSON, or that the model cannot be
+    built from, is an error either way.
+    """
     if operation.answer_schema is None and not response.content:
-        return None  # type: ignore[return-value]  # a raw call answered with no body
-    parsed = parse_model(operation.answer_schema, operation.parse, response)
+        return None, ()  # type: ignore[return-value]  # a raw call answered with no body
+    problems: list[str] | None = None if strict else []
+    parsed = parse_model(operation.answer_schema, operation.parse, response, problems=problems)
     if operation.answer_id is not None:
         expected = path_values[operation.answer_id]
         answered = getattr(parsed, "id", None)
         if not isinstance(answered, UUID | str) or str(answered) != expected:
             what = "no id" if not isinstance(answered, UUID | str) else f"id {answered}"
-            raise ResponseValidationError(
+            message = (
                 f"the answer describes a resource with {what}, not {expected}: the update's "
-                "result is unknown (fetch the resource before retrying)",
-                path="id",
-                response=response,
+                "result is unknown (fetch the resource before retrying)"
             )
-    return parsed
+            if problems is None:
+                raise ResponseValidationError(message, path="id", response=response)
+            problems.append(f"id: {message}")
+    if problems:
+        logger.warning(
+            "%s %s: the answer departs from openapi.yaml (%s); returned as parsed "
+            "(strict_response_validation=True makes this an error)",
+            response.request.method,
+            response.request.url.path,
+            "; ".join(problems),
+        )
+    return parsed, tuple(problems or ())
 
 
 def error_for(outcome: Outcome, attempts: int, decision: Raise | None = None) -> LightError:

@@ -143,12 +143,15 @@ class Engine(Generic[TokenT]):
                     yield Schedule(key, limiter.hold(hold_until))
                 if outcome.is_success:
                     try:
-                        parsed = parse_answer(call.operation, call.path_values, outcome)
+                        parsed, problems = parse_answer(
+                            call.operation, call.path_values, outcome, strict=call.strict
+                        )
                     except ResponseValidationError as error:
                         self._report(call, attempt, outcome, elapsed, "raise", 0.0, _why(error))
                         raise
-                    self._report(call, attempt, outcome, elapsed, "return", 0.0, None)
-                    return RawResponse(parsed, outcome, attempt)
+                    reason = "; ".join(problems) or None
+                    self._report(call, attempt, outcome, elapsed, "return", 0.0, reason)
+                    return RawResponse(parsed, outcome, attempt, problems)
             time_left = None if deadline is None else deadline - now
             decision = decide(outcome, replace(state, time_left=time_left), now=wall)
             if isinstance(decision, Raise):

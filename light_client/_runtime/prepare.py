@@ -44,6 +44,7 @@ class Call(Generic[ModelT]):
     timeout: httpx.Timeout
     max_retries: int
     resendable: bool  # a failed attempt may be sent again (see Operation.resendable)
+    strict: bool  # a 2xx answer off the schema is an error (else returned, with a warning)
 
 
 def _split(params: Mapping[str, Any]) -> tuple[RequestOptions, Mapping[str, Any]]:
@@ -113,7 +114,17 @@ def prepare(
             else check_max_retries(max_retries)
         ),
         resendable=operation.resendable,
+        strict=_strict(options, settings),
     )
+
+
+def _strict(options: RequestOptions, settings: Settings) -> bool:
+    strict = options.get("strict_response_validation", NOT_GIVEN)
+    if isinstance(strict, NotGiven):
+        return settings.strict_response_validation
+    if not isinstance(strict, bool):
+        raise TypeError(f"strict_response_validation must be True or False, got {strict!r}")
+    return strict
 
 
 def _query(operation: Operation[Any], params: Mapping[str, Any]) -> tuple[dict[str, Any], str]:

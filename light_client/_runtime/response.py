@@ -25,6 +25,9 @@ class RawResponse(Generic[T]):
     parsed: T
     http_response: httpx.Response
     attempts: int
+    # Where a 2xx answer departed from openapi.yaml (``path: message``), when the client is
+    # lenient (``strict_response_validation=False``, the default); empty when it fits.
+    problems: tuple[str, ...] = ()
 
     @property
     def status_code(self) -> int:

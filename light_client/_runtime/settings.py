@@ -63,6 +63,15 @@ def _clock(value: Any) -> Clock:
     return value
 
 
+def _bool(name: str) -> Callable[[Any], bool]:
+    def check(value: Any) -> bool:
+        if not isinstance(value, bool):
+            raise TypeError(f"{name} must be True or False, got {value!r}")
+        return value
+
+    return check
+
+
 def _rate_limit_store(value: RateLimitStore | None) -> RateLimitStore | None:
     return value  # any object with apply/aapply: a store of the user's own is welcome
 
@@ -78,6 +87,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "max_response_bytes": _max_response_bytes,
     "on_attempt": _on_attempt,
     "clock": _clock,
+    "strict_response_validation": _bool("strict_response_validation"),
 }
 
 
@@ -94,6 +104,7 @@ class Settings:
     max_response_bytes: int
     on_attempt: AttemptHook | None
     clock: Clock
+    strict_response_validation: bool
     # Each call's URL starts with it: the base URL without its trailing slash.
     url_prefix: str = field(init=False)
 

@@ -311,9 +311,15 @@ def parse_model(
     schema_name: str | None,
     parse: Callable[[Mapping[str, Any]], ModelT],
     response: httpx.Response,
+    *,
+    problems: list[str] | None = None,
 ) -> ModelT:
     """Decode, validate and parse a successful response; ``ResponseValidationError`` otherwise.
-    ``schema_name`` ``None``: only decoded (an operation the spec does not describe)."""
+    ``schema_name`` ``None``: only decoded (an operation the spec does not describe).
+
+    ``problems`` (lenient): a list to note where the body departs from the schema in (``path:
+    message``), and parse it all the same; it raises only when the model cannot be built.
+    """
     try:
         instance = json.loads(response.content)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -333,15 +339,23 @@ def parse_model(
             "the body is nested too deep to check", path=None, response=response
         ) from None
     if problem is not None:
-        raise ResponseValidationError(
-            problem.message,
-            path=json_path(problem.absolute_path) or None,
-            response=response,
-            instance=instance,
-        ) from problem
+        where = json_path(problem.absolute_path) or None
+        if problems is None:
+            raise ResponseValidationError(
+                problem.message, path=where, response=response, instance=instance
+            ) from problem
+        problems.append(shorten(f"{where or 'body'}: {problem.message}"))
     try:
         return parse(instance)
-    except Exception as exc:  # the schema passed: anything here is a generator/spec mismatch
+    except Exception as exc:
+        if problem is not None:  # lenient, but the model cannot be built: the schema says why
+            raise ResponseValidationError(
+                problem.message,
+                path=json_path(problem.absolute_path) or None,
+                response=response,
+                instance=instance,
+            ) from exc
+        # The schema passed: anything here is a generator/spec mismatch.
         raise ResponseValidationError(
             f"{type(exc).__name__}: {exc}", path=None, response=response, instance=instance
         ) from exc
