@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from generate import GenerationError, _config, operation_facts
 
 from tests.conftest import ROOT
@@ -124,3 +126,24 @@ def test_a_shape_the_runtime_cannot_send_fails_naming_it(
     with pytest.raises(GenerationError) as caught:
         operation_facts(broken, CONFIG)
     assert str(caught.value) == f"updateCustomer (PATCH /v1/customers/{{customerId}}): {why}"
+
+
+def test_two_operations_with_one_method_name_fail_the_run(
+    spec: dict[str, Any], tmp_path: Path
+) -> None:
+    # updateCustomerEmail would be light.customers.update, as updateCustomer is.
+    from generate import generate_into
+
+    clash = copy.deepcopy(spec)
+    item = clash["paths"]["/v1/customers/{customerId}"]
+    clash["paths"]["/v1/customers/{customerId}/email"] = {
+        "patch": {**item["patch"], "operationId": "updateCustomerEmail"}
+    }
+    path = tmp_path / "openapi.yaml"
+    path.write_text(yaml.safe_dump(clash, sort_keys=False), encoding="utf-8")
+    with pytest.raises(GenerationError) as caught:
+        generate_into(tmp_path / "out", path)
+    assert str(caught.value) == (
+        "update_customer and update_customer_email would both be light.customers.update: "
+        "rename one operationId"
+    )
