@@ -115,6 +115,9 @@ class Settings:
     def build(cls, arguments: Mapping[str, Any]) -> Settings:
         """The settings from a client's arguments (by keyword; every setting, and nothing
         else); ``ValueError``/``TypeError`` naming a bad one."""
+        missing = _CHECKS.keys() - arguments.keys()
+        if missing:
+            raise TypeError(f"Settings.build needs every setting: missing {sorted(missing)}")
         return cls(**{name: check(arguments[name]) for name, check in _CHECKS.items()})
 
     def changed(self, changes: Mapping[str, Any]) -> Settings:

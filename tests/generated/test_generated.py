@@ -51,6 +51,7 @@ SETTINGS = Settings.build(
         "max_response_bytes": 1000,
         "on_attempt": None,
         "clock": None,
+        "strict_response_validation": True,
     }
 )
 
