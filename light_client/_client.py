@@ -11,13 +11,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, Literal, Self, TypeVar
+from typing import IO, TYPE_CHECKING, Any, Generic, Literal, Self, TypeVar
 
 import httpx
 
 from ._core.checks import check_credential
 from ._core.clock import Clock
 from ._core.constants import (
+    DEFAULT_MAX_DOWNLOAD_BYTES,
     DEFAULT_MAX_REQUESTS_PER_MINUTE,
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES,
@@ -91,6 +92,7 @@ class BaseClient(Generic[TokenT, HttpT]):
         rate_limit_store: RateLimitStore | None = None,
         default_headers: Mapping[str, str] | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES,
         http_client: HttpT | None = None,
         transport: Transport = "httpx",
         on_attempt: AttemptHook | None = None,
@@ -153,6 +155,10 @@ class BaseClient(Generic[TokenT, HttpT]):
     def max_response_bytes(self) -> int:
         return self._settings.max_response_bytes
 
+    @property
+    def max_download_bytes(self) -> int:
+        return self._settings.max_download_bytes
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={redacted_url(self.base_url)!r})"
 
@@ -167,6 +173,7 @@ class BaseClient(Generic[TokenT, HttpT]):
         max_requests_per_minute: int | NotGiven | None = NOT_GIVEN,
         default_headers: Mapping[str, str] | NotGiven = NOT_GIVEN,
         max_response_bytes: int | NotGiven = NOT_GIVEN,
+        max_download_bytes: int | NotGiven = NOT_GIVEN,
         on_attempt: AttemptHook | NotGiven | None = NOT_GIVEN,
         strict_response_validation: bool | NotGiven = NOT_GIVEN,
     ) -> Self:
@@ -224,6 +231,8 @@ class LightClient(BaseClient[AsyncTokenProvider, httpx.AsyncClient], AsyncResour
     ``"aiohttp"`` (``pip install 'light-client[aiohttp]'``; several times the requests per
     second under concurrency, see the README).
     ``max_response_bytes``: a larger answer is not read (default 4 MiB; Light's are a few KB).
+    ``max_download_bytes``: the same for a document (a PDF), in memory or written to a file
+    (default 64 MiB).
     ``on_attempt``: called with an ``AttemptDetails`` after every attempt (metrics, tracing).
     ``clock``: the time the client reads and waits by (tests: ``light_client.testing.FakeClock``).
     ``strict_response_validation``: whether a 2xx answer that departs from openapi.yaml raises
@@ -257,8 +266,10 @@ class LightClient(BaseClient[AsyncTokenProvider, httpx.AsyncClient], AsyncResour
         path_arguments: tuple[object, ...],
         params: Mapping[str, Any],
         raw_json: object = NOT_GIVEN,
+        *,
+        sink: IO[bytes] | None = None,
     ) -> RawResponse[ModelT]:
-        call = prepare(self._settings, operation, path_arguments, params, raw_json)
+        call = prepare(self._settings, operation, path_arguments, params, raw_json, sink)
         self._use_running_loop()
         return await drive_async(
             self._engine.flow(call, self._http),
@@ -394,8 +405,10 @@ class SyncLightClient(BaseClient[SyncTokenProvider, httpx.Client], SyncResources
         path_arguments: tuple[object, ...],
         params: Mapping[str, Any],
         raw_json: object = NOT_GIVEN,
+        *,
+        sink: IO[bytes] | None = None,
     ) -> RawResponse[ModelT]:
-        call = prepare(self._settings, operation, path_arguments, params, raw_json)
+        call = prepare(self._settings, operation, path_arguments, params, raw_json, sink)
         return drive_sync(
             self._engine.flow(call, self._http),
             self._http,

@@ -8,6 +8,7 @@ __all__ = [
     "API_KEY_ENV",
     "BASE_URL_ENV",
     "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_DOWNLOAD_BYTES",
     "DEFAULT_MAX_REQUESTS_PER_MINUTE",
     "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_MAX_RETRIES",
@@ -60,3 +61,5 @@ MAX_REDIRECTS = 5
 
 # Light's answers are a few kilobytes: a larger body (decoded) is not read, whatever its status.
 DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024
+# A document answer (a PDF) is read up to this size, in memory or into a file.
+DEFAULT_MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024

@@ -60,8 +60,11 @@ def parse_answer(
     happened is not reported as a failure. A body that is not JSON, or that the model cannot be
     built from, is an error either way.
     """
-    if operation.answer_schema is None and not response.content:
-        return None, ()  # type: ignore[return-value]  # a raw call answered with no body
+    kind = operation.answer_kind
+    if kind == "bytes":
+        return response.content, ()  # type: ignore[return-value]  # Operation[bytes]
+    if kind == "none" or (operation.answer_schema is None and not response.content):
+        return None, ()  # type: ignore[return-value]  # Operation[None], or a raw call's
     problems: list[str] | None = None if strict else []
     parsed = parse_model(operation.answer_schema, operation.parse, response, problems=problems)
     if operation.answer_id is not None:

@@ -26,12 +26,17 @@ ModelT = TypeVar("ModelT")
 
 
 class _Body:
-    """Collects a streamed body within the size limit and the call's deadline."""
+    """Collects a streamed body within the size limit and the call's deadline: in memory, or,
+    for a successful answer of a call with a sink, into the sink (from its start)."""
 
     def __init__(self, action: Send, response: httpx.Response, clock: Clock) -> None:
         self.action, self.response, self.clock = action, response, clock
         self.chunks: list[bytes] = []
         self.size = 0
+        self.sink = action.sink if response.is_success else None
+        if self.sink is not None:  # an attempt before this one may have written part of it
+            self.sink.seek(0)
+            self.sink.truncate()
 
     def add(self, chunk: bytes) -> None:
         self.size += len(chunk)
@@ -41,11 +46,17 @@ class _Body:
             raise httpx.ReadTimeout(
                 "the call's timeout ran out while reading the body", request=self.action.request
             )
-        self.chunks.append(chunk)
+        if self.sink is not None:
+            self.sink.write(chunk)
+        else:
+            self.chunks.append(chunk)
 
     def response_read(self) -> httpx.Response:
-        # What httpx's own Response.read() does with the chunks it iterates over.
+        # What httpx's own Response.read() does with the chunks it iterates over (a body that
+        # went to the sink is not kept).
         self.response._content = b"".join(self.chunks)
+        if self.sink is not None:
+            self.sink.flush()
         return self.response
 
 

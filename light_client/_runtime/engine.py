@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Generator
 from dataclasses import dataclass, replace
-from typing import Any, Generic, TypeVar
+from typing import IO, Any, Generic, TypeVar
 
 import httpx
 
@@ -53,6 +53,9 @@ class Send:
     deadline: float | None
     max_bytes: int
     client_auth: bool = True
+    # Where a successful answer's body is written (from its start, on every attempt), instead
+    # of memory; an error answer is read into memory as always.
+    sink: IO[bytes] | None = None
 
 
 @dataclass(frozen=True)
@@ -267,7 +270,7 @@ class Engine(Generic[TokenT]):
             outcome: Outcome
             try:
                 outcome, wall, now = yield Send(
-                    request, deadline, self.settings.max_response_bytes, client_auth
+                    request, deadline, call.max_bytes, client_auth, call.sink
                 )
             except BaseException as error:  # too large, cancelled, ...: the call ends here
                 if not isinstance(error, GeneratorExit):

@@ -12,6 +12,7 @@ __all__ = [
     "build_model",
     "encode_body",
     "encode_json",
+    "form_text",
     "json_names",
     "merge_extra_body",
     "unknown_field_error",
@@ -107,3 +108,10 @@ def encode_json(document: object) -> bytes:
         return _ENCODER.encode(document).encode()
     except (TypeError, ValueError) as exc:  # a set, a datetime, NaN, ...
         raise ValueError(f"the body is not JSON: {exc}") from None
+
+
+def form_text(value: object) -> str:
+    """A form field's text: JSON's spelling for booleans and null, ``str`` for the rest."""
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    return str(value)

@@ -8,22 +8,34 @@ generated code or reads the spec to recover what the generator knew.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import IO, Any, Generic, Literal, Protocol, TypeVar
 from urllib.parse import quote, urlencode
 from uuid import UUID
 
 from .response import RawResponse
 
 __all__ = [
+    "AnswerKind",
     "AsyncRequester",
+    "BodyKind",
+    "HeaderParameter",
     "Operation",
     "PathParameter",
     "QueryParameter",
     "SyncRequester",
+    "list_of",
+    "no_content",
     "raw_operation",
 ]
+
+# What a 2xx answer is: one model, a JSON array of models, one page of a list, bytes (a PDF), or
+# nothing the SDK reads (no content, or JSON the spec gives no schema).
+AnswerKind = Literal["model", "list", "page", "bytes", "none"]
+# What a request body is: a JSON object (one model), a JSON array of models, or a form.
+BodyKind = Literal["json", "json-array", "form"]
 
 # The methods a server may receive twice with no harm (RFC 9110 idempotent methods).
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
@@ -70,12 +82,44 @@ class QueryParameter:
         return [(self.name, _query_text(self.python_name, value)) for value in values]
 
 
+@dataclass(frozen=True, slots=True)
+class HeaderParameter:
+    """A header parameter: the method's keyword and the header's name."""
+
+    python_name: str
+    name: str
+
+    def text(self, given: object) -> str:
+        """The header's value; ``TypeError`` for what a header cannot carry."""
+        return _query_text(self.python_name, given)
+
+
 def _query_text(python_name: str, value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str | int | float | UUID):
         return str(value)
-    raise TypeError(f"{python_name} must be a string or a number, got {type(value).__name__}")
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value.isoformat()
+    raise TypeError(
+        f"{python_name} must be a string, a number or a date, got {type(value).__name__}"
+    )
+
+
+def no_content(document: Any) -> None:
+    """The parser of an answer the SDK does not read (no content, or JSON with no schema)."""
+    return None
+
+
+def list_of(parse: Callable[[Mapping[str, Any]], ModelT]) -> Callable[[Any], list[ModelT]]:
+    """The parser of a JSON array of one model, from the model's ``from_dict``."""
+
+    def parse_list(document: Any) -> list[ModelT]:
+        if not isinstance(document, list):
+            raise TypeError(f"the answer is a JSON {type(document).__name__}, not an array")
+        return [parse(item) for item in document]
+
+    return parse_list
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,14 +130,16 @@ class Operation(Generic[ModelT]):
       it, ``/v1/customers/{customerId}``), with its ``path_parameters`` in the order the
       method takes them;
     - ``body_type``: the request body's generated model (``None``: no body), ``body_schema`` its
-      schema's name and ``content_type`` the media type sent;
-    - ``parse``: builds the answer's model from its JSON, after it was checked against
-      ``answer_schema``;
+      schema's name and ``content_type`` the media type sent; ``body_kind`` whether the body is
+      that model as JSON, a JSON array of it (the ``body=`` keyword), or a form;
+    - ``parse``: builds the answer from its JSON, after it was checked against
+      ``answer_schema`` (``Model[]``: a JSON array of that model); ``answer_kind`` what the
+      answer is, and ``accept`` the media type asked for;
     - ``answer_id``: the path parameter whose value the answer's ``id`` must equal (the answer
       is the resource the path addresses), or ``None``;
     - ``idempotency_header``: the header through which the server deduplicates the call;
-    - ``query_parameters``: what the method's keywords may add to the query string;
-    - ``paginated``: the answer is one page of a cursor-paginated list.
+    - ``query_parameters`` and ``header_parameters``: what the method's keywords may add to the
+      query string and the headers.
     """
 
     operation_id: str
@@ -103,13 +149,21 @@ class Operation(Generic[ModelT]):
     body_type: type[Any] | None
     body_schema: str | None
     content_type: str | None
-    parse: Callable[[Mapping[str, Any]], ModelT]
+    parse: Callable[[Any], ModelT]
     # ``None``: the answer is not checked against a schema (the escape hatch's raw calls).
     answer_schema: str | None
     answer_id: str | None = None
     idempotency_header: str | None = None
     query_parameters: tuple[QueryParameter, ...] = ()
-    paginated: bool = False
+    answer_kind: AnswerKind = "model"
+    body_kind: BodyKind = "json"
+    accept: str = "application/json"
+    header_parameters: tuple[HeaderParameter, ...] = ()
+
+    @property
+    def paginated(self) -> bool:
+        """The answer is one page of a list (``records``)."""
+        return self.answer_kind == "page"
 
     @property
     def resendable(self) -> bool:
@@ -144,7 +198,8 @@ class Operation(Generic[ModelT]):
 
 
 class AsyncRequester(Protocol):
-    """``LightClient._request``, as the generated resource classes call it."""
+    """``LightClient._request``, as the generated resource classes call it. ``sink``: a file
+    a successful answer's body is written to (not held in memory)."""
 
     def __call__(
         self,
@@ -152,6 +207,8 @@ class AsyncRequester(Protocol):
         path_arguments: tuple[object, ...],
         params: Mapping[str, Any],
         /,
+        *,
+        sink: IO[bytes] | None = None,
     ) -> Awaitable[RawResponse[ModelT]]: ...
 
 
@@ -164,6 +221,8 @@ class SyncRequester(Protocol):
         path_arguments: tuple[object, ...],
         params: Mapping[str, Any],
         /,
+        *,
+        sink: IO[bytes] | None = None,
     ) -> RawResponse[ModelT]: ...
 
 

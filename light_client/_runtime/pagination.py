@@ -50,13 +50,15 @@ class Page(Generic[T]):
 
     @classmethod
     def of(cls, raw: RawResponse[Any]) -> Page[Any]:
+        """The page of an answer; a list without cursors (``{total, records, balance}``) is
+        one page, with no more after it."""
         envelope = raw.parsed
         records = envelope.records
         return cls(
             records=[] if isinstance(records, Unset) else list(records),
-            has_more=envelope.has_more is True,
-            next_cursor=_text(envelope.next_cursor),
-            prev_cursor=_text(envelope.prev_cursor),
+            has_more=getattr(envelope, "has_more", False) is True,
+            next_cursor=_text(getattr(envelope, "next_cursor", None)),
+            prev_cursor=_text(getattr(envelope, "prev_cursor", None)),
             envelope=envelope,
             raw=raw,
         )
@@ -66,6 +68,16 @@ class Page(Generic[T]):
 
     def __len__(self) -> int:
         return len(self.records)
+
+
+def _has_cursor(operation: Operation[Any]) -> bool:
+    """Whether the list is paged by cursor; one without (``listBankTransactions``) is one page."""
+    return any(parameter.name == "cursor" for parameter in operation.query_parameters)
+
+
+def _with_cursor(operation: Operation[Any], params: dict[str, Any], cursor: str) -> dict[str, Any]:
+    """The page's keywords: ``params`` and the cursor, for a list that has one."""
+    return {**params, "cursor": cursor} if _has_cursor(operation) else params
 
 
 def _next_cursor(page: Page[Any], seen: set[str]) -> str | None:
@@ -103,7 +115,9 @@ class AsyncPaginator(Generic[T]):
 
     async def _page(self, cursor: str) -> Page[T]:
         raw = await self._request(
-            self._operation, self._path_arguments, {**self._params, "cursor": cursor}
+            self._operation,
+            self._path_arguments,
+            _with_cursor(self._operation, self._params, cursor),
         )
         return Page.of(raw)
 
@@ -121,7 +135,7 @@ class AsyncPaginator(Generic[T]):
         while cursor is not None:
             page = await self._page(cursor)
             yield page
-            cursor = _next_cursor(page, seen)
+            cursor = _next_cursor(page, seen) if _has_cursor(self._operation) else None
 
     async def __aiter__(self) -> AsyncIterator[T]:
         async for page in self.iter_pages():
@@ -145,7 +159,9 @@ class SyncPaginator(Generic[T]):
 
     def _page(self, cursor: str) -> Page[T]:
         raw = self._request(
-            self._operation, self._path_arguments, {**self._params, "cursor": cursor}
+            self._operation,
+            self._path_arguments,
+            _with_cursor(self._operation, self._params, cursor),
         )
         return Page.of(raw)
 
@@ -160,7 +176,7 @@ class SyncPaginator(Generic[T]):
         while cursor is not None:
             page = self._page(cursor)
             yield page
-            cursor = _next_cursor(page, seen)
+            cursor = _next_cursor(page, seen) if _has_cursor(self._operation) else None
 
     def __iter__(self) -> Iterator[T]:
         for page in self.iter_pages():

@@ -9,9 +9,10 @@ names it, and nothing is sent.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import IO, Any, Generic, TypeVar
+from urllib.parse import urlencode
 
 import httpx
 
@@ -45,6 +46,8 @@ class Call(Generic[ModelT]):
     max_retries: int
     resendable: bool  # a failed attempt may be sent again (see Operation.resendable)
     strict: bool  # a 2xx answer off the schema is an error (else returned, with a warning)
+    max_bytes: int  # the largest answer read (a download's limit is its own)
+    sink: IO[bytes] | None = None  # where a successful answer's body goes, if not to memory
 
 
 def _split(params: Mapping[str, Any]) -> tuple[RequestOptions, Mapping[str, Any]]:
@@ -61,51 +64,46 @@ def prepare(
     path_arguments: tuple[object, ...],
     params: Mapping[str, Any],
     raw_json: object = NOT_GIVEN,
+    sink: IO[bytes] | None = None,
 ) -> Call[ModelT]:
     """The call ``operation`` makes with these arguments, or the error that stops it.
 
     ``raw_json``: the whole body, as JSON, of a call the spec does not describe (the escape
-    hatch); it is encoded as given and checked only for being JSON.
+    hatch); it is encoded as given and checked only for being JSON. ``sink``: the file a
+    successful answer is written to.
     """
     path, path_values = operation.url_path(path_arguments)
     options, fields = _split(params)
     query = ""
     if operation.query_parameters:
         fields, query = _query(operation, fields)
-    body_type = operation.body_type
-    model = _fields.build_body(body_type, fields, operation.operation_id)
-    document = None
-    if body_type is not None:
-        # The JSON document is made once: it is checked, then sent.
-        document = request_document(body_type, model)
-        check_request(operation.body_schema or body_type.__name__, document)
-    headers = {"Accept": "application/json", "User-Agent": USER_AGENT, **settings.default_headers}
+    headers = {"Accept": operation.accept, "User-Agent": USER_AGENT, **settings.default_headers}
+    if operation.header_parameters:
+        fields = _header_values(operation, fields, headers)
+    if not isinstance(raw_json, NotGiven):
+        if fields:
+            raise TypeError(f"{operation.operation_id} takes json=, not fields: {sorted(fields)}")
+        body: Any = raw_json
+        content = None if body is None else _fields.encode_json(body)
+    else:
+        body, content = _body(operation, fields, options)
     given_key = options.get("idempotency_key")
     if operation.idempotency_header is not None:
         if given_key:  # a UUID4 of ours needs no check
             check_header_value(operation.idempotency_header, given_key, what="idempotency_key")
         headers[operation.idempotency_header] = given_key or str(uuid.uuid4())
-    if not isinstance(raw_json, NotGiven):
-        if fields:
-            raise TypeError(f"{operation.operation_id} takes json=, not fields: {sorted(fields)}")
-        document = raw_json  # type: ignore[assignment]
-    if operation.content_type is not None and document is not None:
+    if operation.content_type is not None and content is not None:
         headers["Content-Type"] = operation.content_type
     headers.update(check_headers(options.get("extra_headers"), what="extra_headers"))
     timeout = options.get("timeout", NOT_GIVEN)
     max_retries = options.get("max_retries", NOT_GIVEN)
-    body = (
-        _fields.merge_extra_body(body_type, document, options)
-        if isinstance(raw_json, NotGiven)
-        else raw_json
-    )
     return Call(
         operation=operation,
         path_values=path_values,
         method=operation.method,
         url=settings.url_prefix + path + query,
         body=body,
-        content=None if body is None else _fields.encode_json(body),  # once per call
+        content=content,
         headers=headers,
         timeout=settings.timeout if isinstance(timeout, NotGiven) else check_timeout(timeout),
         max_retries=(
@@ -115,7 +113,73 @@ def prepare(
         ),
         resendable=operation.resendable,
         strict=_strict(options, settings),
+        max_bytes=(
+            settings.max_download_bytes
+            if operation.answer_kind == "bytes"
+            else settings.max_response_bytes
+        ),
+        sink=sink,
     )
+
+
+def _body(
+    operation: Operation[Any], fields: Mapping[str, Any], options: RequestOptions
+) -> tuple[Any, bytes | None]:
+    """The body's JSON document (or form fields) and the bytes sent, checked against its
+    schema; ``(None, None)`` for an operation that sends none."""
+    body_type = operation.body_type
+    if operation.body_kind == "json-array" and body_type is not None:
+        return _array_body(operation, body_type, fields, options)
+    model = _fields.build_body(body_type, fields, operation.operation_id)
+    if body_type is None:
+        _fields.merge_extra_body(None, None, options)  # extra_body with no body is an error
+        return None, None
+    # The JSON document is made once: it is checked, then sent.
+    document = request_document(body_type, model)
+    check_request(operation.body_schema or body_type.__name__, document)
+    body = _fields.merge_extra_body(body_type, document, options)
+    if operation.body_kind == "form":
+        assert body is not None
+        return body, urlencode([(k, _fields.form_text(v)) for k, v in body.items()]).encode()
+    return body, _fields.encode_json(body)  # once per call
+
+
+def _array_body(
+    operation: Operation[Any],
+    body_type: type[Any],
+    fields: Mapping[str, Any],
+    options: RequestOptions,
+) -> tuple[list[Any], bytes]:
+    """A JSON array body: ``body=`` a sequence of the item model (or its keywords as a dict)."""
+    if set(fields) != {"body"}:
+        unknown = sorted(set(fields) - {"body"})
+        raise TypeError(
+            f"{operation.operation_id} takes its items as body=[...]"
+            + (f", not {unknown}" if unknown else "")
+        )
+    items = fields["body"]
+    if isinstance(items, str | bytes | Mapping) or not isinstance(items, Sequence):
+        raise TypeError(
+            f"body must be a list of {body_type.__name__} (or dicts of its keywords), "
+            f"got {type(items).__name__}"
+        )
+    if options.get("extra_body"):
+        raise ValueError("extra_body: this operation's body is a JSON array")
+    document = []
+    for index, item in enumerate(items):
+        model = item if isinstance(item, body_type) else _item_model(body_type, item, index)
+        document.append(request_document(body_type, model))
+    check_request(f"{operation.body_schema or body_type.__name__}[]", document)
+    return document, _fields.encode_json(document)
+
+
+def _item_model(body_type: type[Any], item: object, index: int) -> Any:
+    if not isinstance(item, Mapping):
+        raise TypeError(
+            f"body[{index}] must be a {body_type.__name__} or a dict of its keywords, "
+            f"got {type(item).__name__}"
+        )
+    return _fields.build_model(body_type, item)
 
 
 def _strict(options: RequestOptions, settings: Settings) -> bool:
@@ -138,3 +202,18 @@ def _query(operation: Operation[Any], params: Mapping[str, Any]) -> tuple[dict[s
     }
     rest = {name: value for name, value in params.items() if name not in names}
     return rest, operation.query(values)
+
+
+def _header_values(
+    operation: Operation[Any], params: Mapping[str, Any], headers: dict[str, str]
+) -> dict[str, Any]:
+    """The keywords that are not header parameters; those that are go into ``headers``
+    (``None`` or ``UNSET``: left out), each checked as a header value."""
+    rest = dict(params)
+    for parameter in operation.header_parameters:
+        value = rest.pop(parameter.python_name, None)
+        if value is not None and not isinstance(value, Unset):
+            text = parameter.text(value)
+            check_header_value(parameter.name, text, what=parameter.python_name)
+            headers[parameter.name] = text
+    return rest

@@ -35,12 +35,15 @@ def _base_url(given: str | httpx.URL | None) -> httpx.URL:
     return url
 
 
-def _max_response_bytes(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError("max_response_bytes must be an int")
-    if value < 1:
-        raise ValueError("max_response_bytes must be >= 1")
-    return value
+def _byte_limit(name: str) -> Callable[[Any], int]:
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"{name} must be an int")
+        if value < 1:
+            raise ValueError(f"{name} must be >= 1")
+        return value
+
+    return check
 
 
 def _max_requests_per_minute(value: Any) -> int | None:
@@ -84,7 +87,8 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "max_requests_per_minute": _max_requests_per_minute,
     "rate_limit_store": _rate_limit_store,
     "default_headers": lambda headers: check_headers(headers, what="default_headers"),
-    "max_response_bytes": _max_response_bytes,
+    "max_response_bytes": _byte_limit("max_response_bytes"),
+    "max_download_bytes": _byte_limit("max_download_bytes"),
     "on_attempt": _on_attempt,
     "clock": _clock,
     "strict_response_validation": _bool("strict_response_validation"),
@@ -102,6 +106,7 @@ class Settings:
     rate_limit_store: RateLimitStore | None
     default_headers: Mapping[str, str]
     max_response_bytes: int
+    max_download_bytes: int
     on_attempt: AttemptHook | None
     clock: Clock
     strict_response_validation: bool

@@ -120,9 +120,17 @@ def _format_checker() -> FormatChecker:
     return checker
 
 
+# A schema name ending in this is a JSON array of that schema (a list answer or body).
+ARRAY_SUFFIX = "[]"
+
+
 def _root(schema_name: str) -> dict[str, Any]:
     components = _without_enums(document()["components"])
-    return {"components": components, "$ref": f"#/components/schemas/{schema_name}"}
+    name = schema_name.removesuffix(ARRAY_SUFFIX)
+    reference = {"$ref": f"#/components/schemas/{name}"}
+    if name != schema_name:
+        return {"components": components, "type": "array", "items": reference}
+    return {"components": components, **reference}
 
 
 @cache
@@ -176,6 +184,7 @@ def _schema_refs(node: Any) -> set[str]:
 
 def _is_recursive(schema_name: str, path: frozenset[str] = frozenset()) -> bool:
     """Whether ``schema_name`` refers back to itself (or refers to anything but a component)."""
+    schema_name = schema_name.removesuffix(ARRAY_SUFFIX)
     if schema_name in path:
         return True
     prefix = "#/components/schemas/"
@@ -295,7 +304,7 @@ def request_document(request_type: type[Any], model: Any) -> dict[str, Any]:
     return document
 
 
-def check_request(schema_name: str, document: Mapping[str, Any]) -> None:
+def check_request(schema_name: str, document: Any) -> None:
     """``ValueError`` naming the path, if ``document`` does not fit the request's schema.
 
     The generated models take whatever they are given (``amount=12500.0``, ``name=5``); this is

@@ -67,8 +67,8 @@ class SyncResources:
 
 
 def update_operations() -> dict[str, Operation[Any]]:
-    """Each resource's ``update`` operation with a body, by attribute: what ``update_many`` and
-    the ``light-client`` command line update."""
+    """Each resource's ``update`` operation with a JSON body, by attribute: what ``update_many``
+    and the ``light-client`` command line update."""
     from .customer_credits import UPDATE_CUSTOMER_CREDIT
     from .customers import UPDATE_CUSTOMER
 

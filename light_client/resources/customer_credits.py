@@ -56,7 +56,10 @@ GET_CUSTOMER_CREDIT: Operation[CustomerCredit] = Operation(
     answer_id="customer_credit_id",
     idempotency_header=None,
     query_parameters=(),
-    paginated=False,
+    answer_kind="model",
+    body_kind="json",
+    accept="application/json",
+    header_parameters=(),
 )
 
 
@@ -77,7 +80,10 @@ UPDATE_CUSTOMER_CREDIT: Operation[CustomerCredit] = Operation(
     answer_id="customer_credit_id",
     idempotency_header="X-Idempotency-Key",
     query_parameters=(),
-    paginated=False,
+    answer_kind="model",
+    body_kind="json",
+    accept="application/json",
+    header_parameters=(),
 )
 
 
@@ -106,7 +112,10 @@ LIST_CUSTOMER_CREDITS: Operation[CustomerCreditPage] = Operation(
         QueryParameter("cursor", "cursor"),
         QueryParameter("include", "include"),
     ),
-    paginated=True,
+    answer_kind="page",
+    body_kind="json",
+    accept="application/json",
+    header_parameters=(),
 )
 
 
@@ -143,7 +152,10 @@ ARCHIVE_CUSTOMER_CREDIT: Operation[CustomerCredit] = Operation(
     answer_id="customer_credit_id",
     idempotency_header=None,
     query_parameters=(),
-    paginated=False,
+    answer_kind="model",
+    body_kind="json",
+    accept="application/json",
+    header_parameters=(),
 )
 
 
@@ -164,7 +176,10 @@ UNARCHIVE_CUSTOMER_CREDIT: Operation[CustomerCredit] = Operation(
     answer_id="customer_credit_id",
     idempotency_header=None,
     query_parameters=(),
-    paginated=False,
+    answer_kind="model",
+    body_kind="json",
+    accept="application/json",
+    header_parameters=(),
 )
 
 
@@ -173,7 +188,7 @@ class UnarchiveCustomerCreditParams(RequestOptions, total=False):
 
 
 class AsyncCustomerCreditsWithRawResponse:
-    """``customer_credits.with_raw_response``: each method returns the HTTP answer with the parsed model."""
+    """``customer_credits.with_raw_response``: each method returns the HTTP answer with the parsed result."""
 
     def __init__(self, request: AsyncRequester) -> None:
         self._request = request
@@ -336,7 +351,7 @@ class AsyncCustomerCredits:
 
 
 class SyncCustomerCreditsWithRawResponse:
-    """``customer_credits.with_raw_response``: each method returns the HTTP answer with the parsed model."""
+    """``customer_credits.with_raw_response``: each method returns the HTTP answer with the parsed result."""
 
     def __init__(self, request: SyncRequester) -> None:
         self._request = request

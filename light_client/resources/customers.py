@@ -62,7 +62,10 @@ GET_CUSTOMER_BY_ID: Operation[Customer] = Operation(
     answer_id="customer_id",
     idempotency_header=None,
     query_parameters=(),
-    paginated=False,
+    answer_kind="model",
+    body_kind="json",
+    accept="application/json",
+    header_parameters=(),
 )
 
 
@@ -83,7 +86,10 @@ UPDATE_CUSTOMER: Operation[Customer] = Operation(
     answer_id="customer_id",
     idempotency_header="X-Idempotency-Key",
     query_parameters=(),
-    paginated=False,
+    answer_kind="model",
+    body_kind="json",
+    accept="application/json",
+    header_parameters=(),
 )
 
 
@@ -110,7 +116,10 @@ LIST_CUSTOMERS: Operation[CustomerPage] = Operation(
         QueryParameter("limit", "limit"),
         QueryParameter("cursor", "cursor"),
     ),
-    paginated=True,
+    answer_kind="page",
+    body_kind="json",
+    accept="application/json",
+    header_parameters=(),
 )
 
 
@@ -149,7 +158,10 @@ CREATE_CUSTOMER: Operation[Customer] = Operation(
     answer_id=None,
     idempotency_header="X-Idempotency-Key",
     query_parameters=(),
-    paginated=False,
+    answer_kind="model",
+    body_kind="json",
+    accept="application/json",
+    header_parameters=(),
 )
 
 
@@ -170,7 +182,10 @@ ARCHIVE_CUSTOMER: Operation[Customer] = Operation(
     answer_id="customer_id",
     idempotency_header=None,
     query_parameters=(),
-    paginated=False,
+    answer_kind="model",
+    body_kind="json",
+    accept="application/json",
+    header_parameters=(),
 )
 
 
@@ -191,7 +206,10 @@ ACTIVATE_CUSTOMER: Operation[Customer] = Operation(
     answer_id="customer_id",
     idempotency_header=None,
     query_parameters=(),
-    paginated=False,
+    answer_kind="model",
+    body_kind="json",
+    accept="application/json",
+    header_parameters=(),
 )
 
 
@@ -200,7 +218,7 @@ class ActivateCustomerParams(RequestOptions, total=False):
 
 
 class AsyncCustomersWithRawResponse:
-    """``customers.with_raw_response``: each method returns the HTTP answer with the parsed model."""
+    """``customers.with_raw_response``: each method returns the HTTP answer with the parsed result."""
 
     def __init__(self, request: AsyncRequester) -> None:
         self._request = request
@@ -334,7 +352,7 @@ class AsyncCustomers:
 
 
 class SyncCustomersWithRawResponse:
-    """``customers.with_raw_response``: each method returns the HTTP answer with the parsed model."""
+    """``customers.with_raw_response``: each method returns the HTTP answer with the parsed result."""
 
     def __init__(self, request: SyncRequester) -> None:
         self._request = request

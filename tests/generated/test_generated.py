@@ -49,6 +49,7 @@ SETTINGS = Settings.build(
         "rate_limit_store": None,
         "default_headers": None,
         "max_response_bytes": 1000,
+        "max_download_bytes": 2000,
         "on_attempt": None,
         "clock": None,
         "strict_response_validation": True,
