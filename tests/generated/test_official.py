@@ -1,0 +1,137 @@
+"""Light's document as published, normalised (scripts/official.py), and adopted into openapi.yaml
+a tag at a time (scripts/adopt.py)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import official
+import pytest
+import yaml
+from adopt import AdoptError, adopt
+
+from tests.conftest import ROOT
+
+SPEC_TEXT = (ROOT / "openapi.yaml").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def published() -> dict[str, Any]:
+    return official.load()
+
+
+@pytest.fixture(scope="module")
+def normalised(published: dict[str, Any]) -> dict[str, Any]:
+    return official.normalise(published)
+
+
+def _walk(node: Any) -> list[dict[str, Any]]:
+    found = []
+    if isinstance(node, dict):
+        found.append(node)
+        for value in node.values():
+            found += _walk(value)
+    elif isinstance(node, list):
+        for item in node:
+            found += _walk(item)
+    return found
+
+
+def test_normalising_leaves_the_published_document_alone(published: dict[str, Any]) -> None:
+    before = json.dumps(published, sort_keys=True)
+    first = official.normalise(published)
+    assert json.dumps(published, sort_keys=True) == before
+    assert official.normalise(published) == first  # deterministic
+
+
+def test_each_rule_holds_over_the_whole_document(normalised: dict[str, Any]) -> None:
+    ops = list(official.operations(normalised))
+    assert len(ops) == 181
+    assert {method for method, _, _ in ops} == {"get", "post", "patch", "put", "delete"}
+    assert normalised["openapi"] == "3.1.0"
+    nodes = _walk(normalised)
+    assert not [node for node in nodes if "nullable" in node]
+    for _, _, operation in ops:
+        assert "default" not in operation["responses"]
+        assert not any(tag.startswith("v1 - ") for tag in operation["tags"])
+        assert not any(p.get("deprecated") for p in operation.get("parameters", []))
+        for answer in operation["responses"].values():
+            for media in (answer.get("content") or {}).values():
+                assert media.get("schema")  # PDFs are binary; schemaless JSON is gone
+    schemas = normalised["components"]["schemas"]
+    assert "Customer" in schemas and "ExternalCustomerV1Model" not in schemas
+    assert "Error" in schemas and "ErrorDetail" in schemas
+    assert not [name for name, schema in schemas.items() if "title" in schema]
+
+
+def test_a_nullable_component_is_nullable_where_it_is_used(normalised: dict[str, Any]) -> None:
+    schemas = normalised["components"]["schemas"]
+    # PhoneNumber is `nullable: true` in Light's document: the model is not, its uses are.
+    assert schemas["PhoneNumber"]["type"] == "object"
+    uses = [
+        node
+        for node in _walk(schemas)
+        if any(b.get("$ref") == "#/components/schemas/PhoneNumber" for b in node.get("oneOf", []))
+    ]
+    assert uses and all({"type": "null"} in node["oneOf"] for node in uses)
+
+
+def test_a_nullable_enum_is_the_enum_or_null(normalised: dict[str, Any]) -> None:
+    source = normalised["components"]["schemas"]["Contract"]["properties"]["externalSource"]
+    assert source["oneOf"][1] == {"type": "null"}
+    assert source["oneOf"][0]["enum"] == ["HUBSPOT", "SALESFORCE"]
+
+
+def test_a_discriminated_parent_no_longer_cycles(normalised: dict[str, Any]) -> None:
+    schemas = normalised["components"]["schemas"]
+    parent = schemas["InvoicePayablePaymentEntry"]
+    assert "oneOf" not in parent
+    kind = schemas["InvoicePayablePaymentBankPaymentEntry"]
+    assert all("$ref" not in part for part in kind["allOf"])
+
+
+def test_the_form_body_is_a_named_model_and_dates_are_dates(normalised: dict[str, Any]) -> None:
+    token = normalised["paths"]["/oauth/token"]["post"]["requestBody"]["content"]
+    (media,) = token.values()
+    assert media["schema"] == {"$ref": "#/components/schemas/GetOAuthTokenRequest"}
+    balance = normalised["paths"]["/v1/bank-accounts/{bankAccountId}/balance"]["get"]
+    (as_of,) = balance["parameters"][1:]
+    assert as_of["schema"] == {"type": "string", "format": "date"}
+
+
+def test_every_normalisation_says_why() -> None:
+    for step in official.NORMALISATIONS:
+        assert step.__doc__ and len(step.__doc__.split()) > 15, step.__name__
+
+
+def test_adopting_a_tag_adds_its_operations_in_our_conventions(published: dict[str, Any]) -> None:
+    text, report = adopt(SPEC_TEXT, published, "v1 - Customer Credits")
+    # Nothing of openapi.yaml is rewritten: its lines are all there, in order.
+    lines = iter(text.splitlines())
+    assert all(line in lines for line in SPEC_TEXT.splitlines())
+    document = yaml.safe_load(text)
+    credits = [
+        op["operationId"]
+        for item in document["paths"].values()
+        for op in item.values()
+        if isinstance(op, dict) and "Customer Credits" in op.get("tags", [])
+    ]
+    assert len(credits) == 16
+    create = document["paths"]["/v1/customer-credits"]["post"]
+    assert {"$ref": "#/components/parameters/IdempotencyKey"} in create["parameters"]
+    assert create["responses"]["404"] == {"$ref": "#/components/responses/NotFound"}
+    # Light's SetCustomPropertyRequestV1Model is openapi.yaml's SetCustomPropertyRequest.
+    assert "reused   schema SetCustomPropertyRequest: openapi.yaml has it" in report
+    assert "SetCustomPropertyRequestV1Model" not in text
+    assert "kept     updateCustomerCredit (PATCH /v1/customer-credits/{customerCreditId}): " in (
+        "\n".join(report)
+    )
+    again, second = adopt(text, published, "Customer Credits")
+    assert again == text and not [line for line in second if line.startswith("added")]
+
+
+def test_an_unknown_tag_is_refused_with_the_tags_there_are(published: dict[str, Any]) -> None:
+    with pytest.raises(AdoptError, match=r"no operation of Light's document has the tag 'Produce'"):
+        adopt(SPEC_TEXT, copy.deepcopy(published), "v1 - Produce")
