@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Re-installed whenever pyproject.toml changes.
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install generate check-generated drift changes lint format typecheck test demo bench bench-instructions bench-ratelimit bench-bulk bench-list clean
+.PHONY: install generate check-generated drift adopt conformance changes lint format typecheck test demo bench bench-instructions bench-ratelimit bench-bulk bench-list clean
 
 install: $(INSTALLED)
 
@@ -25,6 +25,18 @@ check-generated: $(INSTALLED)
 # default tests/data/light-openapi-public.json; JSON=1 for JSON instead of Markdown.
 drift: $(INSTALLED)
 	$(BIN)/python scripts/drift.py $(if $(OFFICIAL),--official '$(OFFICIAL)') $(if $(JSON),--json)
+
+# Copies a tag's operations and their schemas from Light's document into openapi.yaml, in its
+# conventions, for review (then `make generate` and `make drift`): make adopt TAG="v1 - Products".
+adopt: $(INSTALLED)
+	$(BIN)/python scripts/adopt.py --tag '$(TAG)'
+
+# Generates Light's whole document (181 operations) into a copy of the package at OUT/light_client,
+# runs mypy --strict on it and calls every operation once against Prism (npm; installed into
+# tools/prism on first use). Last line: conformance: generated G/181, mypy clean, called C/181.
+OUT ?= build/conformance
+conformance: $(INSTALLED)
+	$(BIN)/python scripts/conformance.py --out '$(OUT)'
 
 # Each change to openapi.yaml since BASE (a git ref; default HEAD, i.e. uncommitted changes),
 # breaking or not, the semver bump and a drafted CHANGELOG entry (exit 1: breaking).
