@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Any, Generic, Literal, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, Self, TypeVar
 
 import httpx
 
@@ -42,6 +42,7 @@ from .resources import AsyncResources, SyncResources
 if TYPE_CHECKING:
     import asyncio
 
+    from ._runtime.download import Sink
     from ._runtime.operation import Operation
 
 __all__ = ["LightClient", "SyncLightClient"]
@@ -267,7 +268,7 @@ class LightClient(BaseClient[AsyncTokenProvider, httpx.AsyncClient], AsyncResour
         params: Mapping[str, Any],
         raw_json: object = NOT_GIVEN,
         *,
-        sink: IO[bytes] | None = None,
+        sink: Sink | None = None,
     ) -> RawResponse[ModelT]:
         call = prepare(self._settings, operation, path_arguments, params, raw_json, sink)
         self._use_running_loop()
@@ -406,7 +407,7 @@ class SyncLightClient(BaseClient[SyncTokenProvider, httpx.Client], SyncResources
         params: Mapping[str, Any],
         raw_json: object = NOT_GIVEN,
         *,
-        sink: IO[bytes] | None = None,
+        sink: Sink | None = None,
     ) -> RawResponse[ModelT]:
         call = prepare(self._settings, operation, path_arguments, params, raw_json, sink)
         return drive_sync(

@@ -64,7 +64,7 @@ def parse_answer(
     if kind == "bytes":
         return response.content, ()  # type: ignore[return-value]  # Operation[bytes]
     if kind == "none" or (operation.answer_schema is None and not response.content):
-        return None, ()  # type: ignore[return-value]  # Operation[None], or a raw call's
+        return None, ()  # type: ignore[return-value]  # Operation[None]; JSON with no body
     problems: list[str] | None = None if strict else []
     parsed = parse_model(operation.answer_schema, operation.parse, response, problems=problems)
     if operation.answer_id is not None:

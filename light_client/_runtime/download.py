@@ -1,16 +1,19 @@
 """Downloads: a document answer (a PDF) written to a file as it arrives, not held in memory.
 
 The generated ``<method>_to_file`` methods call these. ``file`` is a path or an open binary
-file. A path is written through ``<name>.part`` next to it and renamed when the whole answer
-is in, so a failed or interrupted call never leaves a partial file under the name asked for.
-An open file is written from its start (it is truncated first, and again for each attempt
-that is retried).
-The call's limit is ``max_download_bytes``.
+file. A path is written through a temporary ``.<name>.<random>.part`` file next to it and
+renamed when the whole answer is in, so a failed or interrupted call never leaves a partial file
+under the name asked for, and two downloads to one path never mix. An open file (binary,
+writable, seekable: checked before anything is sent) is written from the position it has when
+the call begins; an attempt that is retried starts there again, and a call that fails leaves
+the file as it found it. The call's limit is ``max_download_bytes``.
 """
 
 from __future__ import annotations
 
+import io
 import os
+import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,22 +21,57 @@ from typing import IO, Any
 
 from .operation import AsyncRequester, Operation, SyncRequester
 
-__all__ = ["FileTarget", "adownload", "download"]
+__all__ = ["FileTarget", "Sink", "adownload", "download"]
 
 FileTarget = str | os.PathLike[str] | IO[bytes]
 
 
+class Sink:
+    """Where a successful answer's body is written: an open binary file, from the position it
+    had when the call began."""
+
+    def __init__(self, file: IO[bytes]) -> None:
+        if isinstance(file, io.TextIOBase) or "b" not in getattr(file, "mode", "b"):
+            raise TypeError("file must be opened in binary mode ('wb'), not text mode")
+        if not (file.writable() and file.seekable()):
+            raise TypeError("file must be writable and seekable (a regular file opened 'wb')")
+        self.file = file
+        self.start = file.tell()
+
+    def restart(self) -> None:
+        """Back to where the call began: what an earlier attempt wrote is gone."""
+        self.file.seek(self.start)
+        self.file.truncate()
+
+    def write(self, chunk: bytes) -> None:
+        self.file.write(chunk)
+
+    def done(self) -> int:
+        """The bytes written, flushed."""
+        self.file.flush()
+        return self.file.tell() - self.start
+
+
 @contextmanager
-def _into(target: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
-    """A ``.part`` file next to ``target``, renamed to it when the block ends without error."""
-    path = Path(target)
-    partial = path.with_name(path.name + ".part")
-    try:
-        with partial.open("wb") as sink:
+def _sink(file: FileTarget) -> Iterator[Sink]:
+    """A sink for ``file``; a path is written through a temporary file renamed at the end."""
+    if not isinstance(file, str | os.PathLike):
+        sink = Sink(file)
+        try:
             yield sink
-        partial.replace(path)
+        except BaseException:
+            sink.restart()  # a call that fails leaves the file as it found it
+            raise
+        return
+    path = Path(file)
+    descriptor, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(descriptor, "wb") as opened:
+            yield Sink(opened)
+        os.replace(partial, path)
     finally:
-        partial.unlink(missing_ok=True)
+        if os.path.exists(partial):
+            os.unlink(partial)
 
 
 async def adownload(
@@ -44,12 +82,9 @@ async def adownload(
     file: FileTarget,
 ) -> int:
     """Write the answer of ``operation`` into ``file``; the number of bytes written."""
-    if not isinstance(file, str | os.PathLike):
-        await request(operation, path_arguments, params, sink=file)
-        return file.tell()
-    with _into(file) as sink:
+    with _sink(file) as sink:
         await request(operation, path_arguments, params, sink=sink)
-        return sink.tell()
+        return sink.done()
 
 
 def download(
@@ -60,9 +95,6 @@ def download(
     file: FileTarget,
 ) -> int:
     """Like ``adownload``, blocking."""
-    if not isinstance(file, str | os.PathLike):
-        request(operation, path_arguments, params, sink=file)
-        return file.tell()
-    with _into(file) as sink:
+    with _sink(file) as sink:
         request(operation, path_arguments, params, sink=sink)
-        return sink.tell()
+        return sink.done()

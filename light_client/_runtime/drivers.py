@@ -35,8 +35,7 @@ class _Body:
         self.size = 0
         self.sink = action.sink if response.is_success else None
         if self.sink is not None:  # an attempt before this one may have written part of it
-            self.sink.seek(0)
-            self.sink.truncate()
+            self.sink.restart()
 
     def add(self, chunk: bytes) -> None:
         self.size += len(chunk)
@@ -55,8 +54,6 @@ class _Body:
         # What httpx's own Response.read() does with the chunks it iterates over (a body that
         # went to the sink is not kept).
         self.response._content = b"".join(self.chunks)
-        if self.sink is not None:
-            self.sink.flush()
         return self.response
 
 
@@ -71,8 +68,8 @@ async def _receive_async(http: httpx.AsyncClient, action: Send, clock: Clock) ->
             response = await http.send(
                 action.request, auth=auth, follow_redirects=False, stream=True
             )
-            body = _Body(action, response, clock)
             try:
+                body = _Body(action, response, clock)
                 async for chunk in response.aiter_bytes():
                     body.add(chunk)
             finally:
@@ -88,8 +85,8 @@ def _receive_sync(http: httpx.Client, action: Send, clock: Clock) -> Outcome:
     auth = httpx.USE_CLIENT_DEFAULT if action.client_auth else None
     try:
         response = http.send(action.request, auth=auth, follow_redirects=False, stream=True)
-        body = _Body(action, response, clock)
         try:
+            body = _Body(action, response, clock)
             for chunk in response.iter_bytes():
                 body.add(chunk)
         finally:

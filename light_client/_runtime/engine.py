@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Generator
 from dataclasses import dataclass, replace
-from typing import IO, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
 
@@ -33,6 +33,9 @@ from .prepare import Call
 from .redirects import redirected, same_origin
 from .response import RawResponse
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .download import Sink
 
 __all__ = ["Action", "Engine", "FetchToken", "Reply", "Schedule", "Send", "Sleep"]
 
@@ -55,7 +58,7 @@ class Send:
     client_auth: bool = True
     # Where a successful answer's body is written (from its start, on every attempt), instead
     # of memory; an error answer is read into memory as always.
-    sink: IO[bytes] | None = None
+    sink: Sink | None = None
 
 
 @dataclass(frozen=True)

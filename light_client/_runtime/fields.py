@@ -110,8 +110,13 @@ def encode_json(document: object) -> bytes:
         raise ValueError(f"the body is not JSON: {exc}") from None
 
 
-def form_text(value: object) -> str:
-    """A form field's text: JSON's spelling for booleans and null, ``str`` for the rest."""
-    if value is None or isinstance(value, bool):
-        return json.dumps(value)
-    return str(value)
+def form_text(name: str, value: object) -> str:
+    """A form field's text: ``true``/``false`` for a boolean, the text of a string or number;
+    ``TypeError`` for what a form cannot carry (null, a list, an object)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float):
+        return str(value)
+    raise TypeError(
+        f"form field {name!r} must be a string, a number or a boolean, got {type(value).__name__}"
+    )

@@ -11,11 +11,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import IO, Any, Generic, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
 from urllib.parse import quote, urlencode
 from uuid import UUID
 
 from .response import RawResponse
+
+if TYPE_CHECKING:
+    from .download import Sink
 
 __all__ = [
     "AnswerKind",
@@ -26,14 +29,15 @@ __all__ = [
     "PathParameter",
     "QueryParameter",
     "SyncRequester",
+    "any_json",
     "list_of",
     "no_content",
     "raw_operation",
 ]
 
-# What a 2xx answer is: one model, a JSON array of models, one page of a list, bytes (a PDF), or
-# nothing the SDK reads (no content, or JSON the spec gives no schema).
-AnswerKind = Literal["model", "list", "page", "bytes", "none"]
+# What a 2xx answer is: one model, a JSON array of models, one page of a list, bytes (a PDF),
+# JSON of no declared shape (returned as parsed, ``None`` for no body), or nothing.
+AnswerKind = Literal["model", "list", "page", "bytes", "json", "none"]
 # What a request body is: a JSON object (one model), a JSON array of models, or a form.
 BodyKind = Literal["json", "json-array", "form"]
 
@@ -104,6 +108,11 @@ def _query_text(python_name: str, value: object) -> str:
     raise TypeError(
         f"{python_name} must be a string, a number or a date, got {type(value).__name__}"
     )
+
+
+def any_json(document: Any) -> Any:
+    """The parser of JSON of no declared shape: the document as parsed."""
+    return document
 
 
 def no_content(document: Any) -> None:
@@ -208,7 +217,7 @@ class AsyncRequester(Protocol):
         params: Mapping[str, Any],
         /,
         *,
-        sink: IO[bytes] | None = None,
+        sink: Sink | None = None,
     ) -> Awaitable[RawResponse[ModelT]]: ...
 
 
@@ -222,12 +231,8 @@ class SyncRequester(Protocol):
         params: Mapping[str, Any],
         /,
         *,
-        sink: IO[bytes] | None = None,
+        sink: Sink | None = None,
     ) -> RawResponse[ModelT]: ...
-
-
-def _as_json(document: Any) -> Any:
-    return document
 
 
 def raw_operation(
@@ -258,7 +263,8 @@ def raw_operation(
         body_type=None,
         body_schema=None,
         content_type="application/json",
-        parse=_as_json,
+        parse=any_json,
         answer_schema=None,
+        answer_kind="json",
         idempotency_header="X-Idempotency-Key" if keyed else None,
     )

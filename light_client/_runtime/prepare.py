@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import IO, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import urlencode
 
 import httpx
@@ -23,6 +23,9 @@ from . import fields as _fields
 from .operation import Operation
 from .settings import Settings
 from .validation import check_request, request_document
+
+if TYPE_CHECKING:
+    from .download import Sink
 
 __all__ = ["USER_AGENT", "Call", "prepare"]
 
@@ -47,7 +50,7 @@ class Call(Generic[ModelT]):
     resendable: bool  # a failed attempt may be sent again (see Operation.resendable)
     strict: bool  # a 2xx answer off the schema is an error (else returned, with a warning)
     max_bytes: int  # the largest answer read (a download's limit is its own)
-    sink: IO[bytes] | None = None  # where a successful answer's body goes, if not to memory
+    sink: Sink | None = None  # where a successful answer's body goes, if not to memory
 
 
 def _split(params: Mapping[str, Any]) -> tuple[RequestOptions, Mapping[str, Any]]:
@@ -64,7 +67,7 @@ def prepare(
     path_arguments: tuple[object, ...],
     params: Mapping[str, Any],
     raw_json: object = NOT_GIVEN,
-    sink: IO[bytes] | None = None,
+    sink: Sink | None = None,
 ) -> Call[ModelT]:
     """The call ``operation`` makes with these arguments, or the error that stops it.
 
@@ -88,6 +91,15 @@ def prepare(
     else:
         body, content = _body(operation, fields, options)
     given_key = options.get("idempotency_key")
+    if isinstance(given_key, str) and not given_key.strip():
+        # Not "no key": an empty key would be replaced by a fresh one on every call, and two
+        # calls meant as one would both be applied.
+        raise ValueError("idempotency_key must not be empty or white space")
+    if given_key is not None and operation.idempotency_header is None:
+        raise TypeError(
+            f"{operation.operation_id} takes no idempotency_key: Light does not deduplicate it "
+            "(openapi.yaml declares no X-Idempotency-Key for it)"
+        )
     if operation.idempotency_header is not None:
         if given_key:  # a UUID4 of ours needs no check
             check_header_value(operation.idempotency_header, given_key, what="idempotency_key")
@@ -140,7 +152,7 @@ def _body(
     body = _fields.merge_extra_body(body_type, document, options)
     if operation.body_kind == "form":
         assert body is not None
-        return body, urlencode([(k, _fields.form_text(v)) for k, v in body.items()]).encode()
+        return body, urlencode([(k, _fields.form_text(k, v)) for k, v in body.items()]).encode()
     return body, _fields.encode_json(body)  # once per call
 
 

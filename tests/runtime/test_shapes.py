@@ -9,6 +9,7 @@ of openapi.yaml, so the exact bytes and headers can be asserted.
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import io
 from pathlib import Path
@@ -339,3 +340,104 @@ async def test_a_list_without_a_cursor_is_one_page(light: Light, httpx_mock: HTT
     assert len(records) == 2
     (request,) = httpx_mock.get_requests()
     assert "cursor" not in request.url.params
+
+
+async def test_two_downloads_to_one_path_never_mix(
+    kind: Kind, frozen: FakeClock, httpx_mock: HTTPXMock, tmp_path: Path
+) -> None:
+    target = tmp_path / "document.pdf"
+    first, second = (
+        Light(kind, api_key=API_KEY, clock=frozen),
+        Light(kind, api_key=API_KEY, clock=frozen),
+    )
+    httpx_mock.add_response(content=b"A" * 30, headers={"Content-Type": "application/pdf"})
+    httpx_mock.add_response(content=b"B" * 60, headers={"Content-Type": "application/pdf"})
+    # Interleaved by hand: the first call's file is open while the second writes and renames.
+    client = first.client
+    results: list[int]
+    if isinstance(client, LightClient):
+        results = await asyncio.gather(
+            save(first, DOCUMENT, (CUSTOMER_ID,), target),
+            save(second, DOCUMENT, (CUSTOMER_ID,), target),
+        )  # type: ignore[assignment]
+    else:
+        results = [
+            await save(first, DOCUMENT, (CUSTOMER_ID,), target),
+            await save(second, DOCUMENT, (CUSTOMER_ID,), target),
+        ]
+    await first.close()
+    await second.close()
+    assert sorted(results) == [30, 60]
+    assert target.read_bytes() in (b"A" * 30, b"B" * 60)
+    assert [p.name for p in tmp_path.iterdir()] == ["document.pdf"]  # noqa: ASYNC240
+
+
+async def test_an_open_file_keeps_what_came_before_and_a_failed_call_leaves_it_as_found(
+    light: Light, httpx_mock: HTTPXMock
+) -> None:
+    file = io.BytesIO()
+    file.write(b"HEADER")
+    httpx_mock.add_response(content=PDF, headers={"Content-Type": "application/pdf"})
+    assert await save(light, DOCUMENT, (CUSTOMER_ID,), file) == len(PDF)
+    assert file.getvalue() == b"HEADER" + PDF
+    file.write(b"|")
+    # Too large: the first bytes were written, then the call failed; they are taken back.
+    httpx_mock.add_response(content=PDF * 10_000, headers={"Content-Type": "application/pdf"})
+    with pytest.raises(ResponseTooLargeError):
+        await save(light, DOCUMENT, (CUSTOMER_ID,), file)
+    await light.close()
+    assert file.getvalue() == b"HEADER" + PDF + b"|"
+
+
+@pytest.mark.parametrize(
+    ("open_file", "message"),
+    [
+        (lambda path: path.open("a"), "binary mode"),
+        (lambda path: path.open("rb"), "writable and seekable"),
+    ],
+)
+async def test_a_file_that_cannot_take_the_document_is_refused_before_sending(
+    light: Light, httpx_mock: HTTPXMock, tmp_path: Path, open_file: Any, message: str
+) -> None:
+    path = tmp_path / "x.pdf"
+    path.write_bytes(b"kept")
+    with open_file(path) as file, pytest.raises(TypeError, match=message):
+        await save(light, DOCUMENT, (CUSTOMER_ID,), file)
+    await light.close()
+    assert httpx_mock.get_requests() == [] and path.read_bytes() == b"kept"
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        (
+            {"name": None},
+            r"^form field 'name' must be a string, a number or a boolean, got NoneType$",
+        ),
+        ({"extra_body": {"scope": ["read"]}}, r"^form field 'scope' must be .*got list$"),
+    ],
+)
+async def test_a_form_refuses_what_a_form_cannot_carry(
+    light: Light, httpx_mock: HTTPXMock, fields: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(TypeError, match=message):
+        await call(light, FORM, **fields)
+    await light.close()
+    assert httpx_mock.get_requests() == []
+
+
+@pytest.mark.parametrize(
+    ("key", "error", "message"),
+    [
+        ("", ValueError, r"^idempotency_key must not be empty or white space$"),
+        ("  ", ValueError, r"^idempotency_key must not be empty or white space$"),
+        ("k1", TypeError, r"^batchUpdateThings takes no idempotency_key: Light does not dedup"),
+    ],
+)
+async def test_an_idempotency_key_that_would_do_nothing_is_refused(
+    light: Light, httpx_mock: HTTPXMock, key: str, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        await call(light, BATCH, body=[], idempotency_key=key)
+    await light.close()
+    assert httpx_mock.get_requests() == []
