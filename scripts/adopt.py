@@ -32,7 +32,6 @@ from official import OFFICIAL, SCHEMAS, load, normalise, operations, rename_sche
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi.yaml"
 IDEMPOTENCY_PARAMETER = "#/components/parameters/IdempotencyKey"
-METHOD_ORDER = ("get", "put", "post", "delete", "patch")
 
 
 class AdoptError(Exception):
@@ -203,18 +202,12 @@ def adopt(ours_text: str, official: dict[str, Any], tag: str) -> tuple[str, list
             report.append(f"added    schema {name}")
     text = ours_text
     for path, methods in new_methods.items():
-        text = _insert_in_block(text, f"  {_key(path)}:", _block(methods, 4))
+        text = _insert_in_block(text, ("paths", path), _block(methods, 4))
     if new_paths:
-        text = _insert_in_block(text, "paths:", _block(new_paths, 2))
+        text = _insert_in_block(text, ("paths",), _block(new_paths, 2))
     if new_schemas:
-        text = _insert_in_block(text, "  schemas:", _block(new_schemas, 4))
+        text = _insert_in_block(text, ("components", "schemas"), _block(new_schemas, 4))
     return text, report
-
-
-def _key(path: str) -> str:
-    """A path as a YAML key, as PyYAML writes it (quoted if it must be)."""
-    dumped: str = yaml.dump({path: None}, Dumper=_Dumper, width=1000).split(":")[0]
-    return dumped
 
 
 def _block(mapping: dict[str, Any], indent: int) -> str:
@@ -224,15 +217,12 @@ def _block(mapping: dict[str, Any], indent: int) -> str:
     )
 
 
-def _insert_in_block(text: str, header: str, addition: str) -> str:
-    """``text`` with ``addition`` at the end of the block that starts at the line ``header``
-    (the block ends before the next line indented no deeper than the header)."""
+def _insert_in_block(text: str, key: tuple[str, ...], addition: str) -> str:
+    """``text`` with ``addition`` at the end of the block of ``key`` (its path of mapping keys,
+    ``("paths", "/v1/customers")``). The block ends before the next line indented no deeper
+    than its key; blank lines and comments just before that line belong to what follows."""
     lines = text.splitlines(keepends=True)
-    try:
-        start = next(i for i, line in enumerate(lines) if line.rstrip("\n") == header)
-    except StopIteration:
-        raise AdoptError(f"openapi.yaml has no line {header!r} to add to") from None
-    depth = len(header) - len(header.lstrip())
+    start, depth = _find_key(lines, key)
     end = start + 1
     while end < len(lines):
         line = lines[end]
@@ -240,9 +230,40 @@ def _insert_in_block(text: str, header: str, addition: str) -> str:
         if is_content and len(line) - len(line.lstrip()) <= depth:
             break
         end += 1
-    while end > start + 1 and not lines[end - 1].strip():  # before trailing blank lines
+    while end > start + 1 and (
+        not lines[end - 1].strip() or lines[end - 1].lstrip().startswith("#")
+    ):
         end -= 1
-    return "".join(lines[:end]) + addition + "".join(lines[end:])
+    before = "".join(lines[:end])
+    if not before.endswith(("\n", "\r")):
+        before += "\n"
+    return before + addition + "".join(lines[end:])
+
+
+def _find_key(lines: list[str], key: tuple[str, ...]) -> tuple[int, int]:
+    """The line of ``key`` (a path of mapping keys) and its indentation, read as YAML reads the
+    key (quoted or not, a comment after it, CRLF endings)."""
+    depth, line_number = -1, 0
+    for part in key:
+        found = None
+        for index in range(line_number, len(lines)):
+            line = lines[index]
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            indent = len(line) - len(line.lstrip())
+            if indent <= depth:
+                break  # left the enclosing block
+            try:
+                parsed = yaml.safe_load(line.strip().split(" #")[0] + " null")
+            except yaml.YAMLError:
+                continue
+            if isinstance(parsed, dict) and list(parsed) == [part]:
+                found = index, indent
+                break
+        if found is None:
+            raise AdoptError(f"openapi.yaml has no key {'.'.join(key)!r} to add to")
+        line_number, depth = found[0] + 1, found[1]
+    return line_number - 1, depth
 
 
 def main() -> int:

@@ -212,9 +212,17 @@ def pdf_answers_are_binary(document: Document) -> None:
 
 
 def schemaless_json_is_no_content(document: Document) -> None:
-    """A JSON answer with no schema (deletes, unlinks, sends: 21 operations) says nothing about
-    its body: the SDK returns ``None`` (the body, if any, stays on ``with_raw_response``)."""
-    for _, _, operation in operations(document):
+    """A JSON answer with no schema to a write (deletes, unlinks, sends: 19 operations) says
+    nothing about its body: the SDK returns ``None`` (the body, if any, stays on
+    ``with_raw_response``). To a GET, the body is what was asked for: it is any JSON (``{}``),
+    returned as parsed."""
+    for method, _, operation in operations(document):
+        if method == "get":
+            for answer in operation["responses"].values():
+                for media_type, media in (answer.get("content") or {}).items():
+                    if media_type.startswith("application/json") and not media.get("schema"):
+                        media["schema"] = {}
+            continue
         for answer in operation["responses"].values():
             content = answer.get("content") or {}
             for media_type in list(content):
@@ -235,6 +243,15 @@ def deprecated_query_parameters_dropped(document: Document) -> None:
             for parameter in operation.get("parameters", [])
             if not (parameter.get("in") == "query" and parameter.get("deprecated"))
         ]
+
+
+def no_body_on_get(document: Document) -> None:
+    """A GET with a request body (``getInvoicePayableApprovals`` declares Light's
+    ``LightPrincipal``, the caller's identity, as one) gets none: HTTP gives a GET's body no
+    meaning (RFC 9110, 9.3.1) and proxies refuse it."""
+    for method, _, operation in operations(document):
+        if method == "get":
+            operation.pop("requestBody", None)
 
 
 def date_parameters_are_dates(document: Document) -> None:
@@ -325,6 +342,7 @@ NORMALISATIONS: tuple[Normalisation, ...] = (
     pdf_answers_are_binary,
     deprecated_query_parameters_dropped,
     date_parameters_are_dates,
+    no_body_on_get,
     inline_bodies_named,
     schema_titles_dropped,
     discriminated_parents_without_cycles,

@@ -62,6 +62,27 @@ OPTION_NAMES = frozenset(
 ARRAY_BODY_KEYWORD = "body"
 # Names a sub-resource or a method may not take: the resource classes' own attributes.
 RESERVED_NAMES = frozenset({"with_raw_response", "update_many"})
+# Names a resource (a tag) may not take: the clients' own public attributes
+# (tests/generated/test_generate.py holds this to the clients).
+CLIENT_ATTRIBUTES = frozenset(
+    {
+        "aclose",
+        "base_url",
+        "close",
+        "copy",
+        "delete",
+        "get",
+        "max_download_bytes",
+        "max_requests_per_minute",
+        "max_response_bytes",
+        "max_retries",
+        "patch",
+        "post",
+        "put",
+        "timeout",
+        "with_options",
+    }
+)
 PREPOSITIONS = frozenset({"for", "to", "from", "by", "of", "with", "in", "on"})
 # The media types of a document answer: read as bytes.
 JSON_MEDIA = "application/json"
@@ -78,8 +99,11 @@ class GenerationError(Exception):
 
 
 def _words(text: str) -> list[str]:
-    """``getCustomerById`` -> ``[get, customer, by, id]``; ``invoice-receivables`` likewise."""
-    return [word.lower() for word in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", text)]
+    """``getCustomerById`` -> ``[get, customer, by, id]``; ``getOAuthToken`` ->
+    ``[get, oauth, token]``; ``invoice-receivables`` likewise."""
+    # A capital before a capitalised word is one word with it: OAuth, EInvoice.
+    pattern = r"[A-Z][A-Z][a-z]+|[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+"
+    return [word.lower() for word in re.findall(pattern, text)]
 
 
 def _singular(words: list[str]) -> list[str]:
@@ -230,7 +254,7 @@ def _answer(document: dict[str, Any], answer: dict[str, Any], class_of: ClassOf)
     content = _resolved(document, answer).get("content") or {}
     json_media = [media for name, media in content.items() if name.startswith(JSON_MEDIA)]
     other = [name for name in content if not name.startswith(JSON_MEDIA)]
-    if json_media and json_media[0].get("schema"):
+    if json_media and json_media[0].get("schema") not in (None, {}):
         schema = json_media[0]["schema"]
         name = _component(schema)
         if name is not None:
@@ -271,6 +295,15 @@ def _answer(document: dict[str, Any], answer: dict[str, Any], class_of: ClassOf)
             "parse": f"list_of({class_name}.from_dict)",
             "accept": JSON_MEDIA,
         }
+    if json_media:  # JSON of no declared shape: returned as parsed
+        return {
+            "kind": "json",
+            "schema": None,
+            "imports": [],
+            "type": "Any",
+            "parse": "any_json",
+            "accept": JSON_MEDIA,
+        }
     if other:
         return {
             "kind": "bytes",
@@ -278,7 +311,8 @@ def _answer(document: dict[str, Any], answer: dict[str, Any], class_of: ClassOf)
             "imports": [],
             "type": "bytes",
             "parse": "bytes",
-            "accept": other[0],
+            # JSON too, lower: an error answer is Light's JSON error, not a 406.
+            "accept": f"{other[0]}, {JSON_MEDIA};q=0.9",
         }
     return {
         "kind": "none",
@@ -388,6 +422,8 @@ def _facts(
         if name not in {parameter["name"] for parameter in path_parameters}:
             raise GenerationError(f"its path parameter {name!r} is not declared")
     body = _body(document, operation, class_of)
+    if body is not None and method == "get":
+        raise GenerationError("it is a GET with a request body, which HTTP gives no meaning")
     _, success = _success(operation["responses"])
     answer = _answer(document, success, class_of)
     answer_id = operation.get(ANSWER_ID_EXTENSION)
@@ -408,8 +444,8 @@ def _facts(
                 f"its parameter keyword {name!r} is also a body field, an option or another "
                 "parameter's keyword"
             )
-        if body is not None and body["kind"] == "json-array" and name == ARRAY_BODY_KEYWORD:
-            raise GenerationError(f"its parameter keyword {name!r} is its array body's")
+    if answer["kind"] == "bytes" and "file" in keywords + sorted(taken):
+        raise GenerationError("'file' is its _to_file method's argument, not a free keyword")
     group, method_name = method_place(operation["operationId"], operation["tags"][0], path)
     return {
         "operation_id": operation["operationId"],
@@ -455,22 +491,33 @@ def resources(document: dict[str, Any], class_of: ClassOf) -> dict[str, dict[str
     names checked: no two operations share a method, no method shares a sub-resource's name."""
     grouped: dict[str, dict[str, Any]] = {}
     for facts in operation_facts(document, class_of):
-        resource = grouped.setdefault(facts["tag"], {"name": facts["tag"], "groups": {}})
-        group = resource["groups"].setdefault(facts["group"], {})
-        if facts["name"] in group:
-            other = group[facts["name"]]["operation_id"]
-            place = ".".join(filter(None, (facts["tag"], facts["group"], facts["name"])))
+        tag = facts["tag"]
+        if keyword.iskeyword(tag) or tag in CLIENT_ATTRIBUTES or not tag.isidentifier():
             raise GenerationError(
-                f"{other} and {facts['operation_id']} would both be light.{place}: "
-                "rename one operationId"
+                f"{facts['operation_id']}: its tag would be light.{tag}, which is not a free "
+                "attribute of the clients: rename the tag"
             )
+        resource = grouped.setdefault(tag, {"name": tag, "groups": {}, "taken": {}})
+        group = resource["groups"].setdefault(facts["group"], {})
+        taken = resource["taken"].setdefault(facts["group"], {})  # every name, _to_file too
+        names = [facts["name"]]
+        if facts["answer"]["kind"] == "bytes":
+            names.append(f"{facts['name']}_to_file")
+        for name in names:
+            if name in taken:
+                place = ".".join(filter(None, (tag, facts["group"], name)))
+                raise GenerationError(
+                    f"{taken[name]} and {facts['operation_id']} would both be light.{place}: "
+                    "rename one operationId"
+                )
+            taken[name] = facts["operation_id"]
         group[facts["name"]] = facts
     for resource in grouped.values():
-        own = resource["groups"].get(None, {})
+        own = resource.pop("taken").get(None, {})
         for group in resource["groups"]:
             if group in own:
                 raise GenerationError(
                     f"light.{resource['name']}.{group} would be both a method "
-                    f"({own[group]['operation_id']}) and a sub-resource"
+                    f"({own[group]}) and a sub-resource"
                 )
     return dict(sorted(grouped.items()))

@@ -187,6 +187,37 @@ def test_a_parameter_named_like_an_option_gets_an_underscore(spec: dict[str, Any
     ]
 
 
+def test_the_reserved_client_attributes_are_the_clients_own() -> None:
+    from operations import CLIENT_ATTRIBUTES
+
+    from light_client import LightClient, SyncLightClient
+
+    public = {
+        name for client in (LightClient, SyncLightClient) for name in dir(client) if name[0] != "_"
+    }
+    assert public == CLIENT_ATTRIBUTES
+
+
+@pytest.mark.parametrize(
+    ("tag", "why"), [("Get", "light.get"), ("class", "light.class"), ("Timeout", "light.timeout")]
+)
+def test_a_tag_that_is_no_free_attribute_fails_naming_it(
+    spec: dict[str, Any], tag: str, why: str
+) -> None:
+    broken = copy.deepcopy(spec)
+    broken["paths"]["/v1/customers/{customerId}"]["patch"]["tags"] = [tag]
+    with pytest.raises(GenerationError, match=rf"^updateCustomer: its tag would be {why}"):
+        resources(broken, CLASS_OF)
+
+
+def test_a_get_with_a_body_fails_naming_it(spec: dict[str, Any]) -> None:
+    broken = copy.deepcopy(spec)
+    item = broken["paths"]["/v1/customers/{customerId}"]
+    item["get"]["requestBody"] = item["patch"]["requestBody"]
+    with pytest.raises(GenerationError, match=r"it is a GET with a request body"):
+        operation_facts(broken, CLASS_OF)
+
+
 def test_an_options_operation_fails_naming_it(spec: dict[str, Any]) -> None:
     broken = copy.deepcopy(spec)
     item = broken["paths"]["/v1/customers/{customerId}"]
@@ -255,6 +286,14 @@ def test_an_options_operation_fails_naming_it(spec: dict[str, Any]) -> None:
             (None, "generate_upload_url"),
         ),
         ("getCompanyEntities", "Entities", "/v1/entities", (None, "get_company_entities")),
+        # A capital before a capitalised word is one word with it.
+        ("getOAuthToken", "Authorization", "/oauth/token", (None, "get_oauth_token")),
+        (
+            "submitCustomerCreditEInvoice",
+            "Customer Credits",
+            "/v1/customer-credits/{id}/submit-einvoice",
+            (None, "submit_einvoice"),
+        ),
     ],
 )
 def test_method_names_follow_the_rules(
@@ -296,6 +335,13 @@ def test_every_operation_of_lights_document_gets_facts_and_a_name_of_its_own() -
         for name in operations
     ]
     assert len(places) == len(set(places)) == 181
+    operation_ids = {
+        op["operation_id"]
+        for resource in found.values()
+        for operations in resource["groups"].values()
+        for op in operations.values()
+    }
+    assert len(operation_ids) == 181
     kinds = sorted(
         op["answer"]["kind"]
         for resource in found.values()
@@ -306,6 +352,7 @@ def test_every_operation_of_lights_document_gets_facts_and_a_name_of_its_own() -
         "model": 123,
         "page": 22,
         "list": 11,
-        "none": 21,
+        "none": 19,
+        "json": 2,
         "bytes": 4,
     }

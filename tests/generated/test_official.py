@@ -59,7 +59,8 @@ def test_each_rule_holds_over_the_whole_document(normalised: dict[str, Any]) -> 
         assert not any(p.get("deprecated") for p in operation.get("parameters", []))
         for answer in operation["responses"].values():
             for media in (answer.get("content") or {}).values():
-                assert media.get("schema")  # PDFs are binary; schemaless JSON is gone
+                # PDFs are binary; schemaless JSON is gone from writes, any JSON ({}) on a GET.
+                assert "schema" in media
     schemas = normalised["components"]["schemas"]
     assert "Customer" in schemas and "ExternalCustomerV1Model" not in schemas
     assert "Error" in schemas and "ErrorDetail" in schemas
@@ -130,6 +131,23 @@ def test_adopting_a_tag_adds_its_operations_in_our_conventions(published: dict[s
     )
     again, second = adopt(text, published, "Customer Credits")
     assert again == text and not [line for line in second if line.startswith("added")]
+
+
+def test_adopting_keeps_the_file_whole_whatever_its_edges(published: dict[str, Any]) -> None:
+    # No newline at the end, a comment heading the next section, CRLF line endings.
+    text = SPEC_TEXT.rstrip("\n").replace("\ncomponents:", "\n# The components.\ncomponents:")
+    adopted, _ = adopt(text, published, "Customer Credits")
+    document = yaml.safe_load(adopted)
+    assert len(document["paths"]["/v1/customer-credits/{customerCreditId}/lines/{lineId}"]) == 2
+    assert "\n# The components.\ncomponents:" in adopted
+    assert (
+        document["components"]["schemas"]["ExternalSourceName"]
+        == yaml.safe_load(SPEC_TEXT)["components"]["schemas"]["ExternalSourceName"]
+    )
+    crlf, _ = adopt(SPEC_TEXT.replace("\n", "\r\n"), published, "Customer Credits")
+    assert yaml.safe_load(crlf) == yaml.safe_load(
+        adopt(SPEC_TEXT, published, "Customer Credits")[0]
+    )
 
 
 def test_an_unknown_tag_is_refused_with_the_tags_there_are(published: dict[str, Any]) -> None:
