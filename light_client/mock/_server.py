@@ -355,7 +355,7 @@ class LightMock:
             raise Refusal.bad_request(problem.message, parts or None)
         properties = response_properties(schemas.document(), resource)
         for name, value in document.items():
-            if value is None and name in properties and not is_nullable(properties[name]):
+            if value is None and name in properties and not _holds_null(properties[name]):
                 raise Refusal.bad_request("must not be null", [name])
 
     def handle(
@@ -502,6 +502,12 @@ class _Request:
     body: bytes
     content_type: str
     parameters: datatypes.RequestParameters
+
+
+def _holds_null(schema: dict[str, Any]) -> bool:
+    """Whether a resource property can take null from a request: where it is nullable, and in
+    a list, which null clears (``Store`` keeps ``[]``; Light: "send an empty list to clear")."""
+    return is_nullable(schema) or schema.get("type") == "array"
 
 
 def _json_document(body: bytes) -> Any:

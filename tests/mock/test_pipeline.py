@@ -63,6 +63,17 @@ def test_no_request_can_corrupt_the_store(
     assert mock.store.get("CustomerCredit", mock.customer_credit_id) == before
 
 
+@pytest.mark.parametrize("name", ["recipientEmails", "ccEmails"])
+def test_null_clears_a_list_the_resource_always_holds(
+    http: httpx.Client, mock: LightMock, name: str
+) -> None:
+    # The request schema admits null; the resource holds a list: null clears it to [].
+    response = patch(http, f"/v1/customers/{mock.customer_id}", {name: None})
+    stored = mock.store.get("Customer", mock.customer_id)
+    assert (response.status_code, response.json()[name]) == (200, [])
+    assert stored is not None and stored[name] == []
+
+
 def test_read_only_fields_are_taken_from_the_spec() -> None:
     assert read_only("Customer", "UpdateCustomerRequest") == {
         "createdAt",
