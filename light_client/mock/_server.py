@@ -38,7 +38,7 @@ from openapi_core.validation.request.exceptions import (
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from .._runtime import schemas
-from .._runtime.validation import is_nullable, json_path, schema_problem
+from .._runtime.validation import json_path, schema_problem
 from . import _listing as listing
 from ._http import (
     IDLE_TIMEOUT_SECONDS,
@@ -346,17 +346,14 @@ class LightMock:
 
     def check_fields(self, resource: str, request_schema: str, document: dict[str, Any]) -> None:
         """What the spec's request schema leaves open, Light does not: read-only fields, and
-        values the resource could not hold (``1e2`` for an integer, null where it may not be)."""
+        numbers written with a fraction (``1e2``, ``2.0``) for an integer. Null is the spec's to
+        allow (openapi.yaml says where a request may send it)."""
         for name in sorted(read_only(resource, request_schema) & document.keys()):
             raise Refusal.bad_request("is read-only", [name])
         problem = schema_problem(request_schema, document)
         if problem is not None:
             parts = [str(part) for part in problem.absolute_path]
             raise Refusal.bad_request(problem.message, parts or None)
-        properties = response_properties(schemas.document(), resource)
-        for name, value in document.items():
-            if value is None and name in properties and not _holds_null(properties[name]):
-                raise Refusal.bad_request("must not be null", [name])
 
     def handle(
         self,
@@ -502,12 +499,6 @@ class _Request:
     body: bytes
     content_type: str
     parameters: datatypes.RequestParameters
-
-
-def _holds_null(schema: dict[str, Any]) -> bool:
-    """Whether a resource property can take null from a request: where it is nullable, and in
-    a list, which null clears (``Store`` keeps ``[]``; Light: "send an empty list to clear")."""
-    return is_nullable(schema) or schema.get("type") == "array"
 
 
 def _json_document(body: bytes) -> Any:
