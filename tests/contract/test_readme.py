@@ -27,9 +27,20 @@ def test_readme_example_runs(
     monkeypatch.setenv("LIGHT_BASE_URL", light_mock.base_url)
     namespace: dict[str, Any] = {"__name__": "readme"}
     exec(compile(block, "README.md", "exec"), namespace)
-    # Blocks that show tests of one's own (the pytest fixtures) are run with those fixtures.
+    # Blocks that show tests of one's own (the pytest fixtures) are run with those fixtures,
+    # and with a mock of the seed a test is parametrized with.
     fixtures = {"light_mock_url": light_mock.base_url, "light_mock": light_mock}
     for name, function in namespace.items():
         if name.startswith("test_") and callable(function):
             arguments = function.__code__.co_varnames[: function.__code__.co_argcount]
-            function(**{argument: fixtures[argument] for argument in arguments})
+            seeds = [
+                seed
+                for mark in getattr(function, "pytestmark", [])
+                if mark.name == "parametrize" and mark.args[0] == "light_mock_seed"
+                for seed in mark.args[1]
+            ]
+            for seed in seeds:
+                with LightMock(seed=seed) as seeded:
+                    function(light_mock=seeded)
+            if not seeds:
+                function(**{argument: fixtures[argument] for argument in arguments})

@@ -16,7 +16,7 @@ from light_client._runtime.schemas import document
 from light_client.mock import LightMock
 from light_client.mock._http import Answer
 from light_client.mock._routes import parsed_openapi, read_only, read_only_fields, routes
-from light_client.mock._store import SECOND_CUSTOMER_ID
+from light_client.mock._seed import SECOND_CUSTOMER_ID
 from tests._mock_wire import light_error, raw
 
 JSON = "application/json;charset=UTF-8"

@@ -29,7 +29,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from light_client.mock import LightMock, RateLimit
-from light_client.mock._store import SEED_CREDIT_ID, SEED_CUSTOMER_ID
+from light_client.mock._seed import SEED_CREDIT_ID, SEED_CUSTOMER_ID
 from tests.conftest import ROOT
 
 schema = schemathesis.openapi.from_path(ROOT / "openapi.yaml")
