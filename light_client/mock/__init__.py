@@ -15,7 +15,8 @@ seeded with many records, or your own::
     LightMock(seed=Seed(customers=[{"name": "Acme ApS", "email": "ap@acme.example"}]))
 
 pytest users get fixtures from the plugin this package registers: ``light_mock`` (the running
-``LightMock``, seeded by the ``light_mock_seed`` fixture) and ``light_mock_url`` (its base URL).
+``LightMock``, seeded by the ``light_mock_seed`` fixture), ``light_mock_url`` (its base URL), and
+strict clients on it (``light_mock_sync_client``, ``light_mock_client``).
 
 The server's names below are loaded on first use, so that importing this package (as the
 pytest plugin and ``python -m light_client.mock`` do) works without the extra; using one

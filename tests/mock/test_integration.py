@@ -17,6 +17,7 @@ from light_client import (
     NotFoundError,
     UnprocessableEntityError,
 )
+from light_client._pytest_plugin import UNPACED_LIMIT
 from light_client.mock import Faults, LightMock, RateLimit
 from light_client.models import Address, CountryCode, CustomerCreditStatus
 from light_client.testing import instant_waits
@@ -218,7 +219,7 @@ def test_mock_contract_over_raw_http(
         url, content=body, headers={"Content-Type": "application/json;charset=UTF-8", **sent}
     )
     assert answer.status_code == status
-    assert answer.headers["X-RateLimit-Limit"] == "300"
+    assert answer.headers["X-RateLimit-Limit"] == str(UNPACED_LIMIT)  # the plugin's mock
     error = answer.json()
     assert error["type"] == ("BAD_REQUEST" if status == 400 else "UNAUTHORIZED")
     if error_path is not None:

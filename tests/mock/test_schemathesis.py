@@ -28,7 +28,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from light_client.mock import LightMock, RateLimit
+from light_client.mock import LightMock
 from light_client.mock._seed import SEED_CREDIT_ID, SEED_CUSTOMER_ID
 from tests.conftest import ROOT
 
@@ -118,7 +118,6 @@ def is_uuid(value: object) -> bool:
 @pytest.fixture(scope="module")
 def mock(light_mock_session: LightMock) -> Iterator[LightMock]:
     light_mock_session.reset()
-    light_mock_session.rate_limit = RateLimit(limit=10**6)  # its 429s are tested elsewhere
     yield light_mock_session
     statuses = light_mock_session.stats.statuses
     print(f"\nSchemathesis against the mock: {dict(statuses)}")
