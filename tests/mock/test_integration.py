@@ -28,7 +28,12 @@ UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
 
 @pytest.fixture
 async def light(kind: Kind, light_mock: LightMock) -> AsyncIterator[Light]:
-    client = Light(kind, api_key=light_mock.api_key, base_url=light_mock.base_url)
+    client = Light(
+        kind,
+        api_key=light_mock.api_key,
+        base_url=light_mock.base_url,
+        strict_response_validation=True,
+    )
     yield client
     await client.close()
 
@@ -87,7 +92,9 @@ async def test_invalid_body_is_a_400_with_the_path(light: Light, light_mock: Lig
 
 
 async def test_bad_key_is_an_authentication_error(kind: Kind, light_mock: LightMock) -> None:
-    light = Light(kind, api_key="sk_wrong", base_url=light_mock.base_url)
+    light = Light(
+        kind, api_key="sk_wrong", base_url=light_mock.base_url, strict_response_validation=True
+    )
     with pytest.raises(AuthenticationError, match="401 UNAUTHORIZED"):
         await light.update_customer(light_mock.customer_id, name="x")
     await light.close()
@@ -114,7 +121,13 @@ async def test_idempotent_replay_is_applied_once(light: Light, light_mock: Light
 
 async def test_dropped_answers_are_retried_and_applied_once(kind: Kind) -> None:
     with LightMock(faults=Faults(dropped=0.5, server_errors=0.2, seed=7)) as mock, instant_waits():
-        light = Light(kind, api_key=mock.api_key, base_url=mock.base_url, max_retries=8)
+        light = Light(
+            kind,
+            api_key=mock.api_key,
+            base_url=mock.base_url,
+            max_retries=8,
+            strict_response_validation=True,
+        )
         for n in range(20):
             await light.update_customer(mock.customer_id, name=f"name {n}")
         await light.close()
@@ -127,7 +140,9 @@ async def test_dropped_answers_are_retried_and_applied_once(kind: Kind) -> None:
 
 async def test_redirects_from_the_server_are_followed(kind: Kind) -> None:
     with LightMock(faults=Faults(redirect=307)) as mock:
-        light = Light(kind, api_key=mock.api_key, base_url=mock.base_url)
+        light = Light(
+            kind, api_key=mock.api_key, base_url=mock.base_url, strict_response_validation=True
+        )
         customer = await light.update_customer(mock.customer_id, name="moved")
         await light.close()
     assert customer.name == "moved"
@@ -145,7 +160,10 @@ async def test_concurrent_updates_under_a_rate_limit(
     """
     light_mock.rate_limit = RateLimit(limit=40, window=1.0)
     async with LightClient(
-        api_key=light_mock.api_key, base_url=light_mock.base_url, max_requests_per_minute=None
+        api_key=light_mock.api_key,
+        base_url=light_mock.base_url,
+        max_requests_per_minute=None,
+        strict_response_validation=True,
     ) as light:
         customers = await asyncio.gather(
             *(light.customers.update(light_mock.customer_id, name=f"n{n}") for n in range(120))
@@ -168,7 +186,10 @@ def test_concurrent_sync_updates_under_a_rate_limit(light_mock: LightMock) -> No
     light_mock.rate_limit = RateLimit(limit=25, window=1.0)
     with (
         SyncLightClient(
-            api_key=light_mock.api_key, base_url=light_mock.base_url, max_requests_per_minute=None
+            api_key=light_mock.api_key,
+            base_url=light_mock.base_url,
+            max_requests_per_minute=None,
+            strict_response_validation=True,
         ) as light,
         ThreadPoolExecutor(max_workers=20) as pool,
     ):
@@ -228,7 +249,9 @@ def test_mock_contract_over_raw_http(
 
 async def test_cancelling_an_in_flight_request_leaks_no_connection() -> None:
     with LightMock(faults=Faults(latency=3.0)) as mock:
-        async with LightClient(api_key=mock.api_key, base_url=mock.base_url) as light:
+        async with LightClient(
+            api_key=mock.api_key, base_url=mock.base_url, strict_response_validation=True
+        ) as light:
             with pytest.raises(TimeoutError):
                 async with asyncio.timeout(0.3):
                     await light.customers.update(mock.customer_id, name="never answered")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,14 +14,8 @@ ACME_ID = "11111111-2222-4333-8444-555555555555"
 
 
 @pytest.fixture
-def light(light_mock: LightMock) -> Iterator[SyncLightClient]:
-    with SyncLightClient(
-        api_key=light_mock.api_key,
-        base_url=light_mock.base_url,
-        max_requests_per_minute=None,
-        strict_response_validation=True,  # every seeded record fits openapi.yaml
-    ) as client:
-        yield client
+def light(light_mock_sync_client: SyncLightClient) -> SyncLightClient:
+    return light_mock_sync_client  # strict: every seeded record fits openapi.yaml
 
 
 @pytest.mark.parametrize(
@@ -140,7 +133,10 @@ def test_reset_restores_the_seeded_records() -> None:
     with LightMock(seed=Seed(customers=[partial, *[{}] * 299])) as mock:
         seeded = mock.store.get("Customer", mock.customer_id)
         with SyncLightClient(
-            api_key=mock.api_key, base_url=mock.base_url, max_requests_per_minute=None
+            api_key=mock.api_key,
+            base_url=mock.base_url,
+            max_requests_per_minute=None,
+            strict_response_validation=True,
         ) as light:
             light.customers.update(mock.customer_id, name="Renamed")
             light.customers.archive(mock.customer_id)
