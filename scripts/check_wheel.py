@@ -225,8 +225,8 @@ def check(work: Path, python: str) -> None:
     project = work / "with_mock"
     shutil.copytree(CHECKS / "with_mock", project)
     output = run([bin_dir / "python", "-m", "pytest", "-p", "no:cacheprovider"], cwd=project)
-    if "3 passed" not in output:
-        raise Failed(f"with [mock]: expected 3 passed\n{output}")
+    if "4 passed" not in output:
+        raise Failed(f"with [mock]: expected 4 passed\n{output}")
     print("check_wheel: with [mock]: the consumer project's tests pass with the mock fixtures")
 
     project = work / "typing"

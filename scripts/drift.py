@@ -74,7 +74,7 @@ class Finding:
 
 # Request properties Light's document marks nullable but Light refuses null for: the resource
 # cannot hold null there (the mock refuses it too; Schemathesis found the spec admitting it).
-NOT_NULL_IN_REQUESTS = frozenset({"areLinesWithTax"})
+NOT_NULL_IN_REQUESTS = frozenset({"areLinesWithTax", "currency", "name"})
 
 
 def known_reason(difference: Difference) -> str | None:

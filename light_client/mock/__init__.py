@@ -9,12 +9,19 @@ or in-process::
     with LightMock() as light_mock:
         ...  # LightClient(api_key=light_mock.api_key, base_url=light_mock.base_url)
 
-pytest users get two fixtures from the plugin this package registers: ``light_mock`` (the
-running ``LightMock``) and ``light_mock_url`` (its base URL).
+seeded with many records, or your own::
 
-The names below are loaded on first use, so that importing this package (as the pytest plugin
-and ``python -m light_client.mock`` do) works without the extra; using one without it raises
-``MockExtraMissingError`` (a ``ModuleNotFoundError``) naming the install command.
+    LightMock(seed=Seed(customers=10_000, customer_credits=500, random_seed=1))
+    LightMock(seed=Seed(customers=[{"name": "Acme ApS", "email": "ap@acme.example"}]))
+
+pytest users get fixtures from the plugin this package registers: ``light_mock`` (the running
+``LightMock``, seeded by the ``light_mock_seed`` fixture), ``light_mock_url`` (its base URL), and
+strict clients on it (``light_mock_sync_client``, ``light_mock_client``).
+
+The server's names below are loaded on first use, so that importing this package (as the
+pytest plugin and ``python -m light_client.mock`` do) works without the extra; using one
+without it raises ``MockExtraMissingError`` (a ``ModuleNotFoundError``) naming the install
+command. ``Seed`` needs no extra.
 """
 
 from __future__ import annotations
@@ -22,11 +29,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ._extra import MockExtraMissingError, load_server
+from ._seed import Seed
 
 if TYPE_CHECKING:
     from ._server import DEFAULT_API_KEY, Faults, LightMock, RateLimit
 
-__all__ = ["DEFAULT_API_KEY", "Faults", "LightMock", "MockExtraMissingError", "RateLimit"]
+__all__ = ["DEFAULT_API_KEY", "Faults", "LightMock", "MockExtraMissingError", "RateLimit", "Seed"]
 
 
 def __getattr__(name: str) -> Any:

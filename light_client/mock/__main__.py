@@ -30,21 +30,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dropped", type=float, default=0.0, help="share applied, then dropped")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to answers")
     parser.add_argument("--redirect", type=int, default=None, help="redirect status, e.g. 307")
+    parser.add_argument("--customers", type=int, default=None, help="generated customers")
+    parser.add_argument("--customer-credits", type=int, default=0, help="generated credits")
+    parser.add_argument("--random-seed", type=int, default=0, help="what they are drawn from")
     args = parser.parse_args(argv)
+    seed = None  # the default records, unless asked for generated ones
+    if args.customers is not None or args.customer_credits:
+        seed = server.Seed(args.customers or 0, args.customer_credits, args.random_seed)
     mock = server.LightMock(
         host=args.host,
         port=args.port,
         api_key=args.api_key,
         rate_limit=server.RateLimit(args.rate_limit, args.window),
         faults=server.Faults(args.server_errors, args.dropped, args.latency, args.redirect),
+        seed=seed,
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with mock:
         print(f"LIGHT_BASE_URL={mock.base_url}")
         print(f"LIGHT_API_KEY={mock.api_key}")
-        print(f"CUSTOMER_ID={mock.customer_id}")
-        print(f"CUSTOMER_CREDIT_ID={mock.customer_credit_id}")
+        for name in ("customer_id", "customer_credit_id"):
+            with contextlib.suppress(LookupError):  # seeded with none
+                print(f"{name.upper()}={getattr(mock, name)}")
         print(f"LIGHT_OAUTH_CLIENT_ID={mock.oauth_client_id}")
         print(f"LIGHT_OAUTH_CLIENT_SECRET={mock.oauth_client_secret}", flush=True)
         with contextlib.suppress(KeyboardInterrupt):

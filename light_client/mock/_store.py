@@ -1,4 +1,4 @@
-"""The mock's in-memory data: seeded customers and customer credits, and PATCH semantics."""
+"""The mock's in-memory data (what a ``Seed`` made it, then changed) and PATCH semantics."""
 
 from __future__ import annotations
 
@@ -7,98 +7,9 @@ import datetime
 import threading
 from typing import Any
 
-__all__ = ["SEED_CREDIT_ID", "SEED_CUSTOMER_ID", "Store", "response_properties"]
+from ._seed import COMPANY_ID, CREATED_AT, NEW_STATUS
 
-SEED_CUSTOMER_ID = "5f0c6a8e-1b7d-4c1e-9a43-7f2d9a3b6c01"
-SECOND_CUSTOMER_ID = "a3e9b1d2-64c8-4f0a-8e15-2b7c9d4f1e02"
-SEED_CREDIT_ID = "c81d4e2f-7a9b-4c3d-8e1f-0a2b3c4d5e03"
-COMPANY_ID = "0e7b5c3a-9d1f-4a2b-8c6e-4f3a2b1c0d04"
-ENTITY_ID = "7d6c5b4a-3e2f-4a1b-9c8d-7e6f5a4b3c05"
-PRODUCT_ID = "2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d06"
-LEDGER_ACCOUNT_ID = "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b07"
-CREATED_AT = "2026-01-15T09:30:00Z"
-# The status of a resource just created, by kind.
-NEW_STATUS = {"Customer": "ACTIVE", "CustomerCredit": "DRAFT"}
-
-
-def _customer(customer_id: str, name: str, email: str, city: str) -> dict[str, Any]:
-    return {
-        "id": customer_id,
-        "name": name,
-        "email": email,
-        "address": {
-            "country": "DK",
-            "city": city,
-            "state": "",
-            "zipcode": "2100",
-            "street": "Østerbrogade 1",
-            "street2": "",
-        },
-        "billingAddress": None,
-        "shippingAddress": None,
-        "status": "ACTIVE",
-        "description": "Seeded by the Light mock",
-        "vatNumber": "DK12345678",
-        "businessRegistrationNumber": "12345678",
-        "easCode": "0184",
-        "einvoiceAddress": "12345678",
-        "einvoiceNetwork": "NEMHANDEL",
-        "type": "BUSINESS",
-        "logoUrl": None,
-        "domain": "nordlys.example",
-        "externalSource": None,
-        "createdAt": CREATED_AT,
-        "updatedAt": CREATED_AT,
-        "customProperties": [],
-        "recipientEmails": [email],
-        "ccEmails": [],
-    }
-
-
-def _amount(amount: int, sign: str = "C") -> dict[str, Any]:
-    return {"amount": amount, "dcSign": sign}
-
-
-def _credit(credit_id: str, customer: dict[str, Any]) -> dict[str, Any]:
-    line = {
-        "id": "4a5b6c7d-8e9f-4a0b-9c1d-2e3f4a5b6c08",
-        "companyId": COMPANY_ID,
-        "customerCreditId": credit_id,
-        "grossTransactionAmount": _amount(12_500),
-        "netTransactionAmount": _amount(10_000),
-        "description": "Refund for returned goods",
-        "ledgerTaxId": None,
-        "taxTransactionAmount": _amount(2_500),
-        "ledgerAccountId": LEDGER_ACCOUNT_ID,
-        "avataxCode": None,
-        "productId": PRODUCT_ID,
-        "quantity": 1,
-        "createdAt": CREATED_AT,
-        "updatedAt": CREATED_AT,
-        "accrualTemplateId": None,
-        "accrualStartDate": None,
-        "accrualEndDate": None,
-        "accrualDefaultDuration": None,
-    }
-    return {
-        "id": credit_id,
-        "companyId": COMPANY_ID,
-        "companyEntityId": ENTITY_ID,
-        "amount": 12_500,
-        "customerName": customer["name"],
-        "customerId": customer["id"],
-        "status": "DRAFT",
-        "description": "Credit for returned goods",
-        "currency": "DKK",
-        "documentDate": "2026-01-15",
-        "valuationDate": "2026-01-15",
-        "areLinesWithTax": True,
-        "lines": [line],
-        "createdAt": CREATED_AT,
-        "updatedAt": CREATED_AT,
-        "updatedBy": None,
-        "linkedInvoiceReceivable": None,
-    }
+__all__ = ["Store", "response_properties"]
 
 
 def response_properties(spec: dict[str, Any], schema_name: str) -> dict[str, Any]:
@@ -115,17 +26,14 @@ def _now_after(previous: str) -> str:
 
 
 class Store:
-    """Customers and customer credits by id, under the lock it is given (the mock's one lock:
-    its counters and this data change together)."""
+    """Resources by kind and id, under the lock it is given (the mock's one lock: its counters
+    and this data change together)."""
 
-    def __init__(self, lock: threading.RLock | None = None) -> None:
+    def __init__(
+        self, resources: dict[str, dict[str, dict[str, Any]]], lock: threading.RLock | None = None
+    ) -> None:
         self.lock = lock or threading.RLock()
-        first = _customer(SEED_CUSTOMER_ID, "Nordlys ApS", "billing@nordlys.example", "Copenhagen")
-        second = _customer(SECOND_CUSTOMER_ID, "Fjord Consulting", "ap@fjord.example", "Aarhus")
-        self.resources: dict[str, dict[str, dict[str, Any]]] = {
-            "Customer": {first["id"]: first, second["id"]: second},
-            "CustomerCredit": {SEED_CREDIT_ID: _credit(SEED_CREDIT_ID, first)},
-        }
+        self.resources = resources  # kind -> id -> resource; the store's own from here on
 
     def get(self, kind: str, resource_id: str) -> dict[str, Any] | None:
         """A copy of the resource, or None (also for a kind the store has never held)."""

@@ -81,7 +81,9 @@ async def test_the_whole_flow(oauth: LightOAuth, light_mock: LightMock) -> None:
     code, tokens = connect(oauth)
     store = InMemoryTokenStore()
     store.put(TENANT, tokens)
-    async with LightClient(api_key=light_mock.api_key, base_url=light_mock.base_url) as base:
+    async with LightClient(
+        api_key=light_mock.api_key, base_url=light_mock.base_url, strict_response_validation=True
+    ) as base:
         provider = oauth.async_provider(TENANT, store, margin=2)
         tenant = base.with_options(access_token=provider)  # one client per tenant, one pool
         first = await tenant.customers.update(light_mock.customer_id, name="Via OAuth")
@@ -110,6 +112,7 @@ async def test_fifty_concurrent_calls_at_expiry_make_one_refresh(
         access_token=oauth.async_provider(TENANT, store),
         base_url=light_mock.base_url,
         max_requests_per_minute=None,
+        strict_response_validation=True,
     ) as light:
         await asyncio.gather(
             *(light.customers.update(light_mock.customer_id, name=f"n{n}") for n in range(50))
@@ -125,7 +128,9 @@ def test_a_revoked_token_is_refreshed_after_one_401(
     store = InMemoryTokenStore()
     store.put(TENANT, connect(oauth)[1])
     with SyncLightClient(
-        access_token=oauth.provider(TENANT, store), base_url=light_mock.base_url
+        access_token=oauth.provider(TENANT, store),
+        base_url=light_mock.base_url,
+        strict_response_validation=True,
     ) as light:
         light.customers.update(light_mock.customer_id, name="a")
         light_mock.oauth.access_tokens.clear()  # revoked on Light's side
@@ -197,7 +202,9 @@ def test_no_secret_in_logs_reprs_or_errors(
         store.put(TENANT, tokens)
         expire(store)
         provider = oauth.provider(TENANT, store)
-        with SyncLightClient(access_token=provider, base_url=light_mock.base_url) as light:
+        with SyncLightClient(
+            access_token=provider, base_url=light_mock.base_url, strict_response_validation=True
+        ) as light:
             light.customers.update(light_mock.customer_id, name="a")
         refreshed = store.get(TENANT)
         assert refreshed is not None and refreshed.refresh_token is not None

@@ -36,7 +36,11 @@ def mock() -> Iterator[LightMock]:
 
 def client(mock: LightMock, **options: Any) -> LightClient:
     return LightClient(
-        api_key=mock.api_key, base_url=mock.base_url, max_requests_per_minute=None, **options
+        api_key=mock.api_key,
+        base_url=mock.base_url,
+        max_requests_per_minute=None,
+        strict_response_validation=True,
+        **options,
     )
 
 
@@ -138,7 +142,10 @@ async def test_an_async_iterable_of_items(mock: LightMock) -> None:
 def test_the_blocking_client(mock: LightMock) -> None:
     items = [(mock.customer_id, {"name": f"Sync {n}"}) for n in range(6)] + [(MISSING_ID, {})]
     with SyncLightClient(
-        api_key=mock.api_key, base_url=mock.base_url, max_requests_per_minute=None
+        api_key=mock.api_key,
+        base_url=mock.base_url,
+        max_requests_per_minute=None,
+        strict_response_validation=True,
     ) as light:
         results = {r.index: r for r in light.customers.update_many(items, concurrency=2)}
     assert [results[n].status for n in range(7)] == ["applied"] * 6 + ["failed"]
@@ -224,7 +231,9 @@ async def test_dropped_answers_lose_nothing_and_apply_nothing_twice() -> None:
 
 async def test_refused_credentials_end_the_batch(mock: LightMock, tmp_path: Path) -> None:
     rows = [(mock.customer_id, {"name": f"Row {n}"}) for n in range(10)]
-    async with LightClient(api_key="sk_wrong", base_url=mock.base_url) as light:
+    async with LightClient(
+        api_key="sk_wrong", base_url=mock.base_url, strict_response_validation=True
+    ) as light:
         with pytest.raises(AuthenticationError):
             await collect(light.customers.update_many(rows, journal=tmp_path / "j.sqlite3"))
     with BulkJournal(tmp_path / "j.sqlite3") as journal:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import pytest
 
@@ -12,11 +11,8 @@ from light_client.mock import LightMock
 
 
 @pytest.fixture
-def light(light_mock: LightMock) -> Iterator[SyncLightClient]:
-    with SyncLightClient(
-        api_key=light_mock.api_key, base_url=light_mock.base_url, max_requests_per_minute=None
-    ) as client:
-        yield client
+def light(light_mock_sync_client: SyncLightClient) -> SyncLightClient:
+    return light_mock_sync_client  # the plugin's: strict, on light_mock
 
 
 def test_create_then_find_it_by_filter_and_search(light: SyncLightClient) -> None:
@@ -65,13 +61,10 @@ def test_a_bad_listing_is_a_400_naming_the_parameter(
     assert path in str(caught.value)
 
 
-def test_the_async_client_lists_too(light_mock: LightMock) -> None:
+def test_the_async_client_lists_too(light_mock_client: LightClient) -> None:
     async def names() -> list[str]:
-        async with LightClient(
-            api_key=light_mock.api_key, base_url=light_mock.base_url, max_requests_per_minute=None
-        ) as light:
-            first = await light.customers.list(limit=1)
-            assert first.has_more and first.next_cursor is not None
-            return [str(customer.name) async for customer in light.customers.list(limit=1)]
+        first = await light_mock_client.customers.list(limit=1)
+        assert first.has_more and first.next_cursor is not None
+        return [str(customer.name) async for customer in light_mock_client.customers.list(limit=1)]
 
     assert asyncio.run(names()) == ["Nordlys ApS", "Fjord Consulting"]

@@ -17,6 +17,7 @@ from light_client import (
     NotFoundError,
     UnprocessableEntityError,
 )
+from light_client._pytest_plugin import UNPACED_LIMIT
 from light_client.mock import Faults, LightMock, RateLimit
 from light_client.models import Address, CountryCode, CustomerCreditStatus
 from light_client.testing import instant_waits
@@ -27,7 +28,12 @@ UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
 
 @pytest.fixture
 async def light(kind: Kind, light_mock: LightMock) -> AsyncIterator[Light]:
-    client = Light(kind, api_key=light_mock.api_key, base_url=light_mock.base_url)
+    client = Light(
+        kind,
+        api_key=light_mock.api_key,
+        base_url=light_mock.base_url,
+        strict_response_validation=True,
+    )
     yield client
     await client.close()
 
@@ -74,16 +80,21 @@ async def test_invalid_body_is_a_400_with_the_path(light: Light, light_mock: Lig
     # A value the spec rules out is stopped by the SDK, before anything is sent ...
     with pytest.raises(ValueError, match=r"^UpdateCustomerRequest: address\.city: 42 is not"):
         await light.update_customer(light_mock.customer_id, address=bad_address)
+    # (a null name too: a customer always has one, and openapi.yaml says so) ...
+    with pytest.raises(ValueError, match=r"^UpdateCustomerRequest: name: None is not of type"):
+        await light.update_customer(light_mock.customer_id, name=None)
     assert light_mock.stats.requests == 0
     # ... and what only the server knows comes back as a 400 naming the field.
-    with pytest.raises(BadRequestError) as not_null:
-        await light.update_customer(light_mock.customer_id, name=None)
-    assert not_null.value.field_errors == {"name": "must not be null"}
+    with pytest.raises(BadRequestError) as read_only:
+        await light.update_customer(light_mock.customer_id, extra_body={"status": "ARCHIVED"})
+    assert read_only.value.field_errors == {"status": "is read-only"}
     assert light_mock.stats.applied == {}
 
 
 async def test_bad_key_is_an_authentication_error(kind: Kind, light_mock: LightMock) -> None:
-    light = Light(kind, api_key="sk_wrong", base_url=light_mock.base_url)
+    light = Light(
+        kind, api_key="sk_wrong", base_url=light_mock.base_url, strict_response_validation=True
+    )
     with pytest.raises(AuthenticationError, match="401 UNAUTHORIZED"):
         await light.update_customer(light_mock.customer_id, name="x")
     await light.close()
@@ -110,7 +121,13 @@ async def test_idempotent_replay_is_applied_once(light: Light, light_mock: Light
 
 async def test_dropped_answers_are_retried_and_applied_once(kind: Kind) -> None:
     with LightMock(faults=Faults(dropped=0.5, server_errors=0.2, seed=7)) as mock, instant_waits():
-        light = Light(kind, api_key=mock.api_key, base_url=mock.base_url, max_retries=8)
+        light = Light(
+            kind,
+            api_key=mock.api_key,
+            base_url=mock.base_url,
+            max_retries=8,
+            strict_response_validation=True,
+        )
         for n in range(20):
             await light.update_customer(mock.customer_id, name=f"name {n}")
         await light.close()
@@ -123,7 +140,9 @@ async def test_dropped_answers_are_retried_and_applied_once(kind: Kind) -> None:
 
 async def test_redirects_from_the_server_are_followed(kind: Kind) -> None:
     with LightMock(faults=Faults(redirect=307)) as mock:
-        light = Light(kind, api_key=mock.api_key, base_url=mock.base_url)
+        light = Light(
+            kind, api_key=mock.api_key, base_url=mock.base_url, strict_response_validation=True
+        )
         customer = await light.update_customer(mock.customer_id, name="moved")
         await light.close()
     assert customer.name == "moved"
@@ -141,7 +160,10 @@ async def test_concurrent_updates_under_a_rate_limit(
     """
     light_mock.rate_limit = RateLimit(limit=40, window=1.0)
     async with LightClient(
-        api_key=light_mock.api_key, base_url=light_mock.base_url, max_requests_per_minute=None
+        api_key=light_mock.api_key,
+        base_url=light_mock.base_url,
+        max_requests_per_minute=None,
+        strict_response_validation=True,
     ) as light:
         customers = await asyncio.gather(
             *(light.customers.update(light_mock.customer_id, name=f"n{n}") for n in range(120))
@@ -164,7 +186,10 @@ def test_concurrent_sync_updates_under_a_rate_limit(light_mock: LightMock) -> No
     light_mock.rate_limit = RateLimit(limit=25, window=1.0)
     with (
         SyncLightClient(
-            api_key=light_mock.api_key, base_url=light_mock.base_url, max_requests_per_minute=None
+            api_key=light_mock.api_key,
+            base_url=light_mock.base_url,
+            max_requests_per_minute=None,
+            strict_response_validation=True,
         ) as light,
         ThreadPoolExecutor(max_workers=20) as pool,
     ):
@@ -215,7 +240,7 @@ def test_mock_contract_over_raw_http(
         url, content=body, headers={"Content-Type": "application/json;charset=UTF-8", **sent}
     )
     assert answer.status_code == status
-    assert answer.headers["X-RateLimit-Limit"] == "300"
+    assert answer.headers["X-RateLimit-Limit"] == str(UNPACED_LIMIT)  # the plugin's mock
     error = answer.json()
     assert error["type"] == ("BAD_REQUEST" if status == 400 else "UNAUTHORIZED")
     if error_path is not None:
@@ -224,7 +249,9 @@ def test_mock_contract_over_raw_http(
 
 async def test_cancelling_an_in_flight_request_leaks_no_connection() -> None:
     with LightMock(faults=Faults(latency=3.0)) as mock:
-        async with LightClient(api_key=mock.api_key, base_url=mock.base_url) as light:
+        async with LightClient(
+            api_key=mock.api_key, base_url=mock.base_url, strict_response_validation=True
+        ) as light:
             with pytest.raises(TimeoutError):
                 async with asyncio.timeout(0.3):
                     await light.customers.update(mock.customer_id, name="never answered")

@@ -12,11 +12,12 @@ from typing import Any
 import httpx
 import pytest
 
+from light_client._pytest_plugin import UNPACED_LIMIT
 from light_client._runtime.schemas import document
 from light_client.mock import LightMock
 from light_client.mock._http import Answer
 from light_client.mock._routes import parsed_openapi, read_only, read_only_fields, routes
-from light_client.mock._store import SECOND_CUSTOMER_ID
+from light_client.mock._seed import SECOND_CUSTOMER_ID
 from tests._mock_wire import light_error, raw
 
 JSON = "application/json;charset=UTF-8"
@@ -51,7 +52,15 @@ def patch(
         ),
         ({"status": "PAID"}, light_error("BAD_REQUEST", "is read-only", ["status"])),
         ({"amount": 1e2}, light_error("BAD_REQUEST", "100.0 is not a 'int64'", ["amount"])),
-        ({"currency": None}, light_error("BAD_REQUEST", "must not be null", ["currency"])),
+        (
+            {"currency": None},  # openapi.yaml: a string, never null
+            light_error(
+                "BAD_REQUEST",
+                "None is not of type 'string'",
+                ["currency"],
+                {"location": {"jsonPath": "currency"}},
+            ),
+        ),
     ],
 )
 def test_no_request_can_corrupt_the_store(
@@ -61,6 +70,17 @@ def test_no_request_can_corrupt_the_store(
     response = patch(http, f"/v1/customer-credits/{mock.customer_credit_id}", body)
     assert (response.status_code, response.json()) == (400, answer)
     assert mock.store.get("CustomerCredit", mock.customer_credit_id) == before
+
+
+@pytest.mark.parametrize("name", ["recipientEmails", "ccEmails"])
+def test_null_clears_a_list_the_resource_always_holds(
+    http: httpx.Client, mock: LightMock, name: str
+) -> None:
+    # The request schema admits null; the resource holds a list: null clears it to [].
+    response = patch(http, f"/v1/customers/{mock.customer_id}", {name: None})
+    stored = mock.store.get("Customer", mock.customer_id)
+    assert (response.status_code, response.json()[name]) == (200, [])
+    assert stored is not None and stored[name] == []
 
 
 def test_read_only_fields_are_taken_from_the_spec() -> None:
@@ -304,5 +324,6 @@ def test_the_shared_mock_is_reset_for_each_test(
     with httpx.Client(base_url=mock.base_url) as anonymous:
         assert anonymous.patch("/v1/customers/x").status_code == 401
     mock.reset()
-    assert (mock.stats.requests, mock.rate_limit.limit, mock.faults.latency) == (0, 300, 0.0)
+    configured = (0, UNPACED_LIMIT, 0.0)  # the plugin's mocks are not paced
+    assert (mock.stats.requests, mock.rate_limit.limit, mock.faults.latency) == configured
     assert mock.oauth_expires_in == 3600

@@ -2,11 +2,13 @@
 
 Its Python API, a test case per operation, against the session's mock on a loopback port:
 valid and invalid requests (examples, coverage and fuzzing), and for each answer no server
-error, no network error, and nothing off the spec (schema, status, content type, headers).
+error, no network error, and nothing off the spec (schema, status, content type, headers);
+invalid requests refused, valid ones accepted but for a few refusals by design.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
@@ -14,26 +16,84 @@ from uuid import UUID
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis import CheckContext, Response
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     negative_data_rejection,
+    positive_data_acceptance,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
 
-from light_client.mock import LightMock, RateLimit
-from light_client.mock._store import SEED_CREDIT_ID, SEED_CUSTOMER_ID
+from light_client.mock import LightMock
+from light_client.mock._seed import SEED_CREDIT_ID, SEED_CUSTOMER_ID
 from tests.conftest import ROOT
 
 schema = schemathesis.openapi.from_path(ROOT / "openapi.yaml")
 schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 
-# Not "positive data acceptance": Light (and so the mock) refuses spec-valid requests on rules
-# the spec cannot state (a read-only field, a reused idempotency key, null where the resource
-# cannot hold it). Negative data must be refused.
+REUSED_KEY = "X-Idempotency-Key was already used with a different body or path"
+
+
+def refused_by_design(case: schemathesis.Case[Any], response: Response) -> bool:
+    """Whether a spec-valid request was refused on one of Light's rules that no schema can
+    state: these, and only these, are not a failure to accept positive data."""
+    if response.status_code not in (400, 422):
+        return False
+    errors = response.json().get("errors") or []
+    if len(errors) != 1:
+        return False
+    path: list[str] | None = errors[0].get("path")
+    message: str = errors[0].get("message", "")
+    if response.status_code == 422:
+        # A key already used with another body or path: applying this request under it, or
+        # replaying the first answer for it, would both be wrong (Schemathesis reuses keys).
+        return path == ["X-Idempotency-Key"] and message == REUSED_KEY
+    if path == ["cursor"]:
+        # Cursors are opaque: only one the server issued names a place in a listing.
+        return message == "is not a cursor of this listing"
+    if path == ["status"] and case.operation.path.endswith("/unarchive"):
+        # Light documents it: "Bad request. Customer credit is not archived."
+        return message == "is not ARCHIVED"
+    if isinstance(path, list) and len(path) == 1 and isinstance(case.body, dict):
+        # JSON Schema counts 2.0 an integer; an int64 of Light's (and of the SDK) is written
+        # without a fraction, and the value is the same JSON to every schema.
+        value = case.body.get(path[0])
+        is_whole_float = isinstance(value, float) and value.is_integer()
+        return is_whole_float and message == f"{value!r} is not a 'int64'"
+    return False
+
+
+def not_positive_after_all(case: schemathesis.Case[Any], response: Response) -> bool:
+    """Schemathesis 4.32.5's coverage phase writes "" as a valid value of a nullable string with
+    a format (``type: [string, 'null']``, ``format: uuid``), which the format rules out (for
+    ``type: string`` it writes a UUID): its bug, upstream issue #4592's kind, not the mock's."""
+    if response.status_code != 400 or case.meta is None or not isinstance(case.body, dict):
+        return False
+    if case.meta.phase.name.value != "coverage":
+        return False
+    errors = response.json().get("errors") or []
+    return (
+        len(errors) == 1
+        and len(errors[0].get("path") or []) == 1
+        and case.body.get(errors[0]["path"][0]) == ""
+        and re.fullmatch(r"'' is not a '[a-z-]+'", errors[0].get("message", "")) is not None
+    )
+
+
+def positive_data_accepted(
+    ctx: CheckContext, response: Response, case: schemathesis.Case[Any]
+) -> bool | None:
+    """Schemathesis's ``positive_data_acceptance``, less the refusals by design above."""
+    if refused_by_design(case, response) or not_positive_after_all(case, response):
+        return None
+    return positive_data_acceptance(ctx, response, case)
+
+
+# Positive data must be accepted (but for the refusals by design above), negative data refused.
 CHECKS = [
     not_a_server_error,
     response_schema_conformance,
@@ -41,6 +101,7 @@ CHECKS = [
     content_type_conformance,
     response_headers_conformance,
     negative_data_rejection,
+    positive_data_accepted,
 ]
 
 
@@ -57,7 +118,6 @@ def is_uuid(value: object) -> bool:
 @pytest.fixture(scope="module")
 def mock(light_mock_session: LightMock) -> Iterator[LightMock]:
     light_mock_session.reset()
-    light_mock_session.rate_limit = RateLimit(limit=10**6)  # its 429s are tested elsewhere
     yield light_mock_session
     statuses = light_mock_session.stats.statuses
     print(f"\nSchemathesis against the mock: {dict(statuses)}")

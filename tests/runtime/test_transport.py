@@ -21,7 +21,10 @@ CUSTOMER = load_json("seed_customer_response.json")
 
 async def test_an_update_over_aiohttp_reaches_the_mock(light_mock: LightMock) -> None:
     async with LightClient(
-        api_key=light_mock.api_key, base_url=light_mock.base_url, transport="aiohttp"
+        api_key=light_mock.api_key,
+        base_url=light_mock.base_url,
+        transport="aiohttp",
+        strict_response_validation=True,
     ) as light:
         customer = await light.customers.update(light_mock.customer_id, name="Acme Aio", email=None)
         assert isinstance(light._http, HttpxAiohttpClient)
@@ -36,7 +39,10 @@ async def test_an_update_over_aiohttp_reaches_the_mock(light_mock: LightMock) ->
 
 def test_a_second_event_loop_is_an_error_not_an_unclosable_pool(light_mock: LightMock) -> None:
     light = LightClient(
-        api_key=light_mock.api_key, base_url=light_mock.base_url, transport="aiohttp"
+        api_key=light_mock.api_key,
+        base_url=light_mock.base_url,
+        transport="aiohttp",
+        strict_response_validation=True,
     )
 
     async def update() -> None:

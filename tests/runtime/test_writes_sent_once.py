@@ -81,7 +81,10 @@ def test_against_a_server_that_applies_then_loses_the_answer() -> None:
     with (
         LightMock(faults=Faults(dropped=1.0)) as mock,
         SyncLightClient(
-            api_key=mock.api_key, base_url=mock.base_url, max_requests_per_minute=None
+            api_key=mock.api_key,
+            base_url=mock.base_url,
+            max_requests_per_minute=None,
+            strict_response_validation=True,
         ) as light,
     ):
         with pytest.raises(APIConnectionError):

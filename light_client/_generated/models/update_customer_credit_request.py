@@ -42,7 +42,7 @@ class UpdateCustomerCreditRequest:
     """ List of custom properties associated with the customer credit """
     description: None | str | Unset = UNSET
     """ Description of the customer credit """
-    currency: None | str | Unset = UNSET
+    currency: str | Unset = UNSET
     """ Currency of the customer credit (ISO 4217 code, e.g. USD) """
     amount: int | None | Unset = UNSET
     """ Total customer credit amount in cents """
@@ -117,11 +117,7 @@ class UpdateCustomerCreditRequest:
         else:
             description = self.description
 
-        currency: None | str | Unset
-        if isinstance(self.currency, Unset):
-            currency = UNSET
-        else:
-            currency = self.currency
+        currency = self.currency
 
         amount: int | None | Unset
         if isinstance(self.amount, Unset):
@@ -261,7 +257,7 @@ class UpdateCustomerCreditRequest:
 
         description: None | str | Unset = d.pop("description", UNSET)
 
-        currency: None | str | Unset = d.pop("currency", UNSET)
+        currency = d.pop("currency", UNSET)
 
         amount: int | None | Unset = d.pop("amount", UNSET)
 
@@ -330,7 +326,7 @@ class UpdateCustomerCreditRequestFields(TypedDict, total=False):
     """ List of custom properties associated with the customer credit """
     description: None | str | Unset
     """ Description of the customer credit """
-    currency: None | str | Unset
+    currency: str | Unset
     """ Currency of the customer credit (ISO 4217 code, e.g. USD) """
     amount: int | None | Unset
     """ Total customer credit amount in cents """

@@ -46,7 +46,7 @@ def _to_type_(value: CustomerType | None | Unset | str) -> CustomerType | None |
 
 @_attrs_define(on_setattr=_attrs_setters.NO_OP)
 class UpdateCustomerRequest:
-    name: None | str | Unset = UNSET
+    name: str | Unset = UNSET
     """ Name of the customer """
     email: None | str | Unset = UNSET
     """ Email address of the customer """
@@ -106,11 +106,7 @@ class UpdateCustomerRequest:
     }
 
     def to_dict(self) -> dict[str, Any]:
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
+        name = self.name
 
         email: None | str | Unset
         if isinstance(self.email, Unset):
@@ -289,7 +285,7 @@ class UpdateCustomerRequest:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        name: None | str | Unset = d.pop("name", UNSET)
+        name = d.pop("name", UNSET)
 
         email: None | str | Unset = d.pop("email", UNSET)
 
@@ -517,7 +513,7 @@ class UpdateCustomerRequest:
 class UpdateCustomerRequestFields(TypedDict, total=False):
     """The keyword arguments of ``UpdateCustomerRequest(...)``: one per JSON property, all optional."""
 
-    name: None | str | Unset
+    name: str | Unset
     """ Name of the customer """
     email: None | str | Unset
     """ Email address of the customer """

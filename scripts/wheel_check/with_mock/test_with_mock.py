@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from light_client import LightClient, NotFoundError, SyncLightClient
-from light_client.mock import DEFAULT_API_KEY, LightMock
+from light_client.mock import DEFAULT_API_KEY, LightMock, Seed
 
 
 def test_rename_over_the_fixture_url(light_mock_url: str) -> None:
@@ -36,3 +38,16 @@ def test_unknown_customer_is_not_found(light_mock: LightMock) -> None:
             assert (error.status_code, error.type) == (404, "NOT_FOUND")
         else:
             raise AssertionError("no NotFoundError")
+
+
+@pytest.mark.parametrize("light_mock_seed", [Seed(customers=[{"name": "Acme ApS"}, {}])])
+def test_the_seeded_mock_and_its_strict_clients(
+    light_mock_sync_client: SyncLightClient, light_mock_client: LightClient, light_mock: LightMock
+) -> None:
+    names = [str(c.name) for c in light_mock_sync_client.customers.list(search_term="Acme")]
+    assert names == ["Acme ApS"]
+
+    async def main() -> int:
+        return len([c async for c in light_mock_client.customers.list()])
+
+    assert asyncio.run(main()) == len(light_mock.store.resources["Customer"]) == 2
