@@ -32,6 +32,7 @@ __all__ = [
     "Service",
     "error_body",
     "handler_for",
+    "not_found",
     "read_body",
 ]
 
@@ -72,6 +73,11 @@ def error_body(
         "message": message,
         "errors": [detail],
     }
+
+
+def not_found(kind: str, resource_id: str) -> bytes:
+    """Light's 404 for a resource (or a link) that is not there."""
+    return json.dumps(error_body("NOT_FOUND", f"{kind} {resource_id} not found")).encode()
 
 
 class Answer(NamedTuple):

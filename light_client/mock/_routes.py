@@ -12,7 +12,15 @@ from openapi_core import OpenAPI
 
 from .._runtime.schemas import document
 
-__all__ = ["Operation", "Route", "parsed_openapi", "read_only", "read_only_fields", "routes"]
+__all__ = [
+    "Operation",
+    "Route",
+    "camel",
+    "parsed_openapi",
+    "read_only",
+    "read_only_fields",
+    "routes",
+]
 
 
 @dataclass(frozen=True)
@@ -27,6 +35,12 @@ class Operation:
     verb: str = ""
     # For a list: the kind of its records (the schema of a page's ``records`` items).
     records: str | None = None
+    # For an operation on what a resource holds (a path segment after the resource's id): the
+    # resource's kind, and the segment -- for a collection, the resource's array property of
+    # that name (``lines``), whose items are the answer; else a link (``invoice-receivables``).
+    parent: str | None = None
+    segment: str | None = None
+    collection: bool = False
 
     def answer_schema(self, status: int) -> str | None:
         return self.answers.get(str(status), self.answers.get("default"))
@@ -45,8 +59,8 @@ def _schema_name(content: dict[str, Any] | None) -> str | None:
     if not content:
         return None
     (media,) = content.values()
-    ref: str = media["schema"]["$ref"]
-    return ref.removeprefix("#/components/schemas/")
+    ref = media.get("schema", {}).get("$ref")
+    return ref.removeprefix("#/components/schemas/") if isinstance(ref, str) else None
 
 
 def _answers(spec: dict[str, Any], responses: dict[str, Any]) -> dict[str, str]:
@@ -60,16 +74,50 @@ def _answers(spec: dict[str, Any], responses: dict[str, Any]) -> dict[str, str]:
     return found
 
 
-def _operation(spec: dict[str, Any], operation: dict[str, Any]) -> Operation:
-    resource = str(_schema_name(operation["responses"]["200"]["content"]))
-    records = spec["components"]["schemas"][resource].get("properties", {}).get("records")
+def _operation(spec: dict[str, Any], template: str, operation: dict[str, Any]) -> Operation:
+    # An answer with no content (a delete, a submit) is about the resource the path names.
+    resource = _schema_name(operation["responses"]["200"].get("content")) or ""
+    schemas = spec["components"]["schemas"]
+    records = schemas.get(resource, {}).get("properties", {}).get("records")
+    parent, segment = _holder(spec, template)
+    collection = False
+    if parent is not None and segment is not None:
+        held = schemas[parent].get("properties", {}).get(camel(segment), {})
+        items = str(held.get("items", {}).get("$ref", "")).rpartition("/")[2]
+        # A collection's items are its answer (a delete answers nothing: its items still are).
+        collection = held.get("type") == "array" and bool(items) and resource in (items, "")
+        resource = resource or (items if collection else "")
     return Operation(
-        resource,
+        resource or (parent or ""),
         _schema_name(operation.get("requestBody", {}).get("content")),
         _answers(spec, operation["responses"]),
         verb=re.split(r"(?=[A-Z])", operation["operationId"])[0],
         records=records["items"]["$ref"].rpartition("/")[2] if records else None,
+        parent=parent,
+        segment=segment,
+        collection=collection,
     )
+
+
+def camel(segment: str) -> str:
+    """``invoice-receivables`` -> ``invoiceReceivables``."""
+    first, *rest = segment.split("-")
+    return first + "".join(word.capitalize() for word in rest)
+
+
+def _holder(spec: dict[str, Any], template: str) -> tuple[str | None, str | None]:
+    """For a path below a resource's id (``/v1/customer-credits/{id}/lines/{lineId}``): the
+    resource's kind (its GET's answer) and the segment after the id; else ``(None, None)``."""
+    segments = template.split("/")
+    first = next((i for i, s in enumerate(segments) if s.startswith("{")), None)
+    if first is None or first + 1 >= len(segments) or segments[first + 1].startswith("{"):
+        return None, None
+    resource_path = "/".join(segments[: first + 1])
+    getter = spec["paths"].get(resource_path, {}).get("get")
+    if getter is None:
+        return None, None
+    parent = _schema_name(getter["responses"]["200"].get("content"))
+    return parent, segments[first + 1]
 
 
 @functools.cache
@@ -80,7 +128,7 @@ def routes() -> tuple[Route, ...]:
     for template, item in spec["paths"].items():
         pattern = re.compile("^" + re.sub(r"{(\w+)}", r"(?P<\1>[^/]+)", template) + "$")
         operations = {
-            method.upper(): _operation(spec, operation)
+            method.upper(): _operation(spec, template, operation)
             for method, operation in item.items()
             if isinstance(operation, dict) and "responses" in operation
         }

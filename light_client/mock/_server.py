@@ -41,6 +41,7 @@ from werkzeug.datastructures import Headers, ImmutableMultiDict
 from .._runtime import schemas
 from .._runtime.validation import json_path, schema_problem
 from . import _listing as listing
+from ._children import Links, add_item, change_item
 from ._http import (
     IDLE_TIMEOUT_SECONDS,
     JSON_MEDIA_TYPE,
@@ -52,6 +53,7 @@ from ._http import (
     Refusal,
     error_body,
     handler_for,
+    not_found,
 )
 from ._oauth_endpoints import (
     OAUTH_CLIENT_ID,
@@ -62,7 +64,7 @@ from ._oauth_endpoints import (
     oauth_answer_problem,
     token,
 )
-from ._routes import Operation, parsed_openapi, read_only, routes
+from ._routes import Operation, camel, parsed_openapi, read_only, routes
 from ._seed import DEFAULT_SEED, Seed, seeded_records
 from ._store import Store, response_properties
 
@@ -84,7 +86,14 @@ logger = logging.getLogger("light_client.mock")
 
 # The status an operation leaves its resource in, by its verb ("unarchive": back to a draft, the
 # mock's assumption), and the status it must find the resource in (else a 400).
-STATUS_AFTER = {"archive": "ARCHIVED", "activate": "ACTIVE", "unarchive": "DRAFT"}
+STATUS_AFTER = {
+    "archive": "ARCHIVED",
+    "activate": "ACTIVE",
+    "unarchive": "DRAFT",
+    "post": "POSTED",  # post, and post-and-send-email (the e-mail is not sent anywhere)
+}
+# Operations on a resource's link to a document the mock does not hold.
+LINKS = frozenset({"link", "unlink"})
 STATUS_BEFORE = {"unarchive": "ARCHIVED"}
 
 
@@ -191,6 +200,7 @@ class LightMock:
             self._window_count = 0
             # key -> (method, path, body fingerprint, status, answer) of its first request
             self._idempotency: dict[str, tuple[str, str, str, int, bytes]] = {}
+            self.links = Links()  # a credit's links to invoice receivables (not held here)
 
     @property
     def customer_id(self) -> str:
@@ -285,14 +295,20 @@ class LightMock:
             raise Refusal(503, error_body("SERVICE_UNAVAILABLE", "injected server error"))
         self.authenticate(headers.get("Authorization"))
         document = _json_document(body)
+        if document is None and operation.request is not None:
+            document = {}  # a body the spec does not require, left out: no fields
         self.validate(method, path, body, headers, query)
         key = headers.get("X-Idempotency-Key")
         if key is not None and not key.strip():
             raise Refusal.bad_request("must not be empty", ["X-Idempotency-Key"])
-        resource_id = parameters[list(parameters)[-1]] if parameters else ""
+        ids = list(parameters.values())
+        resource_id = ids[-1] if ids else ""
         if operation.request is not None:
             self.check_fields(operation.resource, operation.request, document)
-        answer = self.handle(operation, method, path, query, resource_id, document, key)
+        if operation.parent is not None and (operation.collection or operation.verb in LINKS):
+            answer = self.held(operation, method, path, ids, document or {}, key)
+        else:
+            answer = self.handle(operation, method, path, query, resource_id, document, key)
         if self.draw(self.faults.dropped):
             return Answer(None, b"", {})  # applied, but the answer is lost: only the key helps
         return answer
@@ -420,7 +436,57 @@ class LightMock:
                 raise Refusal.bad_request(f"is not {STATUS_BEFORE[verb]}", ["status"])
             change = {"status": STATUS_AFTER[verb]}
             return self.keyed(method, path, {}, key, lambda: self._apply(kind, resource_id, change))
+        if verb == "submit":  # to an e-invoicing network: nothing to change here
+            if self.store.get(kind, resource_id) is None:
+                return Answer(404, not_found(kind, resource_id), {})
+            return Answer(200, b"", {})
         raise mock_bug("no state handler for a %s operation (%s %s)", verb, method, path)
+
+    def held(
+        self,
+        operation: Operation,
+        method: str,
+        path: str,
+        ids: list[str],
+        body: dict[str, Any],
+        key: str | None,
+    ) -> Answer:
+        """An operation on what a resource holds: an item of its collection (create, update,
+        delete) or its link to another document (link, unlink). ``ids``: the path's, in order."""
+        parent, segment, verb = operation.parent, operation.segment, operation.verb
+        assert parent is not None and segment is not None
+        if verb in LINKS:
+            return self.keyed(
+                method,
+                path,
+                body,
+                key,
+                lambda: (
+                    self.links.link(self.store, parent, ids[0], segment, ids[-1], body)
+                    if verb == "link"
+                    else self.links.unlink(self.store, parent, ids[0], ids[-1])
+                ),
+            )
+        collection, kind = camel(segment), operation.resource
+
+        def apply() -> tuple[int, bytes]:
+            with self._lock:
+                if verb == "create":
+                    outcome, changed = add_item(self.store, parent, ids[0], collection, kind, body)
+                elif verb in ("update", "delete"):
+                    update = body if verb == "update" else None
+                    outcome, changed = change_item(
+                        self.store, parent, ids[0], collection, kind, ids[-1], update
+                    )
+                else:
+                    raise mock_bug(
+                        "no state handler for a %s of %s (%s %s)", verb, kind, method, path
+                    )
+                if changed is not None:  # the parent is checked whole before it is stored
+                    self._stored(parent, changed)
+                return outcome
+
+        return self.keyed(method, path, body, key, apply)
 
     def keyed(
         self,
@@ -464,7 +530,7 @@ class LightMock:
 
     def _apply(self, kind: str, resource_id: str, body: dict[str, Any]) -> tuple[int, bytes]:
         if self.store.get(kind, resource_id) is None:
-            return 404, _not_found(kind, resource_id)
+            return 404, not_found(kind, resource_id)
         properties = response_properties(schemas.document(), kind)
         update = {name: value for name, value in body.items() if name in properties}
         return self._stored(kind, self.store.updated(kind, resource_id, update))
@@ -487,7 +553,7 @@ class LightMock:
     def retrieve(self, kind: str, resource_id: str) -> Answer:
         found = self.store.get(kind, resource_id)
         if found is None:
-            return Answer(404, _not_found(kind, resource_id), {})
+            return Answer(404, not_found(kind, resource_id), {})
         return Answer(200, json.dumps(found).encode(), {})
 
     def check_answer(
@@ -570,10 +636,6 @@ def _not_json(constant: str) -> Any:
 def _method_not_allowed(method: str, allowed: list[str]) -> Refusal:
     body = error_body("METHOD_NOT_ALLOWED", f"{method} is not allowed here")
     return Refusal(405, body, {"Allow": ", ".join(allowed)})
-
-
-def _not_found(kind: str, resource_id: str) -> bytes:
-    return json.dumps(error_body("NOT_FOUND", f"{kind} {resource_id} not found")).encode()
 
 
 def _validation_answer(exc: RequestValidationError) -> dict[str, Any]:

@@ -8,8 +8,36 @@ from typing import Unpack
 from uuid import UUID
 
 from .._core.types import RequestOptions
+from .._generated.models.create_customer_credit_line_request import (
+    CreateCustomerCreditLineRequest,
+    CreateCustomerCreditLineRequestFields,
+)
+from .._generated.models.create_customer_credit_request import (
+    CreateCustomerCreditRequest,
+    CreateCustomerCreditRequestFields,
+)
 from .._generated.models.customer_credit import CustomerCredit
+from .._generated.models.customer_credit_invoice_receivable import (
+    CustomerCreditInvoiceReceivable,
+)
+from .._generated.models.customer_credit_line import CustomerCreditLine
 from .._generated.models.customer_credit_page import CustomerCreditPage
+from .._generated.models.link_customer_credit_to_invoice_receivable_request import (
+    LinkCustomerCreditToInvoiceReceivableRequest,
+    LinkCustomerCreditToInvoiceReceivableRequestFields,
+)
+from .._generated.models.post_and_send_customer_credit_request import (
+    PostAndSendCustomerCreditRequest,
+    PostAndSendCustomerCreditRequestFields,
+)
+from .._generated.models.post_customer_credit_request import (
+    PostCustomerCreditRequest,
+    PostCustomerCreditRequestFields,
+)
+from .._generated.models.update_customer_credit_line_request import (
+    UpdateCustomerCreditLineRequest,
+    UpdateCustomerCreditLineRequestFields,
+)
 from .._generated.models.update_customer_credit_request import (
     UpdateCustomerCreditRequest,
     UpdateCustomerCreditRequestFields,
@@ -20,6 +48,7 @@ from .._runtime.operation import (
     PathParameter,
     QueryParameter,
     SyncRequester,
+    no_content,
 )
 from .._runtime.pagination import AsyncPaginator, SyncPaginator
 from .._runtime.response import RawResponse
@@ -27,18 +56,48 @@ from ..bulk import _update_many as _bulk
 
 __all__ = [
     "ARCHIVE_CUSTOMER_CREDIT",
+    "CREATE_CUSTOMER_CREDIT",
+    "CREATE_CUSTOMER_CREDIT_LINE",
+    "DELETE_CUSTOMER_CREDIT_LINE",
     "GET_CUSTOMER_CREDIT",
+    "LINK_CUSTOMER_CREDIT",
+    "LINK_CUSTOMER_CREDIT_TO_INVOICE",
     "LIST_CUSTOMER_CREDITS",
+    "POST_AND_SEND_CUSTOMER_CREDIT",
+    "POST_CUSTOMER_CREDIT",
+    "SUBMIT_CUSTOMER_CREDIT_EINVOICE",
     "UNARCHIVE_CUSTOMER_CREDIT",
+    "UNLINK_CUSTOMER_CREDIT",
+    "UNLINK_CUSTOMER_CREDIT_FROM_INVOICE",
     "UPDATE_CUSTOMER_CREDIT",
+    "UPDATE_CUSTOMER_CREDIT_LINE",
     "ArchiveCustomerCreditParams",
     "AsyncCustomerCredits",
+    "AsyncCustomerCreditsInvoiceReceivables",
+    "AsyncCustomerCreditsInvoiceReceivablesWithRawResponse",
+    "AsyncCustomerCreditsLines",
+    "AsyncCustomerCreditsLinesWithRawResponse",
     "AsyncCustomerCreditsWithRawResponse",
+    "CreateCustomerCreditLineParams",
+    "CreateCustomerCreditParams",
+    "DeleteCustomerCreditLineParams",
     "GetCustomerCreditParams",
+    "LinkCustomerCreditParams",
+    "LinkCustomerCreditToInvoiceParams",
     "ListCustomerCreditsParams",
+    "PostAndSendCustomerCreditParams",
+    "PostCustomerCreditParams",
+    "SubmitCustomerCreditEinvoiceParams",
     "SyncCustomerCredits",
+    "SyncCustomerCreditsInvoiceReceivables",
+    "SyncCustomerCreditsInvoiceReceivablesWithRawResponse",
+    "SyncCustomerCreditsLines",
+    "SyncCustomerCreditsLinesWithRawResponse",
     "SyncCustomerCreditsWithRawResponse",
     "UnarchiveCustomerCreditParams",
+    "UnlinkCustomerCreditFromInvoiceParams",
+    "UnlinkCustomerCreditParams",
+    "UpdateCustomerCreditLineParams",
     "UpdateCustomerCreditParams",
 ]
 
@@ -139,6 +198,32 @@ class ListCustomerCreditsParams(RequestOptions, total=False):
     """ Related objects to include on every customer credit, e.g. `INVOICE_RECEIVABLE`. """
 
 
+CREATE_CUSTOMER_CREDIT: Operation[CustomerCredit] = Operation(
+    operation_id="createCustomerCredit",
+    method="POST",
+    path="/v1/customer-credits",
+    path_parameters=(),
+    body_type=CreateCustomerCreditRequest,
+    body_schema="CreateCustomerCreditRequest",
+    content_type="application/json;charset=UTF-8",
+    parse=CustomerCredit.from_dict,
+    answer_schema="CustomerCredit",
+    answer_id=None,
+    idempotency_header="X-Idempotency-Key",
+    query_parameters=(),
+    answer_kind="model",
+    body_kind="json",
+    accept="application/json",
+    header_parameters=(),
+)
+
+
+class CreateCustomerCreditParams(
+    CreateCustomerCreditRequestFields, RequestOptions, total=False
+):
+    """Keywords of ``customer_credits.create``: the request fields, the per-call options."""
+
+
 ARCHIVE_CUSTOMER_CREDIT: Operation[CustomerCredit] = Operation(
     operation_id="archiveCustomerCredit",
     method="POST",
@@ -187,11 +272,583 @@ class UnarchiveCustomerCreditParams(RequestOptions, total=False):
     """Keywords of ``customer_credits.unarchive``: the per-call options."""
 
 
+POST_AND_SEND_CUSTOMER_CREDIT: Operation[CustomerCredit] = Operation(
+    operation_id="postAndSendCustomerCredit",
+    method="POST",
+    path="/v1/customer-credits/{customerCreditId}/post-and-send-email",
+    path_parameters=(PathParameter("customer_credit_id", "customerCreditId", "uuid"),),
+    body_type=PostAndSendCustomerCreditRequest,
+    body_schema="PostAndSendCustomerCreditRequest",
+    content_type="application/json;charset=UTF-8",
+    parse=CustomerCredit.from_dict,
+    answer_schema="CustomerCredit",
+    answer_id="customer_credit_id",
+    idempotency_header=None,
+    query_parameters=(),
+    answer_kind="model",
+    body_kind="json",
+    accept="application/json",
+    header_parameters=(),
+)
+
+
+class PostAndSendCustomerCreditParams(
+    PostAndSendCustomerCreditRequestFields, RequestOptions, total=False
+):
+    """Keywords of ``customer_credits.post_and_send``: the request fields, the per-call options."""
+
+
+POST_CUSTOMER_CREDIT: Operation[CustomerCredit] = Operation(
+    operation_id="postCustomerCredit",
+    method="POST",
+    path="/v1/customer-credits/{customerCreditId}/post",
+    path_parameters=(PathParameter("customer_credit_id", "customerCreditId", "uuid"),),
+    body_type=PostCustomerCreditRequest,
+    body_schema="PostCustomerCreditRequest",
+    content_type="application/json;charset=UTF-8",
+    parse=CustomerCredit.from_dict,
+    answer_schema="CustomerCredit",
+    answer_id="customer_credit_id",
+    idempotency_header=None,
+    query_parameters=(),
+    answer_kind="model",
+    body_kind="json",
+    accept="application/json",
+    header_parameters=(),
+)
+
+
+class PostCustomerCreditParams(
+    PostCustomerCreditRequestFields, RequestOptions, total=False
+):
+    """Keywords of ``customer_credits.post``: the request fields, the per-call options."""
+
+
+SUBMIT_CUSTOMER_CREDIT_EINVOICE: Operation[None] = Operation(
+    operation_id="submitCustomerCreditEInvoice",
+    method="POST",
+    path="/v1/customer-credits/{customerCreditId}/submit-einvoice",
+    path_parameters=(PathParameter("customer_credit_id", "customerCreditId", "uuid"),),
+    body_type=None,
+    body_schema=None,
+    content_type=None,
+    parse=no_content,
+    answer_schema=None,
+    answer_id=None,
+    idempotency_header=None,
+    query_parameters=(),
+    answer_kind="none",
+    body_kind="json",
+    accept="application/json",
+    header_parameters=(),
+)
+
+
+class SubmitCustomerCreditEinvoiceParams(RequestOptions, total=False):
+    """Keywords of ``customer_credits.submit_einvoice``: the per-call options."""
+
+
+CREATE_CUSTOMER_CREDIT_LINE: Operation[CustomerCreditLine] = Operation(
+    operation_id="createCustomerCreditLine",
+    method="POST",
+    path="/v1/customer-credits/{customerCreditId}/lines",
+    path_parameters=(PathParameter("customer_credit_id", "customerCreditId", "uuid"),),
+    body_type=CreateCustomerCreditLineRequest,
+    body_schema="CreateCustomerCreditLineRequest",
+    content_type="application/json;charset=UTF-8",
+    parse=CustomerCreditLine.from_dict,
+    answer_schema="CustomerCreditLine",
+    answer_id=None,
+    idempotency_header=None,
+    query_parameters=(),
+    answer_kind="model",
+    body_kind="json",
+    accept="application/json",
+    header_parameters=(),
+)
+
+
+class CreateCustomerCreditLineParams(
+    CreateCustomerCreditLineRequestFields, RequestOptions, total=False
+):
+    """Keywords of ``customer_credits.lines.create``: the request fields, the per-call options."""
+
+
+DELETE_CUSTOMER_CREDIT_LINE: Operation[None] = Operation(
+    operation_id="deleteCustomerCreditLine",
+    method="DELETE",
+    path="/v1/customer-credits/{customerCreditId}/lines/{lineId}",
+    path_parameters=(
+        PathParameter("customer_credit_id", "customerCreditId", "uuid"),
+        PathParameter("line_id", "lineId", "uuid"),
+    ),
+    body_type=None,
+    body_schema=None,
+    content_type=None,
+    parse=no_content,
+    answer_schema=None,
+    answer_id=None,
+    idempotency_header=None,
+    query_parameters=(),
+    answer_kind="none",
+    body_kind="json",
+    accept="application/json",
+    header_parameters=(),
+)
+
+
+class DeleteCustomerCreditLineParams(RequestOptions, total=False):
+    """Keywords of ``customer_credits.lines.delete``: the per-call options."""
+
+
+UPDATE_CUSTOMER_CREDIT_LINE: Operation[CustomerCreditLine] = Operation(
+    operation_id="updateCustomerCreditLine",
+    method="PATCH",
+    path="/v1/customer-credits/{customerCreditId}/lines/{lineId}",
+    path_parameters=(
+        PathParameter("customer_credit_id", "customerCreditId", "uuid"),
+        PathParameter("line_id", "lineId", "uuid"),
+    ),
+    body_type=UpdateCustomerCreditLineRequest,
+    body_schema="UpdateCustomerCreditLineRequest",
+    content_type="application/json;charset=UTF-8",
+    parse=CustomerCreditLine.from_dict,
+    answer_schema="CustomerCreditLine",
+    answer_id=None,
+    idempotency_header=None,
+    query_parameters=(),
+    answer_kind="model",
+    body_kind="json",
+    accept="application/json",
+    header_parameters=(),
+)
+
+
+class UpdateCustomerCreditLineParams(
+    UpdateCustomerCreditLineRequestFields, RequestOptions, total=False
+):
+    """Keywords of ``customer_credits.lines.update``: the request fields, the per-call options."""
+
+
+LINK_CUSTOMER_CREDIT_TO_INVOICE: Operation[CustomerCreditInvoiceReceivable] = Operation(
+    operation_id="linkCustomerCreditToInvoice",
+    method="POST",
+    path="/v1/customer-credits/{customerCreditId}/invoice-receivables/{invoiceReceivableId}/link",
+    path_parameters=(
+        PathParameter("customer_credit_id", "customerCreditId", "uuid"),
+        PathParameter("invoice_receivable_id", "invoiceReceivableId", "uuid"),
+    ),
+    body_type=LinkCustomerCreditToInvoiceReceivableRequest,
+    body_schema="LinkCustomerCreditToInvoiceReceivableRequest",
+    content_type="application/json;charset=UTF-8",
+    parse=CustomerCreditInvoiceReceivable.from_dict,
+    answer_schema="CustomerCreditInvoiceReceivable",
+    answer_id=None,
+    idempotency_header=None,
+    query_parameters=(),
+    answer_kind="model",
+    body_kind="json",
+    accept="application/json",
+    header_parameters=(),
+)
+
+
+class LinkCustomerCreditToInvoiceParams(
+    LinkCustomerCreditToInvoiceReceivableRequestFields, RequestOptions, total=False
+):
+    """Keywords of ``customer_credits.invoice_receivables.link_to_invoice``: the request fields, the per-call options."""
+
+
+LINK_CUSTOMER_CREDIT: Operation[CustomerCreditInvoiceReceivable] = Operation(
+    operation_id="linkCustomerCredit",
+    method="POST",
+    path="/v1/customer-credits/{customerCreditId}/invoice-receivables/{invoiceReceivableId}",
+    path_parameters=(
+        PathParameter("customer_credit_id", "customerCreditId", "uuid"),
+        PathParameter("invoice_receivable_id", "invoiceReceivableId", "uuid"),
+    ),
+    body_type=LinkCustomerCreditToInvoiceReceivableRequest,
+    body_schema="LinkCustomerCreditToInvoiceReceivableRequest",
+    content_type="application/json;charset=UTF-8",
+    parse=CustomerCreditInvoiceReceivable.from_dict,
+    answer_schema="CustomerCreditInvoiceReceivable",
+    answer_id=None,
+    idempotency_header=None,
+    query_parameters=(),
+    answer_kind="model",
+    body_kind="json",
+    accept="application/json",
+    header_parameters=(),
+)
+
+
+class LinkCustomerCreditParams(
+    LinkCustomerCreditToInvoiceReceivableRequestFields, RequestOptions, total=False
+):
+    """Keywords of ``customer_credits.invoice_receivables.link``: the request fields, the per-call options."""
+
+
+UNLINK_CUSTOMER_CREDIT: Operation[None] = Operation(
+    operation_id="unlinkCustomerCredit",
+    method="DELETE",
+    path="/v1/customer-credits/{customerCreditId}/invoice-receivables/{invoiceReceivableId}",
+    path_parameters=(
+        PathParameter("customer_credit_id", "customerCreditId", "uuid"),
+        PathParameter("invoice_receivable_id", "invoiceReceivableId", "uuid"),
+    ),
+    body_type=None,
+    body_schema=None,
+    content_type=None,
+    parse=no_content,
+    answer_schema=None,
+    answer_id=None,
+    idempotency_header=None,
+    query_parameters=(),
+    answer_kind="none",
+    body_kind="json",
+    accept="application/json",
+    header_parameters=(),
+)
+
+
+class UnlinkCustomerCreditParams(RequestOptions, total=False):
+    """Keywords of ``customer_credits.invoice_receivables.unlink``: the per-call options."""
+
+
+UNLINK_CUSTOMER_CREDIT_FROM_INVOICE: Operation[None] = Operation(
+    operation_id="unlinkCustomerCreditFromInvoice",
+    method="POST",
+    path="/v1/customer-credits/{customerCreditId}/invoice-receivables/{invoiceReceivableId}/unlink",
+    path_parameters=(
+        PathParameter("customer_credit_id", "customerCreditId", "uuid"),
+        PathParameter("invoice_receivable_id", "invoiceReceivableId", "uuid"),
+    ),
+    body_type=None,
+    body_schema=None,
+    content_type=None,
+    parse=no_content,
+    answer_schema=None,
+    answer_id=None,
+    idempotency_header=None,
+    query_parameters=(),
+    answer_kind="none",
+    body_kind="json",
+    accept="application/json",
+    header_parameters=(),
+)
+
+
+class UnlinkCustomerCreditFromInvoiceParams(RequestOptions, total=False):
+    """Keywords of ``customer_credits.invoice_receivables.unlink_from_invoice``: the per-call options."""
+
+
+class AsyncCustomerCreditsLinesWithRawResponse:
+    """``customer_credits.lines.with_raw_response``: each method returns the HTTP answer with the parsed result."""
+
+    def __init__(self, request: AsyncRequester) -> None:
+        self._request = request
+
+    async def create(
+        self,
+        customer_credit_id: UUID | str,
+        /,
+        **params: Unpack[CreateCustomerCreditLineParams],
+    ) -> RawResponse[CustomerCreditLine]:
+        """Like ``customer_credits.lines.create``, returning the HTTP answer with the parsed ``CustomerCreditLine``."""
+        return await self._request(
+            CREATE_CUSTOMER_CREDIT_LINE, (customer_credit_id,), params
+        )
+
+    async def delete(
+        self,
+        customer_credit_id: UUID | str,
+        line_id: UUID | str,
+        /,
+        **params: Unpack[DeleteCustomerCreditLineParams],
+    ) -> RawResponse[None]:
+        """Like ``customer_credits.lines.delete``, returning the HTTP answer with the parsed ``None``."""
+        return await self._request(
+            DELETE_CUSTOMER_CREDIT_LINE,
+            (
+                customer_credit_id,
+                line_id,
+            ),
+            params,
+        )
+
+    async def update(
+        self,
+        customer_credit_id: UUID | str,
+        line_id: UUID | str,
+        /,
+        **params: Unpack[UpdateCustomerCreditLineParams],
+    ) -> RawResponse[CustomerCreditLine]:
+        """Like ``customer_credits.lines.update``, returning the HTTP answer with the parsed ``CustomerCreditLine``."""
+        return await self._request(
+            UPDATE_CUSTOMER_CREDIT_LINE,
+            (
+                customer_credit_id,
+                line_id,
+            ),
+            params,
+        )
+
+
+class AsyncCustomerCreditsLines:
+    """``light.customer_credits.lines`` on the async client."""
+
+    def __init__(self, request: AsyncRequester) -> None:
+        self._request = request
+        self.with_raw_response = AsyncCustomerCreditsLinesWithRawResponse(request)
+
+    async def create(
+        self,
+        customer_credit_id: UUID | str,
+        /,
+        **params: Unpack[CreateCustomerCreditLineParams],
+    ) -> CustomerCreditLine:
+        """Create customer credit line.
+
+        Creates a new line for the given customer credit
+        """
+        return (
+            await self._request(
+                CREATE_CUSTOMER_CREDIT_LINE, (customer_credit_id,), params
+            )
+        ).parsed
+
+    async def delete(
+        self,
+        customer_credit_id: UUID | str,
+        line_id: UUID | str,
+        /,
+        **params: Unpack[DeleteCustomerCreditLineParams],
+    ) -> None:
+        """Delete customer credit line.
+
+        Deletes the given customer credit line
+        """
+        return (
+            await self._request(
+                DELETE_CUSTOMER_CREDIT_LINE,
+                (
+                    customer_credit_id,
+                    line_id,
+                ),
+                params,
+            )
+        ).parsed
+
+    async def update(
+        self,
+        customer_credit_id: UUID | str,
+        line_id: UUID | str,
+        /,
+        **params: Unpack[UpdateCustomerCreditLineParams],
+    ) -> CustomerCreditLine:
+        """Update customer credit line.
+
+        Updates the given customer credit line
+        """
+        return (
+            await self._request(
+                UPDATE_CUSTOMER_CREDIT_LINE,
+                (
+                    customer_credit_id,
+                    line_id,
+                ),
+                params,
+            )
+        ).parsed
+
+
+class AsyncCustomerCreditsInvoiceReceivablesWithRawResponse:
+    """``customer_credits.invoice_receivables.with_raw_response``: each method returns the HTTP answer with the parsed result."""
+
+    def __init__(self, request: AsyncRequester) -> None:
+        self._request = request
+
+    async def link_to_invoice(
+        self,
+        customer_credit_id: UUID | str,
+        invoice_receivable_id: UUID | str,
+        /,
+        **params: Unpack[LinkCustomerCreditToInvoiceParams],
+    ) -> RawResponse[CustomerCreditInvoiceReceivable]:
+        """Like ``customer_credits.invoice_receivables.link_to_invoice``, returning the HTTP answer with the parsed ``CustomerCreditInvoiceReceivable``."""
+        return await self._request(
+            LINK_CUSTOMER_CREDIT_TO_INVOICE,
+            (
+                customer_credit_id,
+                invoice_receivable_id,
+            ),
+            params,
+        )
+
+    async def link(
+        self,
+        customer_credit_id: UUID | str,
+        invoice_receivable_id: UUID | str,
+        /,
+        **params: Unpack[LinkCustomerCreditParams],
+    ) -> RawResponse[CustomerCreditInvoiceReceivable]:
+        """Like ``customer_credits.invoice_receivables.link``, returning the HTTP answer with the parsed ``CustomerCreditInvoiceReceivable``."""
+        return await self._request(
+            LINK_CUSTOMER_CREDIT,
+            (
+                customer_credit_id,
+                invoice_receivable_id,
+            ),
+            params,
+        )
+
+    async def unlink(
+        self,
+        customer_credit_id: UUID | str,
+        invoice_receivable_id: UUID | str,
+        /,
+        **params: Unpack[UnlinkCustomerCreditParams],
+    ) -> RawResponse[None]:
+        """Like ``customer_credits.invoice_receivables.unlink``, returning the HTTP answer with the parsed ``None``."""
+        return await self._request(
+            UNLINK_CUSTOMER_CREDIT,
+            (
+                customer_credit_id,
+                invoice_receivable_id,
+            ),
+            params,
+        )
+
+    async def unlink_from_invoice(
+        self,
+        customer_credit_id: UUID | str,
+        invoice_receivable_id: UUID | str,
+        /,
+        **params: Unpack[UnlinkCustomerCreditFromInvoiceParams],
+    ) -> RawResponse[None]:
+        """Like ``customer_credits.invoice_receivables.unlink_from_invoice``, returning the HTTP answer with the parsed ``None``."""
+        return await self._request(
+            UNLINK_CUSTOMER_CREDIT_FROM_INVOICE,
+            (
+                customer_credit_id,
+                invoice_receivable_id,
+            ),
+            params,
+        )
+
+
+class AsyncCustomerCreditsInvoiceReceivables:
+    """``light.customer_credits.invoice_receivables`` on the async client."""
+
+    def __init__(self, request: AsyncRequester) -> None:
+        self._request = request
+        self.with_raw_response = AsyncCustomerCreditsInvoiceReceivablesWithRawResponse(
+            request
+        )
+
+    async def link_to_invoice(
+        self,
+        customer_credit_id: UUID | str,
+        invoice_receivable_id: UUID | str,
+        /,
+        **params: Unpack[LinkCustomerCreditToInvoiceParams],
+    ) -> CustomerCreditInvoiceReceivable:
+        """Link customer credit to invoice.
+
+        Links a customer credit to a sales invoice
+        """
+        return (
+            await self._request(
+                LINK_CUSTOMER_CREDIT_TO_INVOICE,
+                (
+                    customer_credit_id,
+                    invoice_receivable_id,
+                ),
+                params,
+            )
+        ).parsed
+
+    async def link(
+        self,
+        customer_credit_id: UUID | str,
+        invoice_receivable_id: UUID | str,
+        /,
+        **params: Unpack[LinkCustomerCreditParams],
+    ) -> CustomerCreditInvoiceReceivable:
+        """Link customer credit.
+
+        Links a customer credit to a sales invoice
+        """
+        return (
+            await self._request(
+                LINK_CUSTOMER_CREDIT,
+                (
+                    customer_credit_id,
+                    invoice_receivable_id,
+                ),
+                params,
+            )
+        ).parsed
+
+    async def unlink(
+        self,
+        customer_credit_id: UUID | str,
+        invoice_receivable_id: UUID | str,
+        /,
+        **params: Unpack[UnlinkCustomerCreditParams],
+    ) -> None:
+        """Unlink customer credit. Deprecated by Light.
+
+        Deprecated: Use POST /{customerCreditId}/invoice-receivables/{invoiceReceivableId}/unlink
+        instead. Unlinks a customer credit from a sales invoice. If the customer credit has already
+        been applied (CLEARED or PARTIALLY_CLEARED status), this will reverse the clearing entries
+        in the ledger.
+        """
+        return (
+            await self._request(
+                UNLINK_CUSTOMER_CREDIT,
+                (
+                    customer_credit_id,
+                    invoice_receivable_id,
+                ),
+                params,
+            )
+        ).parsed
+
+    async def unlink_from_invoice(
+        self,
+        customer_credit_id: UUID | str,
+        invoice_receivable_id: UUID | str,
+        /,
+        **params: Unpack[UnlinkCustomerCreditFromInvoiceParams],
+    ) -> None:
+        """Unlink customer credit from invoice.
+
+        Unlinks a customer credit from a sales invoice. If the customer credit has already been
+        applied (CLEARED or PARTIALLY_CLEARED status), this will reverse the clearing entries in the
+        ledger.
+        """
+        return (
+            await self._request(
+                UNLINK_CUSTOMER_CREDIT_FROM_INVOICE,
+                (
+                    customer_credit_id,
+                    invoice_receivable_id,
+                ),
+                params,
+            )
+        ).parsed
+
+
 class AsyncCustomerCreditsWithRawResponse:
     """``customer_credits.with_raw_response``: each method returns the HTTP answer with the parsed result."""
 
     def __init__(self, request: AsyncRequester) -> None:
         self._request = request
+        self.lines = AsyncCustomerCreditsLinesWithRawResponse(request)
+        self.invoice_receivables = (
+            AsyncCustomerCreditsInvoiceReceivablesWithRawResponse(request)
+        )
 
     async def get(
         self,
@@ -219,6 +876,12 @@ class AsyncCustomerCreditsWithRawResponse:
         """Like ``customer_credits.list``, returning the HTTP answer with the parsed ``CustomerCreditPage`` (one page: the first, or the one ``cursor=`` names)."""
         return await self._request(LIST_CUSTOMER_CREDITS, (), {"cursor": "0", **params})
 
+    async def create(
+        self, /, **params: Unpack[CreateCustomerCreditParams]
+    ) -> RawResponse[CustomerCredit]:
+        """Like ``customer_credits.create``, returning the HTTP answer with the parsed ``CustomerCredit``."""
+        return await self._request(CREATE_CUSTOMER_CREDIT, (), params)
+
     async def archive(
         self,
         customer_credit_id: UUID | str,
@@ -241,6 +904,37 @@ class AsyncCustomerCreditsWithRawResponse:
             UNARCHIVE_CUSTOMER_CREDIT, (customer_credit_id,), params
         )
 
+    async def post_and_send(
+        self,
+        customer_credit_id: UUID | str,
+        /,
+        **params: Unpack[PostAndSendCustomerCreditParams],
+    ) -> RawResponse[CustomerCredit]:
+        """Like ``customer_credits.post_and_send``, returning the HTTP answer with the parsed ``CustomerCredit``."""
+        return await self._request(
+            POST_AND_SEND_CUSTOMER_CREDIT, (customer_credit_id,), params
+        )
+
+    async def post(
+        self,
+        customer_credit_id: UUID | str,
+        /,
+        **params: Unpack[PostCustomerCreditParams],
+    ) -> RawResponse[CustomerCredit]:
+        """Like ``customer_credits.post``, returning the HTTP answer with the parsed ``CustomerCredit``."""
+        return await self._request(POST_CUSTOMER_CREDIT, (customer_credit_id,), params)
+
+    async def submit_einvoice(
+        self,
+        customer_credit_id: UUID | str,
+        /,
+        **params: Unpack[SubmitCustomerCreditEinvoiceParams],
+    ) -> RawResponse[None]:
+        """Like ``customer_credits.submit_einvoice``, returning the HTTP answer with the parsed ``None``."""
+        return await self._request(
+            SUBMIT_CUSTOMER_CREDIT_EINVOICE, (customer_credit_id,), params
+        )
+
 
 class AsyncCustomerCredits:
     """``light.customer_credits`` on the async client."""
@@ -248,6 +942,8 @@ class AsyncCustomerCredits:
     def __init__(self, request: AsyncRequester) -> None:
         self._request = request
         self.with_raw_response = AsyncCustomerCreditsWithRawResponse(request)
+        self.lines = AsyncCustomerCreditsLines(request)
+        self.invoice_receivables = AsyncCustomerCreditsInvoiceReceivables(request)
 
     async def get(
         self,
@@ -290,6 +986,15 @@ class AsyncCustomerCredits:
         retries."""
         return AsyncPaginator(self._request, LIST_CUSTOMER_CREDITS, (), params)
 
+    async def create(
+        self, /, **params: Unpack[CreateCustomerCreditParams]
+    ) -> CustomerCredit:
+        """Create customer credit.
+
+        Creates a new customer credit
+        """
+        return (await self._request(CREATE_CUSTOMER_CREDIT, (), params)).parsed
+
     async def archive(
         self,
         customer_credit_id: UUID | str,
@@ -317,6 +1022,53 @@ class AsyncCustomerCredits:
         return (
             await self._request(
                 UNARCHIVE_CUSTOMER_CREDIT, (customer_credit_id,), params
+            )
+        ).parsed
+
+    async def post_and_send(
+        self,
+        customer_credit_id: UUID | str,
+        /,
+        **params: Unpack[PostAndSendCustomerCreditParams],
+    ) -> CustomerCredit:
+        """Post and send customer credit.
+
+        Posts the customer credit and sends it via email. Optionally submits to e-invoicing if
+        shouldSubmitEInvoice is set.
+        """
+        return (
+            await self._request(
+                POST_AND_SEND_CUSTOMER_CREDIT, (customer_credit_id,), params
+            )
+        ).parsed
+
+    async def post(
+        self,
+        customer_credit_id: UUID | str,
+        /,
+        **params: Unpack[PostCustomerCreditParams],
+    ) -> CustomerCredit:
+        """Post customer credit.
+
+        Posts the given customer credit and applies to invoice if linked
+        """
+        return (
+            await self._request(POST_CUSTOMER_CREDIT, (customer_credit_id,), params)
+        ).parsed
+
+    async def submit_einvoice(
+        self,
+        customer_credit_id: UUID | str,
+        /,
+        **params: Unpack[SubmitCustomerCreditEinvoiceParams],
+    ) -> None:
+        """Submit e-invoice for customer credit.
+
+        Submits an e-invoice for the given customer credit. The customer credit must be posted.
+        """
+        return (
+            await self._request(
+                SUBMIT_CUSTOMER_CREDIT_EINVOICE, (customer_credit_id,), params
             )
         ).parsed
 
@@ -350,11 +1102,309 @@ class AsyncCustomerCredits:
         )
 
 
+class SyncCustomerCreditsLinesWithRawResponse:
+    """``customer_credits.lines.with_raw_response``: each method returns the HTTP answer with the parsed result."""
+
+    def __init__(self, request: SyncRequester) -> None:
+        self._request = request
+
+    def create(
+        self,
+        customer_credit_id: UUID | str,
+        /,
+        **params: Unpack[CreateCustomerCreditLineParams],
+    ) -> RawResponse[CustomerCreditLine]:
+        """Like ``customer_credits.lines.create``, returning the HTTP answer with the parsed ``CustomerCreditLine``."""
+        return self._request(CREATE_CUSTOMER_CREDIT_LINE, (customer_credit_id,), params)
+
+    def delete(
+        self,
+        customer_credit_id: UUID | str,
+        line_id: UUID | str,
+        /,
+        **params: Unpack[DeleteCustomerCreditLineParams],
+    ) -> RawResponse[None]:
+        """Like ``customer_credits.lines.delete``, returning the HTTP answer with the parsed ``None``."""
+        return self._request(
+            DELETE_CUSTOMER_CREDIT_LINE,
+            (
+                customer_credit_id,
+                line_id,
+            ),
+            params,
+        )
+
+    def update(
+        self,
+        customer_credit_id: UUID | str,
+        line_id: UUID | str,
+        /,
+        **params: Unpack[UpdateCustomerCreditLineParams],
+    ) -> RawResponse[CustomerCreditLine]:
+        """Like ``customer_credits.lines.update``, returning the HTTP answer with the parsed ``CustomerCreditLine``."""
+        return self._request(
+            UPDATE_CUSTOMER_CREDIT_LINE,
+            (
+                customer_credit_id,
+                line_id,
+            ),
+            params,
+        )
+
+
+class SyncCustomerCreditsLines:
+    """``light.customer_credits.lines`` on the blocking client."""
+
+    def __init__(self, request: SyncRequester) -> None:
+        self._request = request
+        self.with_raw_response = SyncCustomerCreditsLinesWithRawResponse(request)
+
+    def create(
+        self,
+        customer_credit_id: UUID | str,
+        /,
+        **params: Unpack[CreateCustomerCreditLineParams],
+    ) -> CustomerCreditLine:
+        """Create customer credit line.
+
+        Creates a new line for the given customer credit
+        """
+        return (
+            self._request(CREATE_CUSTOMER_CREDIT_LINE, (customer_credit_id,), params)
+        ).parsed
+
+    def delete(
+        self,
+        customer_credit_id: UUID | str,
+        line_id: UUID | str,
+        /,
+        **params: Unpack[DeleteCustomerCreditLineParams],
+    ) -> None:
+        """Delete customer credit line.
+
+        Deletes the given customer credit line
+        """
+        return (
+            self._request(
+                DELETE_CUSTOMER_CREDIT_LINE,
+                (
+                    customer_credit_id,
+                    line_id,
+                ),
+                params,
+            )
+        ).parsed
+
+    def update(
+        self,
+        customer_credit_id: UUID | str,
+        line_id: UUID | str,
+        /,
+        **params: Unpack[UpdateCustomerCreditLineParams],
+    ) -> CustomerCreditLine:
+        """Update customer credit line.
+
+        Updates the given customer credit line
+        """
+        return (
+            self._request(
+                UPDATE_CUSTOMER_CREDIT_LINE,
+                (
+                    customer_credit_id,
+                    line_id,
+                ),
+                params,
+            )
+        ).parsed
+
+
+class SyncCustomerCreditsInvoiceReceivablesWithRawResponse:
+    """``customer_credits.invoice_receivables.with_raw_response``: each method returns the HTTP answer with the parsed result."""
+
+    def __init__(self, request: SyncRequester) -> None:
+        self._request = request
+
+    def link_to_invoice(
+        self,
+        customer_credit_id: UUID | str,
+        invoice_receivable_id: UUID | str,
+        /,
+        **params: Unpack[LinkCustomerCreditToInvoiceParams],
+    ) -> RawResponse[CustomerCreditInvoiceReceivable]:
+        """Like ``customer_credits.invoice_receivables.link_to_invoice``, returning the HTTP answer with the parsed ``CustomerCreditInvoiceReceivable``."""
+        return self._request(
+            LINK_CUSTOMER_CREDIT_TO_INVOICE,
+            (
+                customer_credit_id,
+                invoice_receivable_id,
+            ),
+            params,
+        )
+
+    def link(
+        self,
+        customer_credit_id: UUID | str,
+        invoice_receivable_id: UUID | str,
+        /,
+        **params: Unpack[LinkCustomerCreditParams],
+    ) -> RawResponse[CustomerCreditInvoiceReceivable]:
+        """Like ``customer_credits.invoice_receivables.link``, returning the HTTP answer with the parsed ``CustomerCreditInvoiceReceivable``."""
+        return self._request(
+            LINK_CUSTOMER_CREDIT,
+            (
+                customer_credit_id,
+                invoice_receivable_id,
+            ),
+            params,
+        )
+
+    def unlink(
+        self,
+        customer_credit_id: UUID | str,
+        invoice_receivable_id: UUID | str,
+        /,
+        **params: Unpack[UnlinkCustomerCreditParams],
+    ) -> RawResponse[None]:
+        """Like ``customer_credits.invoice_receivables.unlink``, returning the HTTP answer with the parsed ``None``."""
+        return self._request(
+            UNLINK_CUSTOMER_CREDIT,
+            (
+                customer_credit_id,
+                invoice_receivable_id,
+            ),
+            params,
+        )
+
+    def unlink_from_invoice(
+        self,
+        customer_credit_id: UUID | str,
+        invoice_receivable_id: UUID | str,
+        /,
+        **params: Unpack[UnlinkCustomerCreditFromInvoiceParams],
+    ) -> RawResponse[None]:
+        """Like ``customer_credits.invoice_receivables.unlink_from_invoice``, returning the HTTP answer with the parsed ``None``."""
+        return self._request(
+            UNLINK_CUSTOMER_CREDIT_FROM_INVOICE,
+            (
+                customer_credit_id,
+                invoice_receivable_id,
+            ),
+            params,
+        )
+
+
+class SyncCustomerCreditsInvoiceReceivables:
+    """``light.customer_credits.invoice_receivables`` on the blocking client."""
+
+    def __init__(self, request: SyncRequester) -> None:
+        self._request = request
+        self.with_raw_response = SyncCustomerCreditsInvoiceReceivablesWithRawResponse(
+            request
+        )
+
+    def link_to_invoice(
+        self,
+        customer_credit_id: UUID | str,
+        invoice_receivable_id: UUID | str,
+        /,
+        **params: Unpack[LinkCustomerCreditToInvoiceParams],
+    ) -> CustomerCreditInvoiceReceivable:
+        """Link customer credit to invoice.
+
+        Links a customer credit to a sales invoice
+        """
+        return (
+            self._request(
+                LINK_CUSTOMER_CREDIT_TO_INVOICE,
+                (
+                    customer_credit_id,
+                    invoice_receivable_id,
+                ),
+                params,
+            )
+        ).parsed
+
+    def link(
+        self,
+        customer_credit_id: UUID | str,
+        invoice_receivable_id: UUID | str,
+        /,
+        **params: Unpack[LinkCustomerCreditParams],
+    ) -> CustomerCreditInvoiceReceivable:
+        """Link customer credit.
+
+        Links a customer credit to a sales invoice
+        """
+        return (
+            self._request(
+                LINK_CUSTOMER_CREDIT,
+                (
+                    customer_credit_id,
+                    invoice_receivable_id,
+                ),
+                params,
+            )
+        ).parsed
+
+    def unlink(
+        self,
+        customer_credit_id: UUID | str,
+        invoice_receivable_id: UUID | str,
+        /,
+        **params: Unpack[UnlinkCustomerCreditParams],
+    ) -> None:
+        """Unlink customer credit. Deprecated by Light.
+
+        Deprecated: Use POST /{customerCreditId}/invoice-receivables/{invoiceReceivableId}/unlink
+        instead. Unlinks a customer credit from a sales invoice. If the customer credit has already
+        been applied (CLEARED or PARTIALLY_CLEARED status), this will reverse the clearing entries
+        in the ledger.
+        """
+        return (
+            self._request(
+                UNLINK_CUSTOMER_CREDIT,
+                (
+                    customer_credit_id,
+                    invoice_receivable_id,
+                ),
+                params,
+            )
+        ).parsed
+
+    def unlink_from_invoice(
+        self,
+        customer_credit_id: UUID | str,
+        invoice_receivable_id: UUID | str,
+        /,
+        **params: Unpack[UnlinkCustomerCreditFromInvoiceParams],
+    ) -> None:
+        """Unlink customer credit from invoice.
+
+        Unlinks a customer credit from a sales invoice. If the customer credit has already been
+        applied (CLEARED or PARTIALLY_CLEARED status), this will reverse the clearing entries in the
+        ledger.
+        """
+        return (
+            self._request(
+                UNLINK_CUSTOMER_CREDIT_FROM_INVOICE,
+                (
+                    customer_credit_id,
+                    invoice_receivable_id,
+                ),
+                params,
+            )
+        ).parsed
+
+
 class SyncCustomerCreditsWithRawResponse:
     """``customer_credits.with_raw_response``: each method returns the HTTP answer with the parsed result."""
 
     def __init__(self, request: SyncRequester) -> None:
         self._request = request
+        self.lines = SyncCustomerCreditsLinesWithRawResponse(request)
+        self.invoice_receivables = SyncCustomerCreditsInvoiceReceivablesWithRawResponse(
+            request
+        )
 
     def get(
         self,
@@ -380,6 +1430,12 @@ class SyncCustomerCreditsWithRawResponse:
         """Like ``customer_credits.list``, returning the HTTP answer with the parsed ``CustomerCreditPage`` (one page: the first, or the one ``cursor=`` names)."""
         return self._request(LIST_CUSTOMER_CREDITS, (), {"cursor": "0", **params})
 
+    def create(
+        self, /, **params: Unpack[CreateCustomerCreditParams]
+    ) -> RawResponse[CustomerCredit]:
+        """Like ``customer_credits.create``, returning the HTTP answer with the parsed ``CustomerCredit``."""
+        return self._request(CREATE_CUSTOMER_CREDIT, (), params)
+
     def archive(
         self,
         customer_credit_id: UUID | str,
@@ -398,6 +1454,37 @@ class SyncCustomerCreditsWithRawResponse:
         """Like ``customer_credits.unarchive``, returning the HTTP answer with the parsed ``CustomerCredit``."""
         return self._request(UNARCHIVE_CUSTOMER_CREDIT, (customer_credit_id,), params)
 
+    def post_and_send(
+        self,
+        customer_credit_id: UUID | str,
+        /,
+        **params: Unpack[PostAndSendCustomerCreditParams],
+    ) -> RawResponse[CustomerCredit]:
+        """Like ``customer_credits.post_and_send``, returning the HTTP answer with the parsed ``CustomerCredit``."""
+        return self._request(
+            POST_AND_SEND_CUSTOMER_CREDIT, (customer_credit_id,), params
+        )
+
+    def post(
+        self,
+        customer_credit_id: UUID | str,
+        /,
+        **params: Unpack[PostCustomerCreditParams],
+    ) -> RawResponse[CustomerCredit]:
+        """Like ``customer_credits.post``, returning the HTTP answer with the parsed ``CustomerCredit``."""
+        return self._request(POST_CUSTOMER_CREDIT, (customer_credit_id,), params)
+
+    def submit_einvoice(
+        self,
+        customer_credit_id: UUID | str,
+        /,
+        **params: Unpack[SubmitCustomerCreditEinvoiceParams],
+    ) -> RawResponse[None]:
+        """Like ``customer_credits.submit_einvoice``, returning the HTTP answer with the parsed ``None``."""
+        return self._request(
+            SUBMIT_CUSTOMER_CREDIT_EINVOICE, (customer_credit_id,), params
+        )
+
 
 class SyncCustomerCredits:
     """``light.customer_credits`` on the blocking client."""
@@ -405,6 +1492,8 @@ class SyncCustomerCredits:
     def __init__(self, request: SyncRequester) -> None:
         self._request = request
         self.with_raw_response = SyncCustomerCreditsWithRawResponse(request)
+        self.lines = SyncCustomerCreditsLines(request)
+        self.invoice_receivables = SyncCustomerCreditsInvoiceReceivables(request)
 
     def get(
         self,
@@ -447,6 +1536,13 @@ class SyncCustomerCredits:
         retries."""
         return SyncPaginator(self._request, LIST_CUSTOMER_CREDITS, (), params)
 
+    def create(self, /, **params: Unpack[CreateCustomerCreditParams]) -> CustomerCredit:
+        """Create customer credit.
+
+        Creates a new customer credit
+        """
+        return (self._request(CREATE_CUSTOMER_CREDIT, (), params)).parsed
+
     def archive(
         self,
         customer_credit_id: UUID | str,
@@ -473,6 +1569,51 @@ class SyncCustomerCredits:
         """
         return (
             self._request(UNARCHIVE_CUSTOMER_CREDIT, (customer_credit_id,), params)
+        ).parsed
+
+    def post_and_send(
+        self,
+        customer_credit_id: UUID | str,
+        /,
+        **params: Unpack[PostAndSendCustomerCreditParams],
+    ) -> CustomerCredit:
+        """Post and send customer credit.
+
+        Posts the customer credit and sends it via email. Optionally submits to e-invoicing if
+        shouldSubmitEInvoice is set.
+        """
+        return (
+            self._request(POST_AND_SEND_CUSTOMER_CREDIT, (customer_credit_id,), params)
+        ).parsed
+
+    def post(
+        self,
+        customer_credit_id: UUID | str,
+        /,
+        **params: Unpack[PostCustomerCreditParams],
+    ) -> CustomerCredit:
+        """Post customer credit.
+
+        Posts the given customer credit and applies to invoice if linked
+        """
+        return (
+            self._request(POST_CUSTOMER_CREDIT, (customer_credit_id,), params)
+        ).parsed
+
+    def submit_einvoice(
+        self,
+        customer_credit_id: UUID | str,
+        /,
+        **params: Unpack[SubmitCustomerCreditEinvoiceParams],
+    ) -> None:
+        """Submit e-invoice for customer credit.
+
+        Submits an e-invoice for the given customer credit. The customer credit must be posted.
+        """
+        return (
+            self._request(
+                SUBMIT_CUSTOMER_CREDIT_EINVOICE, (customer_credit_id,), params
+            )
         ).parsed
 
     def update_many(

@@ -10,7 +10,7 @@ from typing import Any
 import official
 import pytest
 import yaml
-from adopt import AdoptError, adopt
+from adopt import AdoptError, adopt, our_names
 
 from tests.conftest import ROOT
 
@@ -108,37 +108,54 @@ def test_every_normalisation_says_why() -> None:
 
 
 def test_adopting_a_tag_adds_its_operations_in_our_conventions(published: dict[str, Any]) -> None:
-    text, report = adopt(SPEC_TEXT, published, "v1 - Customer Credits")
+    text, report = adopt(SPEC_TEXT, published, "v1 - Products")
     # Nothing of openapi.yaml is rewritten: its lines are all there, in order.
     lines = iter(text.splitlines())
     assert all(line in lines for line in SPEC_TEXT.splitlines())
     document = yaml.safe_load(text)
-    credits = [
+    products = sorted(
         op["operationId"]
         for item in document["paths"].values()
         for op in item.values()
-        if isinstance(op, dict) and "Customer Credits" in op.get("tags", [])
+        if isinstance(op, dict) and "Products" in op.get("tags", [])
+    )
+    assert products == [
+        "archiveProduct",
+        "createProduct",
+        "getProductById",
+        "listProducts",
+        "updateProduct",
     ]
-    assert len(credits) == 16
-    create = document["paths"]["/v1/customer-credits"]["post"]
+    create = document["paths"]["/v1/products"]["post"]
     assert {"$ref": "#/components/parameters/IdempotencyKey"} in create["parameters"]
     assert create["responses"]["404"] == {"$ref": "#/components/responses/NotFound"}
-    # Light's SetCustomPropertyRequestV1Model is openapi.yaml's SetCustomPropertyRequest.
-    assert "reused   schema SetCustomPropertyRequest: openapi.yaml has it" in report
-    assert "SetCustomPropertyRequestV1Model" not in text
-    assert "kept     updateCustomerCredit (PATCH /v1/customer-credits/{customerCreditId}): " in (
-        "\n".join(report)
-    )
-    again, second = adopt(text, published, "Customer Credits")
+    assert "added    createProduct (POST /v1/products)" in report
+    assert "Product" in document["components"]["schemas"]
+    again, second = adopt(text, published, "Products")
     assert again == text and not [line for line in second if line.startswith("added")]
+
+
+def test_a_tag_openapi_yaml_has_whole_adds_nothing(published: dict[str, Any]) -> None:
+    text, report = adopt(SPEC_TEXT, published, "Customer Credits")
+    assert text == SPEC_TEXT
+    assert [line.split()[0] for line in report if "(" in line] == ["kept"] * 16
+
+
+def test_lights_schemas_take_the_names_openapi_yaml_gives_them(
+    published: dict[str, Any], normalised: dict[str, Any]
+) -> None:
+    # Paired through the operations both documents have, then their properties.
+    names = our_names(yaml.safe_load(SPEC_TEXT), normalised)
+    assert names["SetCustomPropertyRequestV1Model"] == "SetCustomPropertyRequest"
+    assert "Customer" not in names  # the same name on both sides: nothing to rename
 
 
 def test_adopting_keeps_the_file_whole_whatever_its_edges(published: dict[str, Any]) -> None:
     # No newline at the end, a comment heading the next section, CRLF line endings.
     text = SPEC_TEXT.rstrip("\n").replace("\ncomponents:", "\n# The components.\ncomponents:")
-    adopted, _ = adopt(text, published, "Customer Credits")
+    adopted, _ = adopt(text, published, "Products")
     document = yaml.safe_load(adopted)
-    assert len(document["paths"]["/v1/customer-credits/{customerCreditId}/lines/{lineId}"]) == 2
+    assert len(document["paths"]["/v1/products/{productId}"]) == 2
     assert "\n# The components.\ncomponents:" in adopted
     assert (
         document["components"]["schemas"]["ExternalSourceName"]

@@ -232,9 +232,12 @@ def test_any_failure_of_the_mock_is_a_500_in_lights_format(
 
 
 def test_routes_come_from_the_spec() -> None:
+    # (verb, resource, request, records), and for an operation below a resource's id the
+    # segment after it and whether it is a collection of the resource (else an action or a link).
     served = {
         route.template: {
             method: (operation.verb, operation.resource, operation.request, operation.records)
+            + ((operation.segment, operation.collection) if operation.parent else ())
             for method, operation in route.operations.items()
         }
         for route in routes()
@@ -248,18 +251,86 @@ def test_routes_come_from_the_spec() -> None:
             "GET": ("list", "CustomerPage", None, "Customer"),
             "POST": ("create", "Customer", "CreateCustomerRequest", None),
         },
-        "/v1/customers/{customerId}/archive": {"POST": ("archive", "Customer", None, None)},
-        "/v1/customers/{customerId}/activate": {"POST": ("activate", "Customer", None, None)},
+        "/v1/customers/{customerId}/archive": {
+            "POST": ("archive", "Customer", None, None, "archive", False)
+        },
+        "/v1/customers/{customerId}/activate": {
+            "POST": ("activate", "Customer", None, None, "activate", False)
+        },
         "/v1/customer-credits/{customerCreditId}": {
             "GET": ("get", "CustomerCredit", None, None),
             "PATCH": ("update", "CustomerCredit", "UpdateCustomerCreditRequest", None),
         },
-        "/v1/customer-credits": {"GET": ("list", "CustomerCreditPage", None, "CustomerCredit")},
+        "/v1/customer-credits": {
+            "GET": ("list", "CustomerCreditPage", None, "CustomerCredit"),
+            "POST": ("create", "CustomerCredit", "CreateCustomerCreditRequest", None),
+        },
         "/v1/customer-credits/{customerCreditId}/archive": {
-            "POST": ("archive", "CustomerCredit", None, None)
+            "POST": ("archive", "CustomerCredit", None, None, "archive", False)
         },
         "/v1/customer-credits/{customerCreditId}/unarchive": {
-            "POST": ("unarchive", "CustomerCredit", None, None)
+            "POST": ("unarchive", "CustomerCredit", None, None, "unarchive", False)
+        },
+        "/v1/customer-credits/{customerCreditId}/lines": {
+            "POST": (
+                "create",
+                "CustomerCreditLine",
+                "CreateCustomerCreditLineRequest",
+                None,
+                "lines",
+                True,
+            )
+        },
+        "/v1/customer-credits/{customerCreditId}/lines/{lineId}": {
+            "DELETE": ("delete", "CustomerCreditLine", None, None, "lines", True),
+            "PATCH": (
+                "update",
+                "CustomerCreditLine",
+                "UpdateCustomerCreditLineRequest",
+                None,
+                "lines",
+                True,
+            ),
+        },
+        "/v1/customer-credits/{customerCreditId}/invoice-receivables/{invoiceReceivableId}/link": {
+            "POST": (
+                "link",
+                "CustomerCreditInvoiceReceivable",
+                "LinkCustomerCreditToInvoiceReceivableRequest",
+                None,
+                "invoice-receivables",
+                False,
+            )
+        },
+        "/v1/customer-credits/{customerCreditId}/invoice-receivables/{invoiceReceivableId}": {
+            "POST": (
+                "link",
+                "CustomerCreditInvoiceReceivable",
+                "LinkCustomerCreditToInvoiceReceivableRequest",
+                None,
+                "invoice-receivables",
+                False,
+            ),
+            "DELETE": ("unlink", "CustomerCredit", None, None, "invoice-receivables", False),
+        },
+        "/v1/customer-credits/{customerCreditId}/post-and-send-email": {
+            "POST": (
+                "post",
+                "CustomerCredit",
+                "PostAndSendCustomerCreditRequest",
+                None,
+                "post-and-send-email",
+                False,
+            )
+        },
+        "/v1/customer-credits/{customerCreditId}/post": {
+            "POST": ("post", "CustomerCredit", "PostCustomerCreditRequest", None, "post", False)
+        },
+        "/v1/customer-credits/{customerCreditId}/submit-einvoice": {
+            "POST": ("submit", "CustomerCredit", None, None, "submit-einvoice", False)
+        },
+        "/v1/customer-credits/{customerCreditId}/invoice-receivables/{invoiceReceivableId}/unlink": {
+            "POST": ("unlink", "CustomerCredit", None, None, "invoice-receivables", False)
         },
     }
     route = next(r for r in routes() if r.template == "/v1/customer-credits/{customerCreditId}")

@@ -3,11 +3,15 @@
 
 from .address import Address
 from .country_code import CountryCode
+from .create_customer_credit_line_request import CreateCustomerCreditLineRequest
+from .create_customer_credit_request import CreateCustomerCreditRequest
 from .create_customer_request import CreateCustomerRequest
 from .custom_property import CustomProperty
 from .custom_property_value import CustomPropertyValue
 from .customer import Customer
 from .customer_credit import CustomerCredit
+from .customer_credit_email_info_request import CustomerCreditEmailInfoRequest
+from .customer_credit_invoice_receivable import CustomerCreditInvoiceReceivable
 from .customer_credit_line import CustomerCreditLine
 from .customer_credit_page import CustomerCreditPage
 from .customer_credit_status import CustomerCreditStatus
@@ -25,19 +29,29 @@ from .error_detail import ErrorDetail
 from .error_type import ErrorType
 from .external_source import ExternalSource
 from .external_source_name import ExternalSourceName
+from .link_customer_credit_to_invoice_receivable_request import (
+    LinkCustomerCreditToInvoiceReceivableRequest,
+)
+from .post_and_send_customer_credit_request import PostAndSendCustomerCreditRequest
+from .post_customer_credit_request import PostCustomerCreditRequest
 from .related_document import RelatedDocument
 from .set_custom_property_request import SetCustomPropertyRequest
+from .update_customer_credit_line_request import UpdateCustomerCreditLineRequest
 from .update_customer_credit_request import UpdateCustomerCreditRequest
 from .update_customer_request import UpdateCustomerRequest
 
 __all__ = (
     "Address",
     "CountryCode",
+    "CreateCustomerCreditLineRequest",
+    "CreateCustomerCreditRequest",
     "CreateCustomerRequest",
     "CustomProperty",
     "CustomPropertyValue",
     "Customer",
     "CustomerCredit",
+    "CustomerCreditEmailInfoRequest",
+    "CustomerCreditInvoiceReceivable",
     "CustomerCreditLine",
     "CustomerCreditPage",
     "CustomerCreditStatus",
@@ -55,8 +69,12 @@ __all__ = (
     "ErrorType",
     "ExternalSource",
     "ExternalSourceName",
+    "LinkCustomerCreditToInvoiceReceivableRequest",
+    "PostAndSendCustomerCreditRequest",
+    "PostCustomerCreditRequest",
     "RelatedDocument",
     "SetCustomPropertyRequest",
+    "UpdateCustomerCreditLineRequest",
     "UpdateCustomerCreditRequest",
     "UpdateCustomerRequest",
 )
