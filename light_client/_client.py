@@ -42,8 +42,8 @@ from .resources import AsyncResources, SyncResources
 if TYPE_CHECKING:
     import asyncio
 
-    from ._runtime.download import Sink
     from ._runtime.operation import Operation
+    from ._runtime.sink import Sink
 
 __all__ = ["LightClient", "SyncLightClient"]
 

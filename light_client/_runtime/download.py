@@ -11,7 +11,6 @@ the file as it found it. The call's limit is ``max_download_bytes``.
 
 from __future__ import annotations
 
-import io
 import os
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -20,36 +19,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from .operation import AsyncRequester, Operation, SyncRequester
+from .sink import Sink
 
-__all__ = ["FileTarget", "Sink", "adownload", "download"]
+__all__ = ["FileTarget", "adownload", "download"]
 
 FileTarget = str | os.PathLike[str] | IO[bytes]
-
-
-class Sink:
-    """Where a successful answer's body is written: an open binary file, from the position it
-    had when the call began."""
-
-    def __init__(self, file: IO[bytes]) -> None:
-        if isinstance(file, io.TextIOBase) or "b" not in getattr(file, "mode", "b"):
-            raise TypeError("file must be opened in binary mode ('wb'), not text mode")
-        if not (file.writable() and file.seekable()):
-            raise TypeError("file must be writable and seekable (a regular file opened 'wb')")
-        self.file = file
-        self.start = file.tell()
-
-    def restart(self) -> None:
-        """Back to where the call began: what an earlier attempt wrote is gone."""
-        self.file.seek(self.start)
-        self.file.truncate()
-
-    def write(self, chunk: bytes) -> None:
-        self.file.write(chunk)
-
-    def done(self) -> int:
-        """The bytes written, flushed."""
-        self.file.flush()
-        return self.file.tell() - self.start
 
 
 @contextmanager

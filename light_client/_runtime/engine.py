@@ -35,7 +35,7 @@ from .response import RawResponse
 from .settings import Settings
 
 if TYPE_CHECKING:
-    from .download import Sink
+    from .sink import Sink
 
 __all__ = ["Action", "Engine", "FetchToken", "Reply", "Schedule", "Send", "Sleep"]
 

@@ -18,7 +18,7 @@ from uuid import UUID
 from .response import RawResponse
 
 if TYPE_CHECKING:
-    from .download import Sink
+    from .sink import Sink
 
 __all__ = [
     "AnswerKind",

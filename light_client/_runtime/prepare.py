@@ -25,7 +25,7 @@ from .settings import Settings
 from .validation import check_request, request_document
 
 if TYPE_CHECKING:
-    from .download import Sink
+    from .sink import Sink
 
 __all__ = ["USER_AGENT", "Call", "prepare"]
 
