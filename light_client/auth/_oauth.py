@@ -47,6 +47,8 @@ __all__ = [
 
 # A token this close to its expiry is refreshed before use.
 REFRESH_MARGIN_SECONDS = 60.0
+# How often a pair the store did not take is written again (by the next call after this).
+STORE_RETRY_SECONDS = 5.0
 
 TokenUpdate = Callable[["TokenSet | None"], "TokenSet | None"]
 
@@ -126,9 +128,10 @@ class InMemoryTokenStore:
         return found
 
     def put(self, tenant: str, tokens: TokenSet) -> None:
-        self._tokens[tenant] = tokens
+        # Your database first: a pair it did not take is not reported as stored.
         if self._on_save is not None:
             self._on_save(tenant, tokens)
+        self._tokens[tenant] = tokens
 
     def update(self, tenant: str, change: TokenUpdate) -> TokenSet | None:
         with self._lock(tenant):
@@ -225,11 +228,19 @@ class TokenProvider:
         self.oauth, self.tenant, self.store, self.margin = oauth, tenant, store, margin
         self._refused: str | None = None
         self._last: TokenSet | None = None
+        # A pair Light issued that the store did not take (it failed as it was written): the
+        # only live refresh token there is, kept here and written again on every call.
+        self._unsaved: TokenSet | None = None
+        self._retry_at = 0.0  # monotonic: when to try writing it again
 
     def is_fresh(self, access_token: str) -> bool:
         """Whether ``access_token`` is the one last handed out and not near its expiry (asked
-        by the client before each call; answered from memory, without the store)."""
+        by the client before each call; answered from memory, without the store). A pair
+        not yet stored stops being fresh every ``STORE_RETRY_SECONDS``: the next call asks
+        again, and so writes it again."""
         last = self._last
+        if self._unsaved is not None and time.monotonic() >= self._retry_at:
+            return False
         return (
             last is not None
             and last.access_token == access_token
@@ -242,6 +253,8 @@ class TokenProvider:
         self._refused = access_token
 
     def _fresh(self, tokens: TokenSet | None) -> TokenSet | None:
+        if self._unsaved is not None:  # newer than the store's: its refresh token is used up
+            tokens = self._unsaved
         if tokens is None:
             raise OAuthError("no_tokens", f"no tokens stored for tenant {self.tenant!r}", None)
         if tokens.access_token == self._refused or tokens.expires_within(self.margin):
@@ -250,11 +263,31 @@ class TokenProvider:
                     "no_refresh_token", "the token expired and cannot be refreshed", None
                 )
             logger.info("OAuth: refreshing the access token of tenant %r", self.tenant)
-            return self.oauth.refresh(tokens.refresh_token)
+            # Light has rotated the pair once this returns: held before the store writes it.
+            self._unsaved = self.oauth.refresh(tokens.refresh_token)
+            return self._unsaved
         return tokens
 
     def __call__(self) -> str:
-        tokens = self.store.update(self.tenant, self._fresh)
+        try:
+            tokens = self.store.update(self.tenant, self._fresh)
+        except OAuthError:
+            raise
+        except Exception as error:
+            if self._unsaved is None:
+                raise  # the store failed before any rotation: nothing is lost
+            tokens = self._unsaved
+            self._retry_at = time.monotonic() + STORE_RETRY_SECONDS
+            logger.error(
+                "OAuth: the new tokens of tenant %r could not be stored (%s); they are kept in "
+                "this process, used, and written again by a call after %.0f s. Until they "
+                "are stored, another process sharing the store holds a used-up refresh token",
+                self.tenant,
+                type(error).__name__,
+                STORE_RETRY_SECONDS,
+            )
+        else:
+            self._unsaved = None  # stored (or a newer pair was there)
         assert tokens is not None  # _fresh raises rather than answer None
         self._last = tokens
         return tokens.access_token

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import subprocess
 import sys
@@ -289,3 +290,85 @@ def test_the_token_client_keeps_no_cookies(httpx_mock: HTTPXMock) -> None:
     finally:
         oauth.close()
     assert [request.headers.get("cookie") for request in httpx_mock.get_requests()] == [None, None]
+
+
+def test_a_rotated_pair_the_store_cannot_take_is_kept_used_and_stored_later(
+    oauth: LightOAuth,
+    light_mock: LightMock,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Your database is full just as Light rotates the refresh token: the new pair is the only
+    # live one. It is kept and used, the dead refresh token is never sent again, and it is
+    # written as soon as the database takes it.
+    monkeypatch.setattr("light_client.auth._oauth.STORE_RETRY_SECONDS", 0.0)
+    database: dict[str, str] = {}
+    full = [True]
+
+    def save(tenant: str, tokens: TokenSet) -> None:
+        if full[0]:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        database[tenant] = tokens.to_json()
+
+    store = InMemoryTokenStore(
+        load=lambda tenant: TokenSet.from_json(database[tenant]), on_save=save
+    )
+    first = connect(oauth)[1]
+    database[TENANT] = replace(first, expires_at=time.time() - 1).to_json()
+    provider = oauth.provider(TENANT, store)
+    store._tokens.clear()  # nothing cached: every read goes to your database
+    with caplog.at_level(logging.ERROR, logger="light_client"):
+        token = provider()
+    assert light_mock.oauth.refreshes == 1 and token != first.access_token
+    assert TokenSet.from_json(database[TENANT]).refresh_token == first.refresh_token
+    (record,) = caplog.records
+    assert f"the new tokens of tenant {TENANT!r} could not be stored (OSError)" in record.message
+    # Still full: the same new token, no second refresh, and no secret in the log.
+    assert provider() == token and light_mock.oauth.refreshes == 1
+    assert token not in caplog.text
+    # The database has room again: the next call stores the pair Light issued.
+    full[0] = False
+    with SyncLightClient(
+        access_token=provider, base_url=light_mock.base_url, strict_response_validation=True
+    ) as light:
+        light.customers.get(light_mock.customer_id)
+    stored = TokenSet.from_json(database[TENANT])
+    assert stored.access_token == token and stored.refresh_token != first.refresh_token
+    # And the next refresh uses it: Light accepts it (the old one would be invalid_grant).
+    database[TENANT] = replace(stored, expires_at=time.time() - 1).to_json()
+    store._tokens.clear()
+    assert provider() != token and light_mock.oauth.refreshes == 2
+
+
+def test_the_sqlite_token_file_is_private_from_its_first_byte(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import os
+    import stat
+
+    tokens = TokenSet(access_token="at", refresh_token="rt", expires_at=time.time() + 3600)
+    new = tmp_path / "new.sqlite3"
+    old_umask = os.umask(0)  # the most permissive umask: the file must not depend on it
+    try:
+        store = SQLiteTokenStore(new)
+        store.put(TENANT, tokens)
+    finally:
+        os.umask(old_umask)
+    modes = {
+        path.name: stat.S_IMODE(path.stat().st_mode)
+        for path in tmp_path.iterdir()  # the file and SQLite's -wal and -shm next to it
+    }
+    store.close()
+    assert modes == {"new.sqlite3": 0o600, "new.sqlite3-wal": 0o600, "new.sqlite3-shm": 0o600}
+    # A file made by someone else, readable by all: tightened before a secret goes in, loudly.
+    loose = tmp_path / "loose.sqlite3"
+    loose.touch(mode=0o644)
+    os.chmod(loose, 0o644)
+    with caplog.at_level(logging.WARNING, logger="light_client"):
+        other = SQLiteTokenStore(loose)
+        other.put(TENANT, tokens)
+    other.close()
+    assert stat.S_IMODE(loose.stat().st_mode) == 0o600
+    assert [r.message for r in caplog.records] == [
+        f"{loose} held secrets readable by others (mode 644): now 0600"
+    ]
