@@ -36,20 +36,45 @@ class SQLiteFile:
         if self._connection is None or self._pid != os.getpid():
             import sqlite3  # on first use: `import light_client` does not load it
 
-            created = not self.path.exists()
+            if self._private:
+                self._make_private()
             connection = sqlite3.connect(
                 self.path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False
             )
             try:
-                if created and self._private:
-                    os.chmod(self.path, 0o600)  # it holds secrets: the owner's eyes only
                 connection.execute("PRAGMA journal_mode=WAL")
                 connection.execute(self._schema)
+                if self._private:  # SQLite's own files next to it hold the same data
+                    for suffix in ("-wal", "-shm"):
+                        side = self.path.with_name(self.path.name + suffix)
+                        if side.exists():
+                            os.chmod(side, 0o600)
             except BaseException:
                 connection.close()  # a file that cannot be set up leaves nothing open
                 raise
             self._connection, self._pid = connection, os.getpid()
         return self._connection
+
+    def _make_private(self) -> None:
+        """The file exists with mode 0600 before SQLite opens it: created so whatever the
+        umask (never readable by others, not even for a moment); an existing file that others
+        may read is tightened, with a warning."""
+        try:
+            descriptor = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:
+            mode = self.path.stat().st_mode & 0o777
+            if mode & 0o077:
+                from .log import logger
+
+                logger.warning(
+                    "%s held secrets readable by others (mode %o): now 0600", self.path, mode
+                )
+                os.chmod(self.path, 0o600)
+            return
+        try:
+            os.fchmod(descriptor, 0o600)  # the umask may have taken bits off, never added any
+        finally:
+            os.close(descriptor)
 
     def query(self, sql: str, parameters: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
         """The rows of one statement, run on its own (no transaction held after it)."""
