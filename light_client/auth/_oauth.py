@@ -49,6 +49,10 @@ __all__ = [
 REFRESH_MARGIN_SECONDS = 60.0
 # How often a pair the store did not take is written again (by the next call after this).
 STORE_RETRY_SECONDS = 5.0
+# A refresh is worth waiting for: an answer given up on may have rotated the refresh token.
+REFRESH_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
+# Transport errors that prove the request never reached the server (safe to send again).
+NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout)
 
 TokenUpdate = Callable[["TokenSet | None"], "TokenSet | None"]
 
@@ -232,6 +236,8 @@ class TokenProvider:
         # only live refresh token there is, kept here and written again on every call.
         self._unsaved: TokenSet | None = None
         self._retry_at = 0.0  # monotonic: when to try writing it again
+        # The refresh token a refresh was sent with whose answer never came.
+        self._lost_refresh: str | None = None
 
     def is_fresh(self, access_token: str) -> bool:
         """Whether ``access_token`` is the one last handed out and not near its expiry (asked
@@ -263,10 +269,29 @@ class TokenProvider:
                     "no_refresh_token", "the token expired and cannot be refreshed", None
                 )
             logger.info("OAuth: refreshing the access token of tenant %r", self.tenant)
-            # Light has rotated the pair once this returns: held before the store writes it.
-            self._unsaved = self.oauth.refresh(tokens.refresh_token)
+            try:
+                # Light has rotated the pair once this returns: held before the store writes it.
+                self._unsaved = self.oauth.refresh(tokens.refresh_token)
+            except OAuthError as error:
+                self._check_lost_refresh(error, tokens.refresh_token)
+                raise
+            self._lost_refresh = None
             return self._unsaved
         return tokens
+
+    def _check_lost_refresh(self, error: OAuthError, refresh_token: str) -> None:
+        """After a refresh whose answer was lost, Light refusing the same token means it did
+        rotate it: the tenant must connect again (a distinct error, not a bare invalid_grant)."""
+        if error.error == "outcome_unknown":
+            self._lost_refresh = refresh_token
+        elif error.error == "invalid_grant" and self._lost_refresh == refresh_token:
+            raise OAuthError(
+                "reauthorization_required",
+                f"tenant {self.tenant!r}: an earlier refresh reached Light but its answer was "
+                "lost, and Light has since refused the refresh token it used up; the tenant "
+                "must connect again",
+                error.status_code,
+            ) from error
 
     def __call__(self) -> str:
         try:
@@ -316,12 +341,14 @@ class LightOAuth:
         redirect_uri: str,
         base_url: str | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        refresh_timeout: float | httpx.Timeout = REFRESH_TIMEOUT,
     ) -> None:
         self.client_id = check_credential(client_id, what="client_id")
         self._client_secret = check_credential(client_secret, what="client_secret")
         self.redirect_uri = redirect_uri
         self.base_url = (base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
         self._http = sync_client(httpx.Timeout(timeout))  # every tenant's refresh: no cookies
+        self.refresh_timeout = httpx.Timeout(refresh_timeout)
 
     @staticmethod
     def new_state() -> str:
@@ -333,12 +360,25 @@ class LightOAuth:
         query = {"client_id": self.client_id, "redirect_uri": self.redirect_uri, "state": state}
         return f"{self.base_url}/oauth/authorize?{urlencode(query)}"
 
-    def _token(self, form: dict[str, str]) -> TokenSet:
+    def _token(self, form: dict[str, str], *, timeout: httpx.Timeout | None = None) -> TokenSet:
         form = {"client_id": self.client_id, "client_secret": self._client_secret, **form}
         try:
-            answer = self._http.post(f"{self.base_url}/oauth/token", data=form)
-        except httpx.HTTPError as exc:
+            answer = self._http.post(
+                f"{self.base_url}/oauth/token",
+                data=form,
+                timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+            )
+        except NEVER_SENT as exc:
             raise OAuthError("connection_failed", type(exc).__name__, None) from None
+        except httpx.HTTPError as exc:
+            # Sent, but the answer is lost: Light may have used the code or rotated the token.
+            what = "refresh token" if form["grant_type"] == "refresh_token" else "code"
+            raise OAuthError(
+                "outcome_unknown",
+                f"{type(exc).__name__}: the request reached Light but its answer did not; the "
+                f"{what} may be used up, and if so the tenant must connect again",
+                None,
+            ) from None
         try:
             body: Any = answer.json()
         except ValueError:
@@ -366,8 +406,16 @@ class LightOAuth:
         )
 
     def refresh(self, refresh_token: str) -> TokenSet:
-        """A new pair for ``refresh_token``, which is dead from then on: persist the new one."""
-        return self._token({"grant_type": "refresh_token", "refresh_token": refresh_token})
+        """A new pair for ``refresh_token``, which is dead from then on: persist the new one.
+
+        It waits for Light's answer up to ``refresh_timeout`` (default 120 s), longer than other
+        calls: a refresh whose answer is given up on may still have rotated the token. If so
+        (``OAuthError`` ``outcome_unknown``), the next refresh with the old token is refused,
+        and the provider reports that as ``reauthorization_required``."""
+        return self._token(
+            {"grant_type": "refresh_token", "refresh_token": refresh_token},
+            timeout=self.refresh_timeout,
+        )
 
     async def aexchange_code(self, code: str) -> TokenSet:
         import asyncio  # on first use: `import light_client` does not load asyncio

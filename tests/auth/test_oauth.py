@@ -29,6 +29,7 @@ from light_client import (
     TokenStore,
 )
 from light_client.mock import LightMock
+from tests.conftest import free_port
 
 REDIRECT = "https://partner.example/callback"
 TENANT = "acme-aps"
@@ -372,3 +373,53 @@ def test_the_sqlite_token_file_is_private_from_its_first_byte(
     assert [r.message for r in caplog.records] == [
         f"{loose} held secrets readable by others (mode 644): now 0600"
     ]
+
+
+def test_a_refresh_whose_answer_is_lost_is_reported_as_what_it_is(
+    light_mock: LightMock, caplog: pytest.LogCaptureFixture
+) -> None:
+    oauth = LightOAuth(
+        client_id=light_mock.oauth_client_id,
+        client_secret=light_mock.oauth_client_secret,
+        redirect_uri=REDIRECT,
+        base_url=light_mock.base_url,
+        refresh_timeout=0.3,
+    )
+    store = InMemoryTokenStore()
+    store.put(TENANT, replace(connect(oauth)[1], expires_at=time.time() - 1))
+    provider = oauth.provider(TENANT, store)
+    # Light is slow: the client gives up on the answer, Light rotates the token all the same.
+    light_mock.faults.latency = 1.0
+    with pytest.raises(OAuthError) as lost:
+        provider()
+    assert lost.value.error == "outcome_unknown"
+    assert str(lost.value) == (
+        "OAuth: outcome_unknown (ReadTimeout: the request reached Light but its answer did not; "
+        "the refresh token may be used up, and if so the tenant must connect again)"
+    )
+    time.sleep(1.0)  # the mock finishes the refresh the client gave up on
+    light_mock.faults.latency = 0.0
+    assert light_mock.oauth.refreshes == 1
+    # The stored token is used up: Light refuses it, and the error says what that means.
+    with pytest.raises(OAuthError) as refused:
+        provider()
+    assert refused.value.error == "reauthorization_required"
+    assert isinstance(refused.value.__cause__, OAuthError)
+    assert refused.value.__cause__.error == "invalid_grant"
+    oauth.close()
+
+
+def test_a_token_endpoint_never_reached_is_a_connection_failure() -> None:
+    oauth = LightOAuth(
+        client_id="id",
+        client_secret="secret",
+        redirect_uri=REDIRECT,
+        base_url=f"http://127.0.0.1:{free_port()}",  # nothing listens there
+    )
+    with pytest.raises(OAuthError) as caught:
+        oauth.refresh("rt")
+    oauth.close()
+    assert (caught.value.error, caught.value.error_description) == (
+        "connection_failed",
+        "ConnectError",
+    )
