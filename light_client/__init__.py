@@ -46,6 +46,7 @@ from .auth import (
     TokenProvider,
     TokenSet,
     TokenStore,
+    TokenStoreError,
 )
 from .ratelimit import (
     InMemoryRateLimitStore,
@@ -130,6 +131,7 @@ __all__ = [
     "TokenProviderError",
     "TokenSet",
     "TokenStore",
+    "TokenStoreError",
     "UnprocessableEntityError",
     "Unset",
     "UpdateCustomerCreditParams",

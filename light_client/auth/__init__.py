@@ -12,6 +12,7 @@ from ._oauth import (
     TokenProvider,
     TokenSet,
     TokenStore,
+    TokenStoreError,
 )
 
 __all__ = [
@@ -23,4 +24,5 @@ __all__ = [
     "TokenProvider",
     "TokenSet",
     "TokenStore",
+    "TokenStoreError",
 ]

@@ -43,6 +43,7 @@ __all__ = [
     "TokenProvider",
     "TokenSet",
     "TokenStore",
+    "TokenStoreError",
 ]
 
 # A token this close to its expiry is refreshed before use.
@@ -65,6 +66,10 @@ class OAuthError(LightError):
         text = f"OAuth: {error}" + (f" ({shorten(description, 200)})" if description else "")
         super().__init__(text)
         self.error, self.error_description, self.status_code = error, description, status_code
+
+
+class TokenStoreError(LightError):
+    """A token store could not do what was asked (its lock could not be had in time)."""
 
 
 @dataclass(frozen=True)
@@ -190,10 +195,14 @@ def _changed(store: TokenStore, tenant: str, change: TokenUpdate) -> TokenSet | 
 
 
 class RedisTokenStore:
-    """Tokens in Redis, for a fleet; ``update`` holds a Redis lock per tenant (30 s at most)
-    while it refreshes. Needs ``pip install 'light-client[redis]'``."""
+    """Tokens in Redis, for a fleet; ``update`` holds a Redis lock per tenant while it
+    refreshes. The lock lives ``lock_timeout`` seconds (default 180: longer than a refresh may
+    take, ``REFRESH_TIMEOUT``, so that no second refresh starts while one runs), and a process
+    waits as long for it. Needs ``pip install 'light-client[redis]'``."""
 
-    def __init__(self, url: str, *, prefix: str = "light-client:oauth:") -> None:
+    def __init__(
+        self, url: str, *, prefix: str = "light-client:oauth:", lock_timeout: float = 180.0
+    ) -> None:
         try:
             import redis
         except ModuleNotFoundError as exc:
@@ -202,6 +211,7 @@ class RedisTokenStore:
             ) from exc
         self._redis = redis.Redis.from_url(url, socket_timeout=5.0)
         self._prefix = prefix
+        self.lock_timeout = lock_timeout
 
     def get(self, tenant: str) -> TokenSet | None:
         raw = self._redis.get(self._prefix + tenant)
@@ -211,8 +221,30 @@ class RedisTokenStore:
         self._redis.set(self._prefix + tenant, tokens.to_json())
 
     def update(self, tenant: str, change: TokenUpdate) -> TokenSet | None:
-        with self._redis.lock(f"{self._prefix}{tenant}:lock", timeout=30, blocking_timeout=30):
+        from redis.exceptions import LockError
+
+        lock = self._redis.lock(
+            f"{self._prefix}{tenant}:lock",
+            timeout=self.lock_timeout,
+            blocking_timeout=self.lock_timeout,
+        )
+        if not lock.acquire():
+            raise TokenStoreError(
+                f"tenant {tenant!r}: another process held the token lock for "
+                f"{self.lock_timeout:g} s (lock_timeout)"
+            )
+        try:
             return _changed(self, tenant, change)
+        finally:
+            try:
+                lock.release()
+            except LockError:  # it expired: the work is done, and said so, not raised
+                logger.warning(
+                    "OAuth: tenant %r's token lock expired before the refresh ended "
+                    "(lock_timeout=%g s is too short for it)",
+                    tenant,
+                    self.lock_timeout,
+                )
 
     def close(self) -> None:
         self._redis.close()

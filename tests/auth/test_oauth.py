@@ -423,3 +423,42 @@ def test_a_token_endpoint_never_reached_is_a_connection_failure() -> None:
         "connection_failed",
         "ConnectError",
     )
+
+
+def test_a_slow_refresh_under_the_redis_lock_runs_once(
+    oauth: LightOAuth, light_mock: LightMock, empty_redis: str
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    # Refreshing takes 1.5 s; four workers of two stores (two processes' worth) want a token.
+    stores = [RedisTokenStore(empty_redis), RedisTokenStore(empty_redis)]
+    stores[0].put(TENANT, replace(connect(oauth)[1], expires_at=time.time() - 1))
+    light_mock.faults.latency = 1.5
+    providers = [oauth.provider(TENANT, stores[n % 2]) for n in range(4)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        tokens = set(pool.map(lambda provider: provider(), providers))
+    stored = stores[1].get(TENANT)
+    for store in stores:
+        store.close()
+    assert light_mock.oauth.refreshes == 1
+    assert stored is not None and tokens == {stored.access_token}
+
+
+def test_a_redis_lock_that_expires_mid_refresh_is_said_not_raised(
+    oauth: LightOAuth,
+    light_mock: LightMock,
+    empty_redis: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store = RedisTokenStore(empty_redis, lock_timeout=0.5)
+    store.put(TENANT, replace(connect(oauth)[1], expires_at=time.time() - 1))
+    light_mock.faults.latency = 1.0
+    with caplog.at_level(logging.WARNING, logger="light_client"):
+        token = oauth.provider(TENANT, store)()  # no raw redis LockNotOwnedError
+    stored = store.get(TENANT)
+    store.close()
+    assert stored is not None and stored.access_token == token
+    assert [r.getMessage() for r in caplog.records] == [
+        f"OAuth: tenant {TENANT!r}'s token lock expired before the refresh ended "
+        "(lock_timeout=0.5 s is too short for it)"
+    ]

@@ -562,7 +562,7 @@ def test_public_classes_show_their_public_name() -> None:
     errors = [
         v for v in vars(light_client).values() if isinstance(v, type) and issubclass(v, LightError)
     ]
-    assert len(errors) == 16
+    assert len(errors) == 17
     assert {error.__module__ for error in errors} == {"light_client"}
     # Other classes keep their defining module (their string annotations resolve there).
     assert light_client.RawResponse.__module__ == "light_client._runtime.response"
