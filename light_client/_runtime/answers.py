@@ -25,7 +25,7 @@ from .errors import (
     ResponseValidationError,
     status_error_class,
 )
-from .operation import Operation
+from .operation import IDEMPOTENT_METHODS, Operation
 from .policy import Raise
 from .redirects import redirect_note
 from .validation import parse_model, schema_problem
@@ -93,19 +93,17 @@ def parse_answer(
 def error_for(outcome: Outcome, attempts: int, decision: Raise | None = None) -> LightError:
     """The error a call raises for its last attempt's ``outcome`` and the policy's reason."""
     reason = decision.reason if decision is not None else None
-    if isinstance(outcome, httpx.TimeoutException):
-        return APITimeoutError(
-            f"request timed out: {outcome}",
-            request=outcome.request,
-            attempts=attempts,
-            reason=reason,
-        )
     if isinstance(outcome, httpx.RequestError):
-        return APIConnectionError(
-            f"connection failed: {type(outcome).__name__}: {outcome}",
+        unknown = not isinstance(outcome, NEVER_SENT)
+        kind = (
+            APITimeoutError if isinstance(outcome, httpx.TimeoutException) else APIConnectionError
+        )
+        return kind(
+            _connection_message(outcome, unknown),
             request=outcome.request,
             attempts=attempts,
             reason=reason,
+            outcome_unknown=unknown,
         )
     if outcome.is_redirect and reason is None:
         reason = redirect_note(outcome)
@@ -121,6 +119,34 @@ def error_for(outcome: Outcome, attempts: int, decision: Raise | None = None) ->
     if isinstance(error, RateLimitError) and decision is not None:
         error.retry_at = utc(decision.retry_at)
     return error
+
+
+# Transport errors that prove the request never left: no connection was made, or none could
+# be had from the pool. Any other may have come after the server received the request.
+NEVER_SENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.UnsupportedProtocol,
+)
+
+
+def _connection_message(outcome: httpx.RequestError, unknown: bool) -> str:
+    what = f"{type(outcome).__name__}: {outcome}".removesuffix(": ")
+    timed = isinstance(outcome, httpx.TimeoutException)
+    if not unknown:
+        return f"{'request timed out' if timed else 'connection failed'}: {what}"
+    lost = (
+        "request timed out after it was sent"
+        if timed
+        else "the answer was lost after the request was sent"
+    )
+    if outcome.request.method in IDEMPOTENT_METHODS:
+        return f"{lost} ({what})"
+    return (
+        f"{lost} ({what}): the write may have been applied; fetch the resource, or send it "
+        "again with the same idempotency key, before sending it as a new one"
+    )
 
 
 def held_error(request: httpx.Request, hold: float, hold_left: float) -> RateLimitError:

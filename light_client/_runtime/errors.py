@@ -86,7 +86,14 @@ class TokenProviderError(LightError):
 
 
 class APIConnectionError(LightError):
-    """No answer from the server: check the network, the base URL, or try again later."""
+    """No answer from the server: check the network, the base URL, or try again later.
+
+    ``outcome_unknown``: the request reached the server (or may have: a write began) and its
+    answer was lost -- a reset after sending, a read timeout, a truncated or undecodable body.
+    A write may then have been applied: fetch the resource, or send it again with the same
+    idempotency key (a bulk run: ``--resume``), rather than as a new write. ``False``: the
+    request provably never left (no connection was made).
+    """
 
     def __init__(
         self,
@@ -95,11 +102,13 @@ class APIConnectionError(LightError):
         request: httpx.Request,
         attempts: int = 1,
         reason: str | None = None,
+        outcome_unknown: bool = False,
     ) -> None:
         super().__init__(message + (f"; {reason}" if reason else "") + _attempts_note(attempts))
         self.request = request
         self.attempts = attempts
         self.reason = reason
+        self.outcome_unknown = outcome_unknown
 
 
 class APITimeoutError(APIConnectionError):

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import socket
+import struct
+from typing import Any
+
 import httpx
 import pytest
 from pytest_httpx import HTTPXMock
@@ -10,7 +14,8 @@ from light_client import APIConnectionError, APITimeoutError, LightClient, SyncL
 from light_client.mock import Faults, LightMock
 from light_client.testing import FakeClock
 from tests._harness import CUSTOMER_ID, Kind, Light
-from tests.conftest import API_KEY, load_json
+from tests._servers import RawServer, http_answer
+from tests.conftest import API_KEY, free_port, load_json
 
 CUSTOMER = load_json("seed_customer_response.json")
 
@@ -98,3 +103,41 @@ def test_against_a_server_that_applies_then_loses_the_answer() -> None:
         again = light.customers.create(name="Once", idempotency_key="create-once")
         assert first.id == again.id
         assert [c["name"] for c in mock.store.resources["Customer"].values()].count("Once") == 1
+
+
+def _reset(conn: socket.socket, request: bytes) -> None:
+    """Take the request, then reset the connection: the server may have applied it."""
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+def _corrupt_gzip(conn: socket.socket, request: bytes) -> None:
+    corrupt = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03" + b"\xff\xfe\xfd not deflate"
+    conn.sendall(http_answer(200, corrupt, "Content-Encoding: gzip"))
+
+
+@pytest.mark.parametrize("handler", [_reset, _corrupt_gzip], ids=["reset", "corrupt-gzip"])
+async def test_an_answer_lost_after_sending_says_the_write_may_have_happened(
+    kind: Kind, handler: Any
+) -> None:
+    with RawServer(handler) as server:
+        light = Light(kind, api_key=API_KEY, base_url=server.url, max_retries=0)
+        with pytest.raises(APIConnectionError) as caught:
+            await light.update_customer(name="Acme")
+        await light.close()
+    error = caught.value
+    assert error.outcome_unknown is True and not isinstance(error, APITimeoutError)
+    assert len(server.requests) == 1  # sent once: no retry of a write that may have happened
+    assert "the answer was lost after the request was sent (" in str(error)
+    assert (
+        "): the write may have been applied; fetch the resource, or send it again with the same "
+        "idempotency key, before sending it as a new one"
+    ) in str(error)
+
+
+async def test_a_request_that_never_left_says_so(kind: Kind) -> None:
+    light = Light(kind, api_key=API_KEY, base_url=f"http://127.0.0.1:{free_port()}", max_retries=0)
+    with pytest.raises(APIConnectionError) as caught:
+        await light.update_customer(name="Acme")
+    await light.close()
+    assert caught.value.outcome_unknown is False
+    assert str(caught.value).startswith("connection failed: ConnectError")
