@@ -26,7 +26,7 @@ from ..ratelimit._schedule import Booking
 from ..ratelimit._stores import Change
 from .answers import Outcome, error_for, held_error, parse_answer
 from .credentials import Credentials
-from .errors import APITimeoutError, ResponseValidationError
+from .errors import APITimeoutError, ResponseTooLargeError, ResponseValidationError
 from .hooks import AttemptAction, AttemptDetails
 from .policy import CallState, Pause, Raise, ServerRate, decide, server_rate, slot_decision
 from .prepare import Call
@@ -276,6 +276,8 @@ class Engine(Generic[TokenT]):
                     request, deadline, call.max_bytes, client_auth, call.sink
                 )
             except BaseException as error:  # too large, cancelled, ...: the call ends here
+                if isinstance(error, ResponseTooLargeError):
+                    error.attempts = attempt
                 if not isinstance(error, GeneratorExit):
                     self._report(call, attempt, error, 0.0, "raise", 0.0, _why(error))
                 raise

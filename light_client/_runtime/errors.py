@@ -241,8 +241,11 @@ class ResponseTooLargeError(LightError):
     """The answer's body was larger than ``max_response_bytes`` (a client setting): not read.
 
     Light's answers are a few kilobytes; a body this large is a proxy's error page, a
-    misrouted request or a hostile server. ``limit`` is the limit, ``status_code`` the status.
+    misrouted request or a hostile server. ``limit`` is the limit, ``status_code`` the status,
+    ``attempts`` the attempt it came on (the call ends there: a larger answer is not retried).
     """
+
+    attempts: int = 1
 
     def __init__(self, response: httpx.Response, limit: int) -> None:
         super().__init__(

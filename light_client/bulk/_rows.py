@@ -117,6 +117,7 @@ def _csv_rows(
         yield RowError(1, message + (f";{hint}" if hint else ""))
     if ID_COLUMN not in columns:
         yield RowError(1, f"no {ID_COLUMN!r} column: it holds each row's resource id")
+    yield from _duplicate_columns(body_type, columns)
     field_columns = [
         column
         for column in columns
@@ -128,12 +129,41 @@ def _csv_rows(
             count = len(columns) + len(cells.get(None) or ()) - list(cells.values()).count(None)
             yield RowError(line, f"{count} cells, but the header has {len(columns)} columns")
             continue
+        nul = next((column for column, text in cells.items() if "\x00" in text), None)
+        if nul is not None:
+            yield RowError(line, f"column {nul!r} holds a NUL character (a broken export?)")
+            continue
         row_fields = {
             column: _cell(body_type, column, cells[column], null_token)
             for column in field_columns
             if cells[column] != ""
         }
         yield Row(line, cells.get(ID_COLUMN), row_fields, dict(cells))
+
+
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+def _duplicate_columns(body_type: type[Any], columns: list[str]) -> Iterator[RowError]:
+    """Two columns for one field (``name,name``; ``vatNumber,vat_number``): which one was
+    meant cannot be known, so the file is refused rather than the last one kept."""
+    names = _fields.json_names(body_type)
+    seen: dict[str, str] = {}
+    for column in columns:
+        field = names.get(column, column)
+        if field in seen:
+            yield RowError(
+                1, f"columns {seen[field]!r} and {column!r} are both the field {field!r}"
+            )
+        else:
+            seen[field] = column
 
 
 def _jsonl_rows(stream: TextIO) -> Iterator[Row | RowError]:
@@ -147,6 +177,9 @@ def _jsonl_rows(stream: TextIO) -> Iterator[Row | RowError]:
             continue
         if not isinstance(document, dict):
             yield RowError(line, f"not a JSON object: {text.strip()[:60]}")
+            continue
+        if _has_nul(document):
+            yield RowError(line, "a value holds a NUL character (a broken export?)")
             continue
         row_fields = {
             key: value

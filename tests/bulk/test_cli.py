@@ -84,6 +84,29 @@ def test_an_unknown_column_is_reported_with_the_closest_field(
     assert mock.stats.requests == 0
 
 
+def test_two_columns_for_one_field_and_nul_characters_are_refused(
+    mock: LightMock, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_csv(
+        tmp_path / "rows.csv",
+        ["id", "vatNumber", "name", "vat_number", "name"],
+        [[CUSTOMER, "DK1", "A", "DK2", "B"], [CUSTOMER, "DK1", "A", "DK\x002", "B"]],
+    )
+    assert main(update("--csv", source)) == 2
+    assert capsys.readouterr().err.splitlines()[1:] == [
+        "line 1: columns 'vatNumber' and 'vat_number' are both the field 'vatNumber'",
+        "line 1: columns 'name' and 'name' are both the field 'name'",
+        "line 3: column 'vat_number' holds a NUL character (a broken export?)",
+    ]
+    lines = tmp_path / "rows.jsonl"
+    lines.write_text(f'{{"id": "{CUSTOMER}", "name": "A\\u0000ps"}}\n', encoding="utf-8")
+    assert main(update("--jsonl", lines)) == 2
+    assert capsys.readouterr().err.splitlines()[1:] == [
+        "line 1: a value holds a NUL character (a broken export?)"
+    ]
+    assert mock.stats.requests == 0
+
+
 def test_dry_run_prints_each_exact_body_and_sends_nothing(
     mock: LightMock, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

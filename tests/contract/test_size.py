@@ -73,3 +73,17 @@ async def test_messages_quote_a_huge_answer_only_in_part(
     assert invalid.value.body == huge_list  # the whole body stays available
     assert len(str(bad.value)) < 500 and bad.value.message is not None
     assert bad.value.message.endswith("... (999700 more characters)")
+
+
+async def test_a_too_large_answer_says_which_attempt_it_came_on(
+    kind: Any, clean_env: pytest.MonkeyPatch
+) -> None:
+    bomb = http_answer(200, gzip_bomb(), "Content-Encoding: gzip")
+    busy = http_answer(503, b'{"type": "UNAVAILABLE", "message": "later"}')
+    answers = iter([busy, bomb])
+    with RawServer(lambda conn, _: conn.sendall(next(answers))) as server:
+        light = Light(kind, api_key="k", base_url=server.url, max_retries=2)
+        with pytest.raises(ResponseTooLargeError) as caught:
+            await light.update_customer(name="a")
+        await light.close()
+    assert caught.value.attempts == 2 and len(server.requests) == 2
