@@ -184,6 +184,17 @@ def _main(argv: list[str] | None) -> int:
     return asyncio.run(job.run(light, validation.rows))
 
 
+def _digest(path: Path) -> str:
+    """The SHA-256 of a file, read in blocks (a file of any size, in flat memory)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 class _Job:
     """One run of ``light-client <resource> update``: the rows, the results, the report."""
 
@@ -242,6 +253,16 @@ class _Job:
                 f"{journal} is the journal of an earlier job ({counts or 'empty'}): add --resume "
                 f"to continue it, or choose another --journal to start a new one"
             )
+        if resume:
+            digest = _digest(self.path)
+            with BulkJournal(journal) as opened:
+                recorded = opened.input_digest(digest)
+            if recorded != digest:
+                return (
+                    f"{self.path} is not the file {journal} was started with: it changed since "
+                    "(a row added, removed or moved would be applied again under another key). "
+                    "Resume with the file as it was, or start a new job with another --journal"
+                )
         return None
 
     # -- the run ---------------------------------------------------------------------------------
@@ -254,7 +275,12 @@ class _Job:
             if isinstance(row, _bulk_rows.RowError):  # the file changed since it was checked
                 raise _FileChanged(str(row))
             self.in_flight[index] = row
-            yield row.id, row.fields
+            key = row.cells.get(_bulk_rows.KEY_COLUMN)
+            # A row of a --failed-out file carries the key it was sent with: Light applies it
+            # once, even if the first run's answer was lost after Light had applied it.
+            yield (
+                (row.id, row.fields, key) if isinstance(key, str) and key else (row.id, row.fields)
+            )
 
     def interrupt(self, task: asyncio.Task[Any]) -> None:
         self.interrupted += 1
@@ -273,6 +299,8 @@ class _Job:
         assert task is not None
         loop.add_signal_handler(signal.SIGINT, self.interrupt, task)
         journal = BulkJournal(self.args.journal) if self.args.journal is not None else None
+        if journal is not None:  # a new job: what --resume will hold the file to
+            journal.input_digest(_digest(self.path))
         failed_out = _FailedOut(self.args.failed_out, self.format, self.path)
         progress = _Progress(total, self.counts)
         started, fatal = time.monotonic(), None
@@ -301,13 +329,22 @@ class _Job:
         row = self.in_flight.pop(result.index)
         self.counts[result.status] += 1
         if result.status == "failed":
-            failed_out.write(row, " ".join(str(result.error).split()))
+            if getattr(result.error, "outcome_unknown", False):
+                self.counts["unknown"] += 1
+            failed_out.write(row, " ".join(str(result.error).split()), result.idempotency_key)
 
     def report(self, total: int, wall: float, fatal: Exception | None) -> int:
         done = sum(self.counts.values())
         table = [
             ("applied", self.counts["applied"]),
             ("failed", self.counts["failed"]),
+            # Sent, answer lost: may be applied; run again (--resume, or the --failed-out file,
+            # which keeps each row's key) and Light applies each once.
+            *(
+                [("  of them, may be applied", self.counts["unknown"])]
+                if self.counts["unknown"]
+                else []
+            ),
             ("skipped (applied by an earlier run)", self.counts["skipped"]),
             ("not done", total - done),
             ("rows", total),
@@ -356,16 +393,17 @@ class _FailedOut:
         if format == "csv":
             with source.open(encoding="utf-8-sig", newline="") as header_source:
                 columns = next(csv.reader(header_source), [])
-            columns = [column for column in columns if column != _bulk_rows.ERROR_COLUMN]
-            self._csv = csv.DictWriter(
-                self._stream, [*columns, _bulk_rows.ERROR_COLUMN], extrasaction="ignore"
-            )
+            notes = (_bulk_rows.ERROR_COLUMN, _bulk_rows.KEY_COLUMN)
+            columns = [column for column in columns if column not in notes]
+            self._csv = csv.DictWriter(self._stream, [*columns, *notes], extrasaction="ignore")
             self._csv.writeheader()
 
-    def write(self, row: _bulk_rows.Row, error: str) -> None:
+    def write(self, row: _bulk_rows.Row, error: str, key: str | None) -> None:
         if self._stream is None:
             return
         written = {**row.cells, _bulk_rows.ERROR_COLUMN: error}
+        if key is not None:  # run again, the row is sent with it: applied once, whatever happened
+            written[_bulk_rows.KEY_COLUMN] = key
         if self._csv is not None:
             self._csv.writerow(written)
         else:

@@ -10,7 +10,9 @@ JSON Lines: one object per line, with ``id`` and the fields as Light's JSON has 
 clears, a key left out leaves the field as it is).
 
 In both, columns and keys that start with ``_`` are notes, never sent: ``--failed-out`` writes
-each failed row again with its error in ``_error``, so the file can be fixed and run as it is.
+each failed row again with its error in ``_error`` and the idempotency key it was sent with in
+``_key``, so the file can be fixed and run as it is; a row with a ``_key`` is sent with that
+key, so a row whose answer was lost (it may have been applied) is not applied twice.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from .._runtime.schemas import component
 
 __all__ = [
     "ERROR_COLUMN",
+    "KEY_COLUMN",
     "Format",
     "Row",
     "RowError",
@@ -42,6 +45,8 @@ __all__ = [
 Format: TypeAlias = Literal["csv", "jsonl"]
 ID_COLUMN = "id"
 ERROR_COLUMN = "_error"
+# The idempotency key a row was sent with (written by --failed-out): sent with it again.
+KEY_COLUMN = "_key"
 # Errors kept for the report; the rest are counted (a file of 10 million bad rows stays small).
 MAX_REPORTED_ERRORS = 100
 

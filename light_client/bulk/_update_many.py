@@ -51,9 +51,11 @@ DEFAULT_BULK_CONCURRENCY = 8
 # The namespace of every job's keys (uuid5 of a fixed name: the same in every release).
 _KEY_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://api.light.inc/light-client/bulk")
 
-# ``(id, fields)``; fields is a mapping, checked at run time: typed Any because mypy infers
-# ``object`` for a list of dicts whose values differ (``[(id, {"name": "A"}), (id, {"email": None})]``).
-BulkItem: TypeAlias = tuple[UUID | str, Any]
+# ``(id, fields)``, or ``(id, fields, idempotency_key)`` to send it with a key of your own (one
+# an earlier run gave it: Light applies it once); fields is a mapping, checked at run time:
+# typed Any because mypy infers ``object`` for a list of dicts whose values differ
+# (``[(id, {"name": "A"}), (id, {"email": None})]``).
+BulkItem: TypeAlias = tuple[UUID | str, Any] | tuple[UUID | str, Any, str]
 SyncBulkItems: TypeAlias = Iterable[BulkItem]
 BulkItems: TypeAlias = Iterable[BulkItem] | AsyncIterable[BulkItem]
 BulkStatus: TypeAlias = Literal["applied", "failed", "skipped"]
@@ -121,7 +123,9 @@ class _Job(Generic[ModelT]):
     def start(self, index: int, item: Any) -> _Send | BulkResult[ModelT]:
         """The item to send, or its result already: failed (bad item) or skipped (journal)."""
         try:
-            given_id, data = item
+            given_id, data, *rest = item
+            if len(rest) > 1 or (rest and (not isinstance(rest[0], str) or not rest[0].strip())):
+                raise ValueError("an item is (id, fields) or (id, fields, idempotency_key)")
             resource_id = UUID(given_id) if isinstance(given_id, str) else given_id
             if not isinstance(resource_id, UUID):
                 raise ValueError(f"the id must be a UUID or a UUID string, got {given_id!r}")
@@ -133,7 +137,9 @@ class _Job(Generic[ModelT]):
         except (TypeError, ValueError) as exc:
             given = item[0] if isinstance(item, tuple) and item else item
             return BulkResult(index, str(given), "failed", error=exc)
-        key = str(uuid.uuid5(self.namespace, f"{index}\n{resource_id}\n{body}"))
+        key = (
+            rest[0] if rest else str(uuid.uuid5(self.namespace, f"{index}\n{resource_id}\n{body}"))
+        )
         if self.journal is not None:
             if self.journal.state(key) == "applied":
                 return BulkResult(index, str(given_id), "skipped", idempotency_key=key)

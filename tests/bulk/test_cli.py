@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from light_client._cli import main
-from light_client.mock import LightMock, RateLimit
+from light_client.mock import Faults, LightMock, RateLimit
 
 CUSTOMER = "5f0c6a8e-1b7d-4c1e-9a43-7f2d9a3b6c01"
 CREDIT = "c81d4e2f-7a9b-4c3d-8e1f-0a2b3c4d5e03"
@@ -156,9 +156,11 @@ def test_jsonl_rows_and_failed_rows_written_to_fix_and_run_again(
         "rows                                         3",
     ]
     assert f"failed rows, with their error: {failed}" in out
+    # The key it was sent with, to send it with again: the one the mock saw and did not apply.
+    (key,) = set(mock._idempotency) - set(mock.stats.applied)
     assert failed.read_text(encoding="utf-8") == (
         f'{{"id": "{MISSING}", "amount": 200, "_error": "404 NOT_FOUND: CustomerCredit '
-        f'{MISSING} not found"}}\n'
+        f'{MISSING} not found", "_key": "{key}"}}\n'
     )
     assert len(mock.stats.applied) == 2
     stored = mock.store.get("CustomerCredit", CREDIT)
@@ -176,9 +178,10 @@ def test_failed_csv_rows_keep_their_cells_and_get_their_error(
     )
     failed = tmp_path / "failed.csv"
     assert main(update("--csv", source, "--failed-out", failed)) == 1
+    (key,) = set(mock._idempotency) - set(mock.stats.applied)
     assert failed.read_text(encoding="utf-8").splitlines() == [
-        "id,name,_error",
-        f'{MISSING},"Nobody, Inc.",404 NOT_FOUND: Customer {MISSING} not found',
+        "id,name,_error,_key",
+        f'{MISSING},"Nobody, Inc.",404 NOT_FOUND: Customer {MISSING} not found,{key}',
     ]
 
 
@@ -195,6 +198,53 @@ def test_a_journal_is_resumed_only_on_purpose(
     assert main(update("--csv", source, "--journal", journal, "--resume")) == 0
     assert "skipped (applied by an earlier run)          2" in capsys.readouterr().out
     assert len(mock.stats.applied) == 2 and set(mock.stats.applied.values()) == {1}
+
+
+def test_rows_whose_answers_were_lost_run_again_from_failed_out_are_applied_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 80% of answers are dropped after the mock applied the update: rows end "may be applied".
+    faults = Faults(dropped=0.8, seed=7)
+    with LightMock(rate_limit=RateLimit(1_000_000, 60.0), faults=faults) as mock:
+        monkeypatch.setenv("LIGHT_API_KEY", mock.api_key)
+        monkeypatch.setenv("LIGHT_BASE_URL", mock.base_url)
+        rows = [[CUSTOMER, f"Name {n}"] for n in range(40)]
+        source = write_csv(tmp_path / "rows.csv", ["id", "name"], rows)
+        failed = tmp_path / "failed.csv"
+        assert main(update("--csv", source, "--failed-out", failed)) == 1
+        out = capsys.readouterr().out
+        unknown = int(
+            next(line for line in out.splitlines() if "may be applied" in line).split()[-1]
+        )
+        with failed.open(encoding="utf-8") as stream:
+            failed_rows = list(csv.DictReader(stream))
+        assert unknown == len(failed_rows) > 0
+        assert all("may have been applied" in row["_error"] for row in failed_rows)
+        mock.faults.dropped = 0.0
+        assert main(update("--csv", failed)) == 0  # the documented recovery
+        # Each row's key was applied once: the rows run again were replayed, not applied again.
+        assert len(mock.stats.applied) == 40 and set(mock.stats.applied.values()) == {1}
+
+
+@pytest.mark.parametrize("edit", ["a row inserted at the top", "the rows re-sorted"])
+def test_a_resume_with_an_edited_file_is_refused_and_applies_nothing_twice(
+    mock: LightMock, tmp_path: Path, capsys: pytest.CaptureFixture[str], edit: str
+) -> None:
+    rows = [[CUSTOMER, f"Name {n}"] for n in range(30)]
+    source = write_csv(tmp_path / "rows.csv", ["id", "name"], rows)
+    journal = tmp_path / "job.sqlite3"
+    assert main(update("--csv", source, "--journal", journal)) == 0
+    applied = len(mock.stats.applied)
+    edited = [[CUSTOMER, "New"], *rows] if edit.startswith("a row") else sorted(rows, reverse=True)
+    write_csv(source, ["id", "name"], edited)
+    capsys.readouterr()
+    assert main(update("--csv", source, "--journal", journal, "--resume")) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"light-client: {source} is not the file {journal} was started with: it changed since "
+        "(a row added, removed or moved would be applied again under another key). Resume "
+        "with the file as it was, or start a new job with another --journal"
+    ]
+    assert len(mock.stats.applied) == applied == 30
 
 
 def test_missing_credentials_exit_2_before_sending(
