@@ -1084,7 +1084,8 @@ class AsyncCustomerCredits:
 
         ``items``: ``(id, fields)`` pairs from any iterable or async iterable, read only as
         slots free up; ``fields`` as ``update`` takes them, or with JSON names
-        (``fields_from_mapping``). A bad item or a failed update is a ``"failed"`` result, and
+        (``fields_from_mapping``); ``(id, fields, idempotency_key)`` sends an item with the key
+        an earlier run gave it (``BulkResult.idempotency_key``), so it is applied once. A bad item or a failed update is a ``"failed"`` result, and
         the batch goes on. ``concurrency``: items in flight at most. ``journal``: a
         ``BulkJournal`` or its path, to resume the job after a crash without applying an item
         twice. Example::
