@@ -90,11 +90,20 @@ def parse_answer(
     return parsed, tuple(problems or ())
 
 
-def error_for(outcome: Outcome, attempts: int, decision: Raise | None = None) -> LightError:
-    """The error a call raises for its last attempt's ``outcome`` and the policy's reason."""
+def answer_lost(outcome: Outcome) -> bool:
+    """Whether an attempt may have reached the server and its answer was lost."""
+    return isinstance(outcome, httpx.RequestError) and not isinstance(outcome, NEVER_SENT)
+
+
+def error_for(
+    outcome: Outcome, attempts: int, decision: Raise | None = None, *, maybe_applied: bool = False
+) -> LightError:
+    """The error a call raises for its last attempt's ``outcome`` and the policy's reason.
+    ``maybe_applied``: an earlier attempt's answer was lost (the outcome is unknown, whatever
+    this one says)."""
     reason = decision.reason if decision is not None else None
     if isinstance(outcome, httpx.RequestError):
-        unknown = not isinstance(outcome, NEVER_SENT)
+        unknown = maybe_applied or answer_lost(outcome)
         kind = (
             APITimeoutError if isinstance(outcome, httpx.TimeoutException) else APIConnectionError
         )
@@ -118,6 +127,7 @@ def error_for(outcome: Outcome, attempts: int, decision: Raise | None = None) ->
     )
     if isinstance(error, RateLimitError) and decision is not None:
         error.retry_at = utc(decision.retry_at)
+    error.outcome_unknown = maybe_applied
     return error
 
 

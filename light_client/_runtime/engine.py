@@ -24,7 +24,7 @@ from .._core.log import logger, redacted_headers, redacted_url
 from ..ratelimit._limiter import RateLimiter
 from ..ratelimit._schedule import Booking
 from ..ratelimit._stores import Change
-from .answers import Outcome, error_for, held_error, parse_answer
+from .answers import Outcome, answer_lost, error_for, held_error, parse_answer
 from .credentials import Credentials
 from .errors import APITimeoutError, ResponseTooLargeError, ResponseValidationError
 from .hooks import AttemptAction, AttemptDetails
@@ -123,6 +123,9 @@ class Engine(Generic[TokenT]):
         )
         deadline: float | None = None  # the call's timeout runs from its first send
         attempt = 0
+        # An attempt was sent and its answer lost: a write may have been applied, whatever the
+        # later attempts end with.
+        maybe_applied = False
         token_timeout = call.timeout.read
         if credentials.authorization is None or not credentials.fresh():
             stale = credentials.authorization
@@ -138,6 +141,7 @@ class Engine(Generic[TokenT]):
             outcome, wall, now, elapsed = yield from self._attempt(
                 call, http, attempt, deadline, now
             )
+            maybe_applied = maybe_applied or answer_lost(outcome)
             if isinstance(outcome, httpx.Response):
                 # What the policy makes of the answer's X-RateLimit-* headers (usually nothing).
                 self.server_rate, interval, hold_until = server_rate(
@@ -165,7 +169,7 @@ class Engine(Generic[TokenT]):
                 if decision.hold_client and decision.retry_at is not None:
                     yield Schedule(key, limiter.hold(decision.retry_at))
                 cause = outcome if isinstance(outcome, httpx.RequestError) else None
-                raise error_for(outcome, attempt, decision) from cause
+                raise error_for(outcome, attempt, decision, maybe_applied=maybe_applied) from cause
             logger.info(
                 "%s %s: %s (attempt %d)",
                 call.method,

@@ -118,6 +118,9 @@ class APITimeoutError(APIConnectionError):
 class APIStatusError(LightError):
     """The server answered with an error status.
 
+    ``outcome_unknown``: an earlier attempt of the call was sent and its answer lost, so a
+    write may have been applied although this answer is an error.
+
     Attributes: ``status_code``, ``headers``, ``body`` (the raw bytes), and Light's error fields
     when the body has them: ``type`` (e.g. ``"BAD_REQUEST"``), ``message`` and ``errors`` (one
     ``ErrorDetail`` per problem, whose ``path`` names the offending field). ``attempts``: how
@@ -144,6 +147,7 @@ class APIStatusError(LightError):
         self.errors = list(errors)
         self.attempts = attempts
         self.reason = note
+        self.outcome_unknown = False  # error_for sets it when an earlier answer was lost
         super().__init__(self._describe(note))
 
     def _describe(self, note: str | None) -> str:

@@ -31,6 +31,7 @@ from .._core.checks import check_credential, shorten
 from .._core.constants import BASE_URL_ENV, DEFAULT_BASE_URL, DEFAULT_TIMEOUT
 from .._core.log import logger
 from .._core.sqlite import SQLiteFile
+from .._runtime.answers import NEVER_SENT
 from .._runtime.errors import LightError
 from .._runtime.pools import sync_client
 
@@ -52,8 +53,7 @@ REFRESH_MARGIN_SECONDS = 60.0
 STORE_RETRY_SECONDS = 5.0
 # A refresh is worth waiting for: an answer given up on may have rotated the refresh token.
 REFRESH_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
-# Transport errors that prove the request never reached the server (safe to send again).
-NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout)
+
 
 TokenUpdate = Callable[["TokenSet | None"], "TokenSet | None"]
 
@@ -253,6 +253,32 @@ class RedisTokenStore:
         return "RedisTokenStore(<url redacted>)"
 
 
+class _Unsaved:
+    """Pairs Light issued that their store did not take, by (store, tenant), shared by every
+    provider of a ``LightOAuth``: until stored, the only live refresh token is here."""
+
+    def __init__(self) -> None:
+        self._pairs: dict[tuple[int, str], tuple[TokenStore, TokenSet]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, store: TokenStore, tenant: str) -> TokenSet | None:
+        with self._lock:
+            found = self._pairs.get((id(store), tenant))
+            return None if found is None else found[1]
+
+    def keep(self, store: TokenStore, tenant: str, tokens: TokenSet) -> None:
+        with self._lock:
+            self._pairs[(id(store), tenant)] = (store, tokens)  # the store kept alive with it
+
+    def stored(self, store: TokenStore, tenant: str, tokens: TokenSet) -> None:
+        """``tokens`` are in the store: forget the unsaved pair if it is that one (a pair
+        issued after the store was read stays until it is stored too)."""
+        with self._lock:
+            found = self._pairs.get((id(store), tenant))
+            if found is not None and found[1] == tokens:
+                del self._pairs[(id(store), tenant)]
+
+
 class TokenProvider:
     """The ``access_token=`` of a client for one tenant: a fresh token on each call.
 
@@ -264,10 +290,7 @@ class TokenProvider:
         self.oauth, self.tenant, self.store, self.margin = oauth, tenant, store, margin
         self._refused: str | None = None
         self._last: TokenSet | None = None
-        # A pair Light issued that the store did not take (it failed as it was written): the
-        # only live refresh token there is, kept here and written again on every call.
-        self._unsaved: TokenSet | None = None
-        self._retry_at = 0.0  # monotonic: when to try writing it again
+        self._retry_at = 0.0  # monotonic: when to try writing an unsaved pair again
         # The refresh token a refresh was sent with whose answer never came.
         self._lost_refresh: str | None = None
 
@@ -277,7 +300,7 @@ class TokenProvider:
         not yet stored stops being fresh every ``STORE_RETRY_SECONDS``: the next call asks
         again, and so writes it again."""
         last = self._last
-        if self._unsaved is not None and time.monotonic() >= self._retry_at:
+        if time.monotonic() >= self._retry_at and self._unsaved() is not None:
             return False
         return (
             last is not None
@@ -290,9 +313,16 @@ class TokenProvider:
         """The server refused ``access_token`` (401): the next call refreshes it."""
         self._refused = access_token
 
+    def _unsaved(self) -> TokenSet | None:
+        """The pair Light issued for this tenant that the store did not take, if any: the only
+        live refresh token there is (kept by ``LightOAuth``, for every provider of the tenant
+        on this store)."""
+        return self.oauth._unsaved.get(self.store, self.tenant)
+
     def _fresh(self, tokens: TokenSet | None) -> TokenSet | None:
-        if self._unsaved is not None:  # newer than the store's: its refresh token is used up
-            tokens = self._unsaved
+        unsaved = self._unsaved()
+        if unsaved is not None:  # newer than the store's: the store's refresh token is used up
+            tokens = unsaved
         if tokens is None:
             raise OAuthError("no_tokens", f"no tokens stored for tenant {self.tenant!r}", None)
         if tokens.access_token == self._refused or tokens.expires_within(self.margin):
@@ -303,12 +333,13 @@ class TokenProvider:
             logger.info("OAuth: refreshing the access token of tenant %r", self.tenant)
             try:
                 # Light has rotated the pair once this returns: held before the store writes it.
-                self._unsaved = self.oauth.refresh(tokens.refresh_token)
+                issued = self.oauth.refresh(tokens.refresh_token)
             except OAuthError as error:
                 self._check_lost_refresh(error, tokens.refresh_token)
                 raise
             self._lost_refresh = None
-            return self._unsaved
+            self.oauth._unsaved.keep(self.store, self.tenant, issued)
+            return issued
         return tokens
 
     def _check_lost_refresh(self, error: OAuthError, refresh_token: str) -> None:
@@ -331,9 +362,9 @@ class TokenProvider:
         except OAuthError:
             raise
         except Exception as error:
-            if self._unsaved is None:
+            tokens = self._unsaved()
+            if tokens is None:
                 raise  # the store failed before any rotation: nothing is lost
-            tokens = self._unsaved
             self._retry_at = time.monotonic() + STORE_RETRY_SECONDS
             logger.error(
                 "OAuth: the new tokens of tenant %r could not be stored (%s); they are kept in "
@@ -344,8 +375,9 @@ class TokenProvider:
                 STORE_RETRY_SECONDS,
             )
         else:
-            self._unsaved = None  # stored (or a newer pair was there)
-        assert tokens is not None  # _fresh raises rather than answer None
+            assert tokens is not None  # _fresh raises rather than answer None
+            # Stored: forgotten here, unless another refresh issued a newer one meanwhile.
+            self.oauth._unsaved.stored(self.store, self.tenant, tokens)
         self._last = tokens
         return tokens.access_token
 
@@ -380,6 +412,7 @@ class LightOAuth:
         self.redirect_uri = redirect_uri
         self.base_url = (base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
         self._http = sync_client(httpx.Timeout(timeout))  # every tenant's refresh: no cookies
+        self._unsaved = _Unsaved()
         self.refresh_timeout = httpx.Timeout(refresh_timeout)
 
     @staticmethod
@@ -423,11 +456,17 @@ class LightOAuth:
                 description if isinstance(description, str) else None,
                 answer.status_code,
             )
-        expires_in = body.get("expires_in")
+        # Once Light answers 200 the old refresh token is dead: nothing here may raise and
+        # lose the new one (an odd expires_in is taken as Light's usual hour).
+        try:
+            lifetime = float(body.get("expires_in", 3600.0))
+        except (TypeError, ValueError):
+            lifetime = 3600.0
+        refresh_token = body.get("refresh_token")
         return TokenSet(
             access_token=str(body["access_token"]),
-            refresh_token=body.get("refresh_token"),
-            expires_at=time.time() + (float(expires_in) if expires_in is not None else 3600.0),
+            refresh_token=refresh_token if isinstance(refresh_token, str) else None,
+            expires_at=time.time() + lifetime,
             token_type=str(body.get("token_type") or "Bearer"),
         )
 

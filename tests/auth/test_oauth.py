@@ -462,3 +462,29 @@ def test_a_redis_lock_that_expires_mid_refresh_is_said_not_raised(
         f"OAuth: tenant {TENANT!r}'s token lock expired before the refresh ended "
         "(lock_timeout=0.5 s is too short for it)"
     ]
+
+
+def test_an_unstored_pair_is_the_tenants_not_one_providers(
+    oauth: LightOAuth, light_mock: LightMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two providers of one tenant on one store (a sync and an async client, say): the one that
+    # refreshed while the store was failing is not the only one that knows the new pair.
+    monkeypatch.setattr("light_client.auth._oauth.STORE_RETRY_SECONDS", 0.0)
+    database: dict[str, str] = {}
+    full = [True]
+
+    def save(tenant: str, tokens: TokenSet) -> None:
+        if full[0]:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        database[tenant] = tokens.to_json()
+
+    store = InMemoryTokenStore(
+        load=lambda tenant: TokenSet.from_json(database[tenant]), on_save=save
+    )
+    database[TENANT] = replace(connect(oauth)[1], expires_at=time.time() - 1).to_json()
+    first, second = oauth.provider(TENANT, store), oauth.provider(TENANT, store)
+    token = first()
+    del first  # the provider that refreshed is gone
+    assert second() == token and light_mock.oauth.refreshes == 1  # no dead token sent
+    full[0] = False
+    assert second() == token and TokenSet.from_json(database[TENANT]).access_token == token

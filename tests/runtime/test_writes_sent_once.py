@@ -10,7 +10,13 @@ import httpx
 import pytest
 from pytest_httpx import HTTPXMock
 
-from light_client import APIConnectionError, APITimeoutError, LightClient, SyncLightClient
+from light_client import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    LightClient,
+    SyncLightClient,
+)
 from light_client.mock import Faults, LightMock
 from light_client.testing import FakeClock
 from tests._harness import CUSTOMER_ID, Kind, Light
@@ -141,3 +147,25 @@ async def test_a_request_that_never_left_says_so(kind: Kind) -> None:
     await light.close()
     assert caught.value.outcome_unknown is False
     assert str(caught.value).startswith("connection failed: ConnectError")
+
+
+async def test_an_answer_lost_on_an_earlier_attempt_stays_unknown(kind: Kind) -> None:
+    # Attempt 1 reaches the server and its answer is lost; attempt 2 gets a 503: the update
+    # may still have been applied by the first, and the error says so.
+    busy = http_answer(503, b'{"type": "UNAVAILABLE", "message": "later"}')
+    seen: list[bytes] = []
+
+    def reset_then_busy(conn: socket.socket, request: bytes) -> None:
+        seen.append(request)
+        if len(seen) == 1:
+            _reset(conn, request)
+        else:
+            conn.sendall(busy)
+
+    with RawServer(reset_then_busy) as server:
+        light = Light(kind, api_key=API_KEY, base_url=server.url, max_retries=1)
+        with pytest.raises(APIStatusError) as caught:
+            await light.update_customer(name="Acme")
+        await light.close()
+    assert (caught.value.status_code, caught.value.attempts) == (503, 2)
+    assert caught.value.outcome_unknown is True
