@@ -257,6 +257,12 @@ class _Job:
             digest = _digest(self.path)
             with BulkJournal(journal) as opened:
                 recorded = opened.input_digest(digest)
+            if recorded == "unknown":
+                return (
+                    f"{journal} does not record the file it was started with (an earlier "
+                    "version made it), so a changed file could not be told apart: start a new "
+                    "job with another --journal"
+                )
             if recorded != digest:
                 return (
                     f"{self.path} is not the file {journal} was started with: it changed since "
@@ -329,9 +335,12 @@ class _Job:
         row = self.in_flight.pop(result.index)
         self.counts[result.status] += 1
         if result.status == "failed":
-            if getattr(result.error, "outcome_unknown", False):
-                self.counts["unknown"] += 1
-            failed_out.write(row, " ".join(str(result.error).split()), result.idempotency_key)
+            # Only a row that may have been applied keeps its key: sent again with it, Light
+            # applies it once. A row that was refused (a 404, a 400) is fixed and sent anew.
+            maybe_applied = getattr(result.error, "outcome_unknown", False) is True
+            self.counts["unknown"] += maybe_applied
+            key = result.idempotency_key if maybe_applied else None
+            failed_out.write(row, " ".join(str(result.error).split()), key)
 
     def report(self, total: int, wall: float, fatal: Exception | None) -> int:
         done = sum(self.counts.values())

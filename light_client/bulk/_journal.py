@@ -67,14 +67,18 @@ class BulkJournal:
     def input_digest(self, digest: str) -> str:
         """The digest of the job's input file: ``digest`` when this is the first it is told
         (and from then on), or the one an earlier run recorded. The command line refuses to
-        resume a job with a file whose digest differs: its rows' keys name their positions."""
+        resume a job with a file whose digest differs: its rows' keys name their positions.
+        ``"unknown"``: the journal has items but no digest (an earlier version made it)."""
         with self._file.transaction() as db:
             db.execute("CREATE TABLE IF NOT EXISTS light_bulk_input (sha256 TEXT NOT NULL)")
             row = db.execute("SELECT sha256 FROM light_bulk_input").fetchone()
-            if row is None:
-                db.execute("INSERT INTO light_bulk_input VALUES (?)", (digest,))
-                return digest
-            return str(row[0])
+            if row is not None:
+                return str(row[0])
+            started = db.execute("SELECT 1 FROM light_bulk_items LIMIT 1").fetchone()
+            if started is not None:  # a journal of an earlier version: its file is not known
+                return "unknown"
+            db.execute("INSERT INTO light_bulk_input VALUES (?)", (digest,))
+            return digest
 
     def state(self, key: str) -> str | None:
         """``"sending"``, ``"applied"``, ``"failed"``, or ``None`` for a key never sent."""

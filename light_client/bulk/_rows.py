@@ -156,27 +156,46 @@ def _has_nul(value: object) -> bool:
     return False
 
 
-def _duplicate_columns(body_type: type[Any], columns: list[str]) -> Iterator[RowError]:
-    """Two columns for one field (``name,name``; ``vatNumber,vat_number``): which one was
-    meant cannot be known, so the file is refused rather than the last one kept."""
+def _duplicate_columns(
+    body_type: type[Any], columns: list[str], line: int = 1
+) -> Iterator[RowError]:
+    """Two columns (or keys) for one field (``name,name``; ``vatNumber,vat_number``): which one
+    was meant cannot be known, so the row is refused rather than the last one kept."""
     names = _fields.json_names(body_type)
     seen: dict[str, str] = {}
     for column in columns:
         field = names.get(column, column)
         if field in seen:
             yield RowError(
-                1, f"columns {seen[field]!r} and {column!r} are both the field {field!r}"
+                line, f"columns {seen[field]!r} and {column!r} are both the field {field!r}"
             )
         else:
             seen[field] = column
 
 
-def _jsonl_rows(stream: TextIO) -> Iterator[Row | RowError]:
+class _RepeatedKey(ValueError):
+    pass
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refusing a key that appears twice (json.loads keeps the last)."""
+    document: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in document:
+            raise _RepeatedKey(key)
+        document[key] = value
+    return document
+
+
+def _jsonl_rows(stream: TextIO, body_type: type[Any]) -> Iterator[Row | RowError]:
     for line, text in enumerate(stream, start=1):
         if not text.strip():
             continue
         try:
-            document = json.loads(text)
+            document = json.loads(text, object_pairs_hook=_object)
+        except _RepeatedKey as exc:
+            yield RowError(line, f"the key {exc.args[0]!r} appears twice")
+            continue
         except ValueError as exc:
             yield RowError(line, f"not JSON: {exc}")
             continue
@@ -185,6 +204,10 @@ def _jsonl_rows(stream: TextIO) -> Iterator[Row | RowError]:
             continue
         if _has_nul(document):
             yield RowError(line, "a value holds a NUL character (a broken export?)")
+            continue
+        duplicate = next(iter(_duplicate_columns(body_type, list(document), line)), None)
+        if duplicate is not None:
+            yield duplicate
             continue
         row_fields = {
             key: value
@@ -202,11 +225,25 @@ def read_rows(
         if format == "csv":
             yield from _csv_rows(stream, body_type, null_token)
         else:
-            yield from _jsonl_rows(stream)
+            yield from _jsonl_rows(stream, body_type)
 
 
 def check_row(body_type: type[Any], row: Row) -> RowError | None:
     """What is wrong with a row that ``update_many`` would reject, if anything."""
+    key = row.cells.get(KEY_COLUMN)
+    if key not in (None, "") and not (
+        isinstance(key, str)
+        and key.isascii()
+        and key.isprintable()
+        and 0 < len(key.strip()) <= 255
+        and key == key.strip()
+    ):
+        return RowError(
+            row.line,
+            f"{KEY_COLUMN} must be an idempotency key (printable ASCII, at most 255 characters), got {key!r}"[
+                :200
+            ],
+        )
     try:
         if row.id is not None:
             if not isinstance(row.id, str) or not row.id:

@@ -99,10 +99,20 @@ def test_two_columns_for_one_field_and_nul_characters_are_refused(
         "line 3: column 'vat_number' holds a NUL character (a broken export?)",
     ]
     lines = tmp_path / "rows.jsonl"
-    lines.write_text(f'{{"id": "{CUSTOMER}", "name": "A\\u0000ps"}}\n', encoding="utf-8")
+    lines.write_text(
+        f'{{"id": "{CUSTOMER}", "name": "A\\u0000ps"}}\n'
+        f'{{"id": "{CUSTOMER}", "name": "A", "name": "B"}}\n'
+        f'{{"id": "{CUSTOMER}", "vatNumber": "DK1", "vat_number": "DK2"}}\n'
+        f'{{"id": "{CUSTOMER}", "name": "A", "_key": " k\\n"}}\n',
+        encoding="utf-8",
+    )
     assert main(update("--jsonl", lines)) == 2
     assert capsys.readouterr().err.splitlines()[1:] == [
-        "line 1: a value holds a NUL character (a broken export?)"
+        "line 1: a value holds a NUL character (a broken export?)",
+        "line 2: the key 'name' appears twice",
+        "line 3: columns 'vatNumber' and 'vat_number' are both the field 'vatNumber'",
+        "line 4: _key must be an idempotency key (printable ASCII, at most 255 characters), "
+        "got ' k\\n'",
     ]
     assert mock.stats.requests == 0
 
@@ -156,11 +166,10 @@ def test_jsonl_rows_and_failed_rows_written_to_fix_and_run_again(
         "rows                                         3",
     ]
     assert f"failed rows, with their error: {failed}" in out
-    # The key it was sent with, to send it with again: the one the mock saw and did not apply.
-    (key,) = set(mock._idempotency) - set(mock.stats.applied)
+    # Refused, so not applied: no key kept (fixed, the row is sent as a new one).
     assert failed.read_text(encoding="utf-8") == (
         f'{{"id": "{MISSING}", "amount": 200, "_error": "404 NOT_FOUND: CustomerCredit '
-        f'{MISSING} not found", "_key": "{key}"}}\n'
+        f'{MISSING} not found"}}\n'
     )
     assert len(mock.stats.applied) == 2
     stored = mock.store.get("CustomerCredit", CREDIT)
@@ -178,11 +187,15 @@ def test_failed_csv_rows_keep_their_cells_and_get_their_error(
     )
     failed = tmp_path / "failed.csv"
     assert main(update("--csv", source, "--failed-out", failed)) == 1
-    (key,) = set(mock._idempotency) - set(mock.stats.applied)
     assert failed.read_text(encoding="utf-8").splitlines() == [
         "id,name,_error,_key",
-        f'{MISSING},"Nobody, Inc.",404 NOT_FOUND: Customer {MISSING} not found,{key}',
+        f'{MISSING},"Nobody, Inc.",404 NOT_FOUND: Customer {MISSING} not found,',
     ]
+    # Fixed (the right id), the row is sent as a new update and applied.
+    rows = failed.read_text(encoding="utf-8").replace(MISSING, CUSTOMER)
+    fixed = tmp_path / "fixed.csv"
+    fixed.write_text(rows, encoding="utf-8")
+    assert main(update("--csv", fixed)) == 0
 
 
 def test_a_journal_is_resumed_only_on_purpose(
@@ -220,6 +233,7 @@ def test_rows_whose_answers_were_lost_run_again_from_failed_out_are_applied_once
             failed_rows = list(csv.DictReader(stream))
         assert unknown == len(failed_rows) > 0
         assert all("may have been applied" in row["_error"] for row in failed_rows)
+        assert all(row["_key"] for row in failed_rows)
         mock.faults.dropped = 0.0
         assert main(update("--csv", failed)) == 0  # the documented recovery
         # Each row's key was applied once: the rows run again were replayed, not applied again.
@@ -350,3 +364,22 @@ def test_killed_and_resumed_every_row_applied_exactly_once(
         assert table["skipped (applied by an earlier run)"] + table["applied"] == rows
         assert table["applied"] <= rows - applied_by_first + 6  # at most the 6 in flight again
         assert (table["failed"], table["not done"], table["rows"]) == (0, 0, rows)
+
+
+def test_a_journal_that_does_not_know_its_file_is_not_resumed(
+    mock: LightMock, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_csv(tmp_path / "rows.csv", ["id", "name"], [[CUSTOMER, "A"], [CUSTOMER, "B"]])
+    journal = tmp_path / "job.sqlite3"
+    assert main(update("--csv", source, "--journal", journal)) == 0
+    with contextlib.closing(sqlite3.connect(journal)) as db:  # as an earlier version left it
+        db.execute("DROP TABLE light_bulk_input")
+        db.commit()
+    capsys.readouterr()
+    assert main(update("--csv", source, "--journal", journal, "--resume")) == 2
+    assert capsys.readouterr().err == (
+        f"light-client: {journal} does not record the file it was started with (an earlier "
+        "version made it), so a changed file could not be told apart: start a new job with "
+        "another --journal\n"
+    )
+    assert len(mock.stats.applied) == 2
