@@ -293,16 +293,9 @@ def test_the_token_client_keeps_no_cookies(httpx_mock: HTTPXMock) -> None:
     assert [request.headers.get("cookie") for request in httpx_mock.get_requests()] == [None, None]
 
 
-def test_a_rotated_pair_the_store_cannot_take_is_kept_used_and_stored_later(
-    oauth: LightOAuth,
-    light_mock: LightMock,
-    caplog: pytest.LogCaptureFixture,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # Your database is full just as Light rotates the refresh token: the new pair is the only
-    # live one. It is kept and used, the dead refresh token is never sent again, and it is
-    # written as soon as the database takes it.
-    monkeypatch.setattr("light_client.auth._oauth.STORE_RETRY_SECONDS", 0.0)
+def full_database() -> tuple[dict[str, str], list[bool], InMemoryTokenStore]:
+    """Your own database behind an ``InMemoryTokenStore``, refusing writes (ENOSPC) while
+    ``full[0]`` is true; nothing cached in the store, every read goes to the database."""
     database: dict[str, str] = {}
     full = [True]
 
@@ -314,6 +307,20 @@ def test_a_rotated_pair_the_store_cannot_take_is_kept_used_and_stored_later(
     store = InMemoryTokenStore(
         load=lambda tenant: TokenSet.from_json(database[tenant]), on_save=save
     )
+    return database, full, store
+
+
+def test_a_rotated_pair_the_store_cannot_take_is_kept_used_and_stored_later(
+    oauth: LightOAuth,
+    light_mock: LightMock,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Your database is full just as Light rotates the refresh token: the new pair is the only
+    # live one. It is kept and used, the dead refresh token is never sent again, and it is
+    # written as soon as the database takes it.
+    monkeypatch.setattr("light_client.auth._oauth.STORE_RETRY_SECONDS", 0.0)
+    database, full, store = full_database()
     first = connect(oauth)[1]
     database[TENANT] = replace(first, expires_at=time.time() - 1).to_json()
     provider = oauth.provider(TENANT, store)
@@ -470,17 +477,7 @@ def test_an_unstored_pair_is_the_tenants_not_one_providers(
     # Two providers of one tenant on one store (a sync and an async client, say): the one that
     # refreshed while the store was failing is not the only one that knows the new pair.
     monkeypatch.setattr("light_client.auth._oauth.STORE_RETRY_SECONDS", 0.0)
-    database: dict[str, str] = {}
-    full = [True]
-
-    def save(tenant: str, tokens: TokenSet) -> None:
-        if full[0]:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        database[tenant] = tokens.to_json()
-
-    store = InMemoryTokenStore(
-        load=lambda tenant: TokenSet.from_json(database[tenant]), on_save=save
-    )
+    database, full, store = full_database()
     database[TENANT] = replace(connect(oauth)[1], expires_at=time.time() - 1).to_json()
     first, second = oauth.provider(TENANT, store), oauth.provider(TENANT, store)
     token = first()
