@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,6 +31,7 @@ class SQLiteFile:
         self.lock = threading.RLock()
         self._connection: sqlite3.Connection | None = None
         self._pid = 0
+        self._identity: tuple[int, int] | None = None  # the open file's device and inode
 
     def connect(self) -> sqlite3.Connection:
         # A connection must not cross a fork: a worker process opens its own.
@@ -42,18 +44,57 @@ class SQLiteFile:
                 self.path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False
             )
             try:
-                connection.execute("PRAGMA journal_mode=WAL")
-                connection.execute(self._schema)
+                self._set_up(connection)
                 if self._private:  # SQLite's own files next to it hold the same data
                     for suffix in ("-wal", "-shm"):
                         side = self.path.with_name(self.path.name + suffix)
                         if side.exists():
                             os.chmod(side, 0o600)
+                self._identity = _identity(os.stat(self.path))
             except BaseException:
                 connection.close()  # a file that cannot be set up leaves nothing open
                 raise
             self._connection, self._pid = connection, os.getpid()
         return self._connection
+
+    def _set_up(self, connection: sqlite3.Connection) -> None:
+        """WAL mode and the schema, waiting for other processes like any change does.
+
+        Switching a new file to WAL takes a lock that SQLite does not wait for (its busy
+        handler is not called for it): processes opening a new file at the same moment would
+        get "database is locked". They try again, for up to ``busy_timeout`` seconds.
+        """
+        import sqlite3
+
+        deadline = time.monotonic() + self._busy_timeout
+        while True:
+            try:
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.execute(self._schema)
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.01)
+
+    def _check_identity(self) -> None:
+        """Open the file anew if the path is no longer the file this process has open
+        (deleted, or replaced): a process started since would use another file, and another
+        budget or token set, with no one the wiser."""
+        if self._connection is None or self._pid != os.getpid():
+            return
+        try:
+            identity = _identity(os.stat(self.path))
+        except FileNotFoundError:
+            identity = None
+        if identity != self._identity:
+            from .log import logger
+
+            logger.warning("%s was replaced or deleted while open: opened anew", self.path)
+            self._connection.close()
+            self._connection = None
 
     def _make_private(self) -> None:
         """The file exists with mode 0600 before SQLite opens it: created so whatever the
@@ -79,11 +120,13 @@ class SQLiteFile:
     def query(self, sql: str, parameters: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
         """The rows of one statement, run on its own (no transaction held after it)."""
         with self.lock:
+            self._check_identity()
             return self.connect().execute(sql, parameters).fetchall()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         with self.lock:
+            self._check_identity()
             connection = self.connect()
             connection.execute("BEGIN IMMEDIATE")
             try:
@@ -98,3 +141,7 @@ class SQLiteFile:
             if self._connection is not None:
                 self._connection.close()
                 self._connection = None
+
+
+def _identity(stat: os.stat_result) -> tuple[int, int]:
+    return stat.st_dev, stat.st_ino
