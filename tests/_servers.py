@@ -1,9 +1,12 @@
-"""A loopback HTTP server that answers with whatever bytes a test writes: for hostile servers."""
+"""Loopback servers for tests: an HTTP server that answers with whatever bytes a test writes
+(hostile servers), and a TCP proxy that adds latency."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
+import time
 from collections.abc import Callable
 from types import TracebackType
 from typing import Self
@@ -89,3 +92,94 @@ class RawServer:
 def http_answer(status: int, body: bytes, *headers: str) -> bytes:
     lines = [f"HTTP/1.1 {status} X", f"Content-Length: {len(body)}", "Connection: close", *headers]
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+class LatencyProxy:
+    """A TCP proxy on loopback that delays every chunk by ``delay`` seconds each way (a round
+    trip costs ``2 * delay``), in order, without slowing throughput: a far-away Redis."""
+
+    def __init__(self, target_port: int, delay: float) -> None:
+        self.target_port, self.delay = target_port, delay
+        self._socket = socket.create_server(("127.0.0.1", 0))
+        self._socket.settimeout(0.1)
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._sockets: list[socket.socket] = []
+        self._acceptor = threading.Thread(target=self._accept, daemon=True)
+
+    @property
+    def port(self) -> int:
+        port: int = self._socket.getsockname()[1]
+        return port
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                client, _ = self._socket.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            self._sockets += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                self._start(self._pump, source, sink)
+
+    def _start(self, target: Callable[..., None], *args: object) -> None:
+        thread = threading.Thread(target=target, args=args, daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+        """Read from ``source``; each chunk goes to ``sink`` ``delay`` seconds after it came."""
+        pending: list[tuple[float, bytes]] = []
+        ready = threading.Condition()
+
+        def deliver() -> None:
+            while True:
+                with ready:
+                    while not pending:
+                        ready.wait()
+                    due, chunk = pending.pop(0)
+                wait = due - time.monotonic()
+                if wait > 0:
+                    time.sleep(wait)
+                try:
+                    if not chunk:
+                        sink.shutdown(socket.SHUT_WR)
+                        return
+                    sink.sendall(chunk)
+                except OSError:
+                    return
+
+        self._start(deliver)
+        while True:
+            try:
+                chunk = source.recv(65536)
+            except OSError:
+                chunk = b""
+            with ready:
+                pending.append((time.monotonic() + self.delay, chunk))
+                ready.notify()
+            if not chunk:
+                return
+
+    def __enter__(self) -> Self:
+        self._acceptor.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._stop.set()
+        self._acceptor.join(timeout=5)
+        self._socket.close()
+        for each in self._sockets:
+            with contextlib.suppress(OSError):
+                each.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked reading it
+            each.close()
+        for thread in self._threads:
+            thread.join(timeout=5)
