@@ -19,6 +19,7 @@ from ._core.checks import check_credential
 from ._core.clock import Clock
 from ._core.constants import (
     DEFAULT_MAX_DOWNLOAD_BYTES,
+    DEFAULT_MAX_QUEUE_WAIT,
     DEFAULT_MAX_REQUESTS_PER_MINUTE,
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES,
@@ -90,6 +91,7 @@ class BaseClient(Generic[TokenT, HttpT]):
         timeout: TimeoutTypes = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         max_requests_per_minute: int | None = DEFAULT_MAX_REQUESTS_PER_MINUTE,
+        max_queue_wait: float | None = DEFAULT_MAX_QUEUE_WAIT,
         rate_limit_store: RateLimitStore | None = None,
         default_headers: Mapping[str, str] | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
@@ -153,6 +155,10 @@ class BaseClient(Generic[TokenT, HttpT]):
         return self._settings.max_requests_per_minute
 
     @property
+    def max_queue_wait(self) -> float | None:
+        return self._settings.max_queue_wait
+
+    @property
     def max_response_bytes(self) -> int:
         return self._settings.max_response_bytes
 
@@ -172,6 +178,7 @@ class BaseClient(Generic[TokenT, HttpT]):
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         max_requests_per_minute: int | NotGiven | None = NOT_GIVEN,
+        max_queue_wait: float | NotGiven | None = NOT_GIVEN,
         default_headers: Mapping[str, str] | NotGiven = NOT_GIVEN,
         max_response_bytes: int | NotGiven = NOT_GIVEN,
         max_download_bytes: int | NotGiven = NOT_GIVEN,
@@ -224,7 +231,10 @@ class LightClient(BaseClient[AsyncTokenProvider, httpx.AsyncClient], AsyncResour
     retries and waits for a slot after the first send included (default 60 s, 5 s to connect).
     ``max_retries``: retries of a failed attempt (default 2). ``max_requests_per_minute``:
     client-side pacing, evenly spaced (default 300, Light's limit; ``None``: no limit of your
-    own, the server's advertised limit and pauses are still followed). ``rate_limit_store``:
+    own, the server's advertised limit and pauses are still followed). ``max_queue_wait``: the
+    longest a call waits for its rate-limit slot before its first send (default 180 s;
+    ``None``: no bound); a call whose slot is further away raises ``RateLimitError`` at once,
+    unsent, with ``wait_needed``. Per call too. ``rate_limit_store``:
     where the pacing schedule lives -- in this client (default), or shared by every client and
     process with the same credential (``SQLiteRateLimitStore``, ``RedisRateLimitStore``).
     ``http_client``: your own ``httpx.AsyncClient``, used as given and never closed by the SDK.

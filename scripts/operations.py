@@ -73,6 +73,7 @@ CLIENT_ATTRIBUTES = frozenset(
         "delete",
         "get",
         "max_download_bytes",
+        "max_queue_wait",
         "max_requests_per_minute",
         "max_response_bytes",
         "max_retries",

@@ -17,6 +17,7 @@ __all__ = [
     "check_credential",
     "check_header_value",
     "check_headers",
+    "check_max_queue_wait",
     "check_max_retries",
     "shorten",
 ]
@@ -83,6 +84,15 @@ def check_max_retries(value: Any, *, what: str = "max_retries") -> int:
     if value < 0:
         raise ValueError(f"{what} must be >= 0, got {value}")
     return value
+
+
+def check_max_queue_wait(value: Any) -> float | None:
+    """Seconds (a number >= 0) or ``None`` for no bound."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        raise TypeError(f"max_queue_wait must be seconds >= 0 or None, got {value!r}")
+    return float(value)
 
 
 def check_timeout(value: Any, *, what: str = "timeout") -> httpx.Timeout:

@@ -9,6 +9,7 @@ __all__ = [
     "BASE_URL_ENV",
     "DEFAULT_BASE_URL",
     "DEFAULT_MAX_DOWNLOAD_BYTES",
+    "DEFAULT_MAX_QUEUE_WAIT",
     "DEFAULT_MAX_REQUESTS_PER_MINUTE",
     "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_MAX_RETRIES",
@@ -53,6 +54,10 @@ MAX_RATE_LIMIT_WAITS = 8
 # 0.2 s), allowing at most this many at once after an idle spell: never a minute's quota at once.
 DEFAULT_MAX_REQUESTS_PER_MINUTE = 300
 RATE_LIMIT_BURST = 3
+# The longest a call waits for its rate-limit slot before its first send (seconds): a queue
+# longer than this (too many calls at once for the rate, a stuck schedule) fails the call with a
+# RateLimitError instead of hanging it. ``timeout`` runs from the first send, so it does not.
+DEFAULT_MAX_QUEUE_WAIT = 180.0
 # A shared rate-limit store (SQLite, Redis) that fails is left alone this long: the client paces
 # in-process meanwhile, then tries the store again.
 STORE_RETRY_SECONDS = 30.0

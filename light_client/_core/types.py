@@ -62,6 +62,8 @@ class RequestOptions(TypedDict, total=False):
     - ``timeout``: seconds or an ``httpx.Timeout`` for the whole call, from its first send:
       every attempt, and the waits between them (``None``: no timeout).
     - ``max_retries``: how many times a failed attempt may be retried (``0``: never).
+    - ``max_queue_wait``: the longest this call waits for its rate-limit slot before it is
+      sent (seconds; ``None``: no bound); a longer wait is a ``RateLimitError`` at once.
     - ``extra_headers``: more headers for this call; they win over the SDK's own.
     - ``idempotency_key``: the ``X-Idempotency-Key`` to send (default: a new UUID4 per call,
       the same on each of its retries).
@@ -74,6 +76,7 @@ class RequestOptions(TypedDict, total=False):
 
     timeout: TimeoutTypes | NotGiven
     max_retries: int | NotGiven
+    max_queue_wait: float | NotGiven | None
     strict_response_validation: bool | NotGiven
     extra_headers: Mapping[str, str] | None
     idempotency_key: str | None

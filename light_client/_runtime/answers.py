@@ -33,7 +33,7 @@ from .validation import parse_model, schema_problem
 if TYPE_CHECKING:  # the generated models load with the first client, not at import
     from .._generated.models import ErrorDetail
 
-__all__ = ["error_for", "held_error", "parse_answer", "utc"]
+__all__ = ["error_for", "held_error", "parse_answer", "queued_error", "utc"]
 
 ModelT = TypeVar("ModelT")
 # A transport error or an HTTP answer: what one attempt ends with.
@@ -168,17 +168,31 @@ def held_error(request: httpx.Request, hold: float, hold_left: float) -> RateLim
         f"not sent: Light's rate limit is used up until {retry_at.isoformat(timespec='seconds')} "
         "(the server said so on an earlier answer), so the client holds every request until then"
     )
+    return _not_sent(request, message, hold, hold_left)
+
+
+def queued_error(request: httpx.Request, reason: str, wall: float, wait: float) -> RateLimitError:
+    """The error for a call not sent because its rate-limit slot is ``wait`` seconds away
+    (from ``wall``, Unix time), further than the call's ``max_queue_wait`` allows."""
+    error = _not_sent(request, reason, wall + wait, wait)
+    error.wait_needed = wait
+    return error
+
+
+def _not_sent(
+    request: httpx.Request, message: str, retry_at: float, retry_after: float
+) -> RateLimitError:
     # The answer the server would give now, so the error reads like any other 429.
     response = httpx.Response(
         429,
-        headers={"Retry-After": str(math.ceil(hold_left))},
+        headers={"Retry-After": str(math.ceil(retry_after))},
         json={"type": "TOO_MANY_REQUESTS", "message": message},
         request=request,
     )
     error = RateLimitError(
         response=response, error_type="TOO_MANY_REQUESTS", message=message, errors=[], attempts=0
     )
-    error.retry_at = retry_at
+    error.retry_at = utc(retry_at)
     return error
 
 

@@ -24,7 +24,7 @@ from .._core.log import logger, redacted_headers, redacted_url
 from ..ratelimit._limiter import RateLimiter
 from ..ratelimit._schedule import Booking
 from ..ratelimit._stores import Change
-from .answers import Outcome, answer_lost, error_for, held_error, parse_answer
+from .answers import Outcome, answer_lost, error_for, held_error, parse_answer, queued_error
 from .credentials import Credentials
 from .errors import APITimeoutError, ResponseTooLargeError, ResponseValidationError
 from .hooks import AttemptAction, AttemptDetails
@@ -150,7 +150,7 @@ class Engine(Generic[TokenT]):
                 if interval is not None:
                     yield Schedule(key, limiter.tune(interval))
                 if hold_until is not None:
-                    yield Schedule(key, limiter.hold(hold_until))
+                    yield Schedule(key, limiter.hold(hold_until - wall))
                 if outcome.is_success:
                     try:
                         parsed, problems = parse_answer(
@@ -167,7 +167,7 @@ class Engine(Generic[TokenT]):
             if isinstance(decision, Raise):
                 self._report(call, attempt, outcome, elapsed, "raise", 0.0, decision.reason)
                 if decision.hold_client and decision.retry_at is not None:
-                    yield Schedule(key, limiter.hold(decision.retry_at))
+                    yield Schedule(key, limiter.hold(decision.retry_at - wall))
                 cause = outcome if isinstance(outcome, httpx.RequestError) else None
                 raise error_for(outcome, attempt, decision, maybe_applied=maybe_applied) from cause
             logger.info(
@@ -186,7 +186,7 @@ class Engine(Generic[TokenT]):
                 # The whole client waits; this call is the first to book after the pause.
                 wait = decision.until - wall
                 self._report(call, attempt, outcome, elapsed, "pause", wait, decision.reason)
-                yield Schedule(key, limiter.hold(decision.until))
+                yield Schedule(key, limiter.hold(wait))
             elif decision.refresh_token:
                 try:
                     token, _, _ = yield FetchToken(sent_with, token_timeout)
@@ -213,22 +213,31 @@ class Engine(Generic[TokenT]):
         policy gives up first. The monotonic time when the call may send."""
         limiter = self.limiter
         booking: Booking
-        booking, _, now = yield Schedule(key, limiter.reserve())
+        booking, wall, now = yield Schedule(key, limiter.reserve())
+        entered = now
         while booking.wait > 0:
             # The server's hold in force, from the store's clock when the slot was booked.
             hold_left = booking.hold - (booking.start - booking.wait)
             decision = slot_decision(
-                booking.wait, hold_left, now=now, deadline=deadline, timeout=call.timeout.read
+                booking.wait,
+                hold_left,
+                now=now,
+                deadline=deadline,
+                timeout=call.timeout.read,
+                queued=now - entered,
+                max_queue_wait=call.max_queue_wait,
             )
             if isinstance(decision, Raise):
                 yield Schedule(key, limiter.release(booking))
                 request = self.build_request(http, call)
                 if decision.timeout:
                     raise APITimeoutError(str(decision.reason), request=request)
-                raise held_error(request, booking.hold, hold_left)
+                if decision.queued:
+                    raise queued_error(request, str(decision.reason), wall, booking.wait)
+                raise held_error(request, wall + hold_left, hold_left)
             logger.debug("rate limit: waiting %.3f s for a slot", decision.seconds)
             try:
-                _, _, now = yield Sleep(decision.seconds)
+                _, wall, now = yield Sleep(decision.seconds)
             except GeneratorExit:
                 raise
             except BaseException:  # cancelled or timed out while waiting: give the slot back
@@ -236,10 +245,10 @@ class Engine(Generic[TokenT]):
                     yield Schedule(key, limiter.release(booking))
                 raise
             if booking.origin != limiter.origin:  # the shared store went down or came back
-                booking, _, now = yield Schedule(key, limiter.reserve())
+                booking, wall, now = yield Schedule(key, limiter.reserve())
                 continue
             confirmed: Booking
-            confirmed, _, now = yield Schedule(key, limiter.confirm(booking))
+            confirmed, wall, now = yield Schedule(key, limiter.confirm(booking))
             if confirmed.epoch == booking.epoch:  # still ours: it is time
                 return now
             booking = confirmed  # the schedule moved (a pause, a stricter rate): booked anew

@@ -214,9 +214,14 @@ class RateLimitError(APIStatusError):
     ``retry_at`` (an aware UTC ``datetime``, or ``None``): when the server said the limit
     resets. After a daily limit the client holds every request until then: calls raise this
     error at once, with ``attempts == 0``, instead of sending.
+
+    ``wait_needed`` (seconds, or ``None``): set on a call that was not sent because its slot in
+    the client's rate-limit schedule was further away than ``max_queue_wait`` allows -- the
+    wait it would have needed (``attempts == 0``; ``retry_at`` is when that slot was).
     """
 
     retry_at: datetime | None = None
+    wait_needed: float | None = None
 
 
 class InternalServerError(APIStatusError):

@@ -112,13 +112,15 @@ class Pause:
 class Raise:
     """Give up. ``retry_at`` (Unix time): when the server said to come back, if it did;
     ``hold_client``: hold every request of the client until then (a daily limit);
-    ``timeout``: the call's timeout is why; ``held``: nothing was sent, the client is held."""
+    ``timeout``: the call's timeout is why; ``held``: nothing was sent, the client is held;
+    ``queued``: nothing was sent, its slot is further than ``max_queue_wait``."""
 
     reason: str | None
     retry_at: float | None = None
     hold_client: bool = False
     timeout: bool = False
     held: bool = False
+    queued: bool = False
 
 
 @dataclass(frozen=True)
@@ -250,13 +252,22 @@ def decide(
 
 
 def slot_decision(
-    wait: float, hold_left: float, *, now: float, deadline: float | None, timeout: float | None
+    wait: float,
+    hold_left: float,
+    *,
+    now: float,
+    deadline: float | None,
+    timeout: float | None,
+    queued: float = 0.0,
+    max_queue_wait: float | None = None,
 ) -> Wait | Raise:
     """Before a send: wait ``wait`` seconds for the booked slot, or give up.
 
     ``hold_left``: seconds from now that the server's hold in force when the slot was booked
     lasts (0: none); ``now`` and ``deadline``: monotonic seconds (``deadline`` ``None``: the
-    call has no timeout, or has not started). Each give-up gives the slot back (the engine).
+    call has no timeout, or has not started); ``queued``: seconds already waited for a slot
+    before this send, which with ``wait`` may not exceed ``max_queue_wait`` (``None``: no
+    bound). Each give-up gives the slot back (the engine).
     """
     if hold_left > MAX_RETRY_AFTER:
         # Held until a daily limit resets: fail now rather than wait for hours. First: the
@@ -265,6 +276,12 @@ def slot_decision(
     if deadline is not None and now + wait > deadline:
         return Raise(
             f"the call's timeout ({timeout} s) runs out before its next slot", timeout=True
+        )
+    if max_queue_wait is not None and queued + wait > max_queue_wait:
+        return Raise(
+            f"not sent: its rate-limit slot is {wait:.1f} s away, and with the {queued:.1f} s "
+            f"waited already that is over max_queue_wait ({max_queue_wait:g} s)",
+            queued=True,
         )
     return Wait(wait)
 

@@ -16,7 +16,13 @@ from urllib.parse import urlencode
 
 import httpx
 
-from .._core.checks import check_header_value, check_headers, check_max_retries, check_timeout
+from .._core.checks import (
+    check_header_value,
+    check_headers,
+    check_max_queue_wait,
+    check_max_retries,
+    check_timeout,
+)
 from .._core.types import NOT_GIVEN, NotGiven, RequestOptions, Unset
 from .._version import __version__
 from . import fields as _fields
@@ -47,6 +53,7 @@ class Call(Generic[ModelT]):
     headers: dict[str, str]
     timeout: httpx.Timeout
     max_retries: int
+    max_queue_wait: float | None  # the longest wait for a rate-limit slot before the first send
     resendable: bool  # a failed attempt may be sent again (see Operation.resendable)
     strict: bool  # a 2xx answer off the schema is an error (else returned, with a warning)
     max_bytes: int  # the largest answer read (a download's limit is its own)
@@ -109,6 +116,7 @@ def prepare(
     headers.update(check_headers(options.get("extra_headers"), what="extra_headers"))
     timeout = options.get("timeout", NOT_GIVEN)
     max_retries = options.get("max_retries", NOT_GIVEN)
+    max_queue_wait = options.get("max_queue_wait", NOT_GIVEN)
     return Call(
         operation=operation,
         path_values=path_values,
@@ -122,6 +130,11 @@ def prepare(
             settings.max_retries
             if isinstance(max_retries, NotGiven)
             else check_max_retries(max_retries)
+        ),
+        max_queue_wait=(
+            settings.max_queue_wait
+            if isinstance(max_queue_wait, NotGiven)
+            else check_max_queue_wait(max_queue_wait)
         ),
         resendable=operation.resendable,
         strict=_strict(options, settings),

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from .._core.checks import check_headers, check_max_retries, check_timeout
+from .._core.checks import check_headers, check_max_queue_wait, check_max_retries, check_timeout
 from .._core.clock import SYSTEM_CLOCK, Clock
 from .._core.constants import BASE_URL_ENV, DEFAULT_BASE_URL
 from .._core.log import redacted_url
@@ -85,6 +85,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "timeout": check_timeout,
     "max_retries": check_max_retries,
     "max_requests_per_minute": _max_requests_per_minute,
+    "max_queue_wait": check_max_queue_wait,
     "rate_limit_store": _rate_limit_store,
     "default_headers": lambda headers: check_headers(headers, what="default_headers"),
     "max_response_bytes": _byte_limit("max_response_bytes"),
@@ -103,6 +104,7 @@ class Settings:
     timeout: httpx.Timeout
     max_retries: int
     max_requests_per_minute: int | None
+    max_queue_wait: float | None
     rate_limit_store: RateLimitStore | None
     default_headers: Mapping[str, str]
     max_response_bytes: int

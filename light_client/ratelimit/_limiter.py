@@ -1,29 +1,95 @@
 """A client's side of rate limiting: its pace, its store, and the changes to its schedule.
 
 ``RateLimiter`` keeps books only: it turns the client's settings, and what the policy made of
-the server's answers, into changes of the credential's schedule (``_schedule``) and applies them
+the server's answers, into changes of the credential's schedule (``_changes``) and applies them
 in the store. Whether to wait, pause, hold or give up is decided in
 ``light_client._runtime.policy``; the waiting itself is done by the request flow.
 
-A shared store that fails (Redis down, SQLite file unwritable) is not fatal: the limiter logs a
-warning, paces in-process for ``STORE_RETRY_SECONDS``, then tries the store again.
+A shared store that fails (Redis down, SQLite file locked or unwritable) is not fatal: the
+clients using it pace in-process for ``STORE_RETRY_SECONDS``, then try the store again. That
+state belongs to the store, not to one client: every client given the store (``with_options``
+copies, tenants' clients) sees the outage at once, shares one in-process budget meanwhile, and
+the outage is logged once -- a WARNING when it starts, an INFO when the store is back.
 """
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import replace
-from functools import partial
 from typing import TypeVar, cast
 
 from .._core.clock import SYSTEM_CLOCK, Clock
 from .._core.constants import RATE_LIMIT_BURST, STORE_RETRY_SECONDS
 from .._core.log import logger
-from ._schedule import Booking, Bucket, Pace, confirm, hold, release, reserve, tune
-from ._stores import Change, InMemoryRateLimitStore, RateLimitStore, rate_limit_key
+from ._changes import (
+    Change,
+    confirm_change,
+    hold_change,
+    release_change,
+    reserve_change,
+    tune_change,
+)
+from ._schedule import Booking, Pace
+from ._stores import InMemoryRateLimitStore, RateLimitStore, rate_limit_key
 
 __all__ = ["RateLimiter"]
 
 R = TypeVar("R")
+
+
+class _Outage:
+    """A shared store's health, seen by every limiter that uses it: whether it is down, and
+    the in-process schedule kept meanwhile."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.fallback = InMemoryRateLimitStore(clock=clock.monotonic)
+        self.down_until = 0.0  # monotonic: try the store again after this
+        self.since: float | None = None  # monotonic: when the outage began (None: no outage)
+        self.lock = threading.Lock()
+
+    def failed(self, store: RateLimitStore, exc: Exception) -> None:
+        now = self.clock.monotonic()
+        with self.lock:
+            self.down_until = now + STORE_RETRY_SECONDS
+            first = self.since is None
+            if first:
+                self.since = now
+        if first:
+            logger.warning(
+                "rate-limit store %r failed (%s: %s): pacing in this process only, trying it "
+                "again every %.0f s",
+                store,
+                type(exc).__name__,
+                exc,
+                STORE_RETRY_SECONDS,
+            )
+        else:
+            logger.debug("rate-limit store %r still failing (%s)", store, type(exc).__name__)
+
+    def worked(self, store: RateLimitStore) -> None:
+        with self.lock:
+            since, self.since = self.since, None
+        if since is not None:
+            down = self.clock.monotonic() - since
+            logger.info("rate-limit store %r is back after %.1f s", store, down)
+
+
+# One outage record per shared store, for as long as the store lives.
+_outages: weakref.WeakKeyDictionary[object, _Outage] = weakref.WeakKeyDictionary()
+_outages_lock = threading.Lock()
+
+
+def _outage_of(store: RateLimitStore, clock: Clock) -> _Outage:
+    with _outages_lock:
+        try:
+            outage = _outages.get(store)
+            if outage is None:
+                outage = _outages[store] = _Outage(clock)
+        except TypeError:  # a store that cannot be weakly referenced: this limiter's own
+            outage = _Outage(clock)
+    return outage
 
 
 class RateLimiter:
@@ -48,11 +114,10 @@ class RateLimiter:
             raise ValueError("max_requests_per_minute must be None or an int >= 1")
         interval = 60.0 / max_requests_per_minute if max_requests_per_minute else 0.0
         self.pace = Pace(interval, burst)
-        self.store: RateLimitStore = store or InMemoryRateLimitStore(clock=clock.time)
+        self.store: RateLimitStore = store or InMemoryRateLimitStore(clock=clock.monotonic)
         self._clock = clock
-        self._shared = store is not None and not isinstance(store, InMemoryRateLimitStore)
-        self._fallback = InMemoryRateLimitStore(clock=clock.time)
-        self._store_down_until = 0.0
+        shared = store is not None and not isinstance(store, InMemoryRateLimitStore)
+        self._outage = _outage_of(self.store, clock) if shared else None
         self._keys: dict[str, str] = {}
 
     def key(self, authorization: str | None) -> str:
@@ -68,76 +133,62 @@ class RateLimiter:
     # -- changes -------------------------------------------------------------------------------
 
     def reserve(self) -> Change[Booking]:
-        return partial(reserve, pace=self.pace)  # reserve(bucket, now, pace): no wrapper
+        return reserve_change(self.pace)
 
     def confirm(self, booking: Booking) -> Change[Booking]:
-        return partial(_confirm, booking=booking, pace=self.pace)
+        return confirm_change(self.pace, booking)
 
     def release(self, booking: Booking) -> Change[None]:
-        return partial(_release, booking=booking, pace=self.pace)
+        return release_change(self.pace, booking)
 
-    def hold(self, until: float) -> Change[bool]:
-        return partial(_hold, until=until, pace=self.pace)
+    def hold(self, seconds: float) -> Change[bool]:
+        """Nothing starts for ``seconds`` from now (the store's now: stores keep their own
+        clocks, so a hold travels as a length, not as a date)."""
+        return hold_change(self.pace, seconds)
 
     def tune(self, server_interval: float) -> Change[bool]:
         """Follow the interval between starts that the server's rate allows."""
-        return partial(_tune, server_interval=server_interval, pace=self.pace)
+        return tune_change(self.pace, server_interval)
 
     # -- applying them -------------------------------------------------------------------------
 
     @property
     def origin(self) -> str:
         """Which store bookings are made in now: ``"store"``, or ``"fallback"`` while it is down."""
-        if self._shared and self._clock.monotonic() < self._store_down_until:
+        outage = self._outage
+        if outage is not None and self._clock.monotonic() < outage.down_until:
             return "fallback"
         return "store"
 
-    def _failed(self, exc: Exception) -> None:
-        self._store_down_until = self._clock.monotonic() + STORE_RETRY_SECONDS
-        logger.warning(
-            "rate-limit store %r failed (%s: %s): pacing in this process only for %.0f s",
-            self.store,
-            type(exc).__name__,
-            exc,
-            STORE_RETRY_SECONDS,
-        )
-
     def apply(self, key: str, change: Change[R]) -> R:
-        if self.origin == "fallback":
-            return _stamped(self._fallback.apply(key, change))
-        try:
+        outage = self._outage
+        if outage is None:
             return self.store.apply(key, change)
+        if self.origin == "fallback":
+            return _stamped(outage.fallback.apply(key, change))
+        try:
+            answer = self.store.apply(key, change)
         except Exception as exc:
-            self._failed(exc)
-            return _stamped(self._fallback.apply(key, change))
+            outage.failed(self.store, exc)
+            return _stamped(outage.fallback.apply(key, change))
+        if outage.since is not None:
+            outage.worked(self.store)
+        return answer
 
     async def aapply(self, key: str, change: Change[R]) -> R:
-        if self.origin == "fallback":
-            return _stamped(await self._fallback.aapply(key, change))
-        try:
+        outage = self._outage
+        if outage is None:
             return await self.store.aapply(key, change)
+        if self.origin == "fallback":
+            return _stamped(outage.fallback.apply(key, change))
+        try:
+            answer = await self.store.aapply(key, change)
         except Exception as exc:
-            self._failed(exc)
-            return _stamped(await self._fallback.aapply(key, change))
-
-
-# The changes, as module-level functions so that ``partial`` objects of them are cheap.
-
-
-def _confirm(bucket: Bucket, now: float, *, booking: Booking, pace: Pace) -> tuple[Bucket, Booking]:
-    return confirm(bucket, booking, now, pace)
-
-
-def _release(bucket: Bucket, now: float, *, booking: Booking, pace: Pace) -> tuple[Bucket, None]:
-    return release(bucket, booking, now, pace)
-
-
-def _hold(bucket: Bucket, now: float, *, until: float, pace: Pace) -> tuple[Bucket, bool]:
-    return hold(bucket, until, now, pace)
-
-
-def _tune(bucket: Bucket, now: float, *, server_interval: float, pace: Pace) -> tuple[Bucket, bool]:
-    return tune(bucket, server_interval, now, pace)
+            outage.failed(self.store, exc)
+            return _stamped(outage.fallback.apply(key, change))
+        if outage.since is not None:
+            outage.worked(self.store)
+        return answer
 
 
 def _stamped(answer: R) -> R:

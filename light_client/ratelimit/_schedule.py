@@ -37,6 +37,7 @@ __all__ = [
     "hold",
     "release",
     "reserve",
+    "shifted",
     "tune",
 ]
 
@@ -160,6 +161,16 @@ def tune(bucket: Bucket, server_interval: float, now: float, pace: Pace) -> tupl
     if not stricter:
         return replace(bucket, server_interval=server_interval), False
     return _rebase(bucket, now, pace, server_interval=server_interval), True
+
+
+def shifted(bucket: Bucket, seconds: float) -> Bucket:
+    """The same schedule on a clock ``seconds`` ahead of the one it was written on."""
+    return replace(
+        bucket,
+        tat=bucket.tat + seconds,
+        hold=bucket.hold + seconds if bucket.hold else 0.0,
+        holes=tuple(hole + seconds for hole in bucket.holes),
+    )
 
 
 def encode_bucket(bucket: Bucket) -> str:

@@ -46,6 +46,7 @@ SETTINGS = Settings.build(
         "timeout": 5,
         "max_retries": 0,
         "max_requests_per_minute": None,
+        "max_queue_wait": None,
         "rate_limit_store": None,
         "default_headers": None,
         "max_response_bytes": 1000,

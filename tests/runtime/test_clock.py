@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from pytest_httpx import HTTPXMock
 
-from light_client import APITimeoutError, InternalServerError
+from light_client import APITimeoutError, InternalServerError, RateLimitError
 from light_client.testing import FakeClock
 from tests._harness import Kind, Light
 from tests.conftest import API_KEY, FROZEN_NOW, load_json
@@ -118,3 +118,44 @@ async def test_the_fallback_pacing_runs_on_the_clock_too(
     await light.close()
     assert frozen.sleeps == [2.0]
     assert "pacing in this process only" in caplog.text
+
+
+async def test_a_slot_further_than_max_queue_wait_is_an_error_at_once_and_gives_it_back(
+    kind: Kind, frozen: FakeClock, httpx_mock: HTTPXMock
+) -> None:
+    # 2 a minute with a burst of 3: the fourth call's slot is 30 s away, over the 10 s it may
+    # wait before it is sent. It raises at once, unsent, saying what it would have needed.
+    httpx_mock.add_response(json=CUSTOMER, is_reusable=True)
+    light = Light(kind, api_key=API_KEY, clock=frozen, max_requests_per_minute=2, max_queue_wait=10)
+    assert light.client.max_queue_wait == 10.0
+    for _ in range(3):
+        await light.update_customer(name="a")
+    with pytest.raises(RateLimitError) as caught:
+        await light.update_customer(name="b")
+    error = caught.value
+    assert (error.attempts, error.wait_needed, error.status_code) == (0, 30.0, 429)
+    assert error.retry_at is not None
+    assert error.retry_at.timestamp() == FROZEN_NOW + 30.0
+    assert error.message == (
+        "not sent: its rate-limit slot is 30.0 s away, and with the 0.0 s waited already that "
+        "is over max_queue_wait (10 s)"
+    )
+    assert error.response.headers["Retry-After"] == "30"
+    assert len(httpx_mock.get_requests()) == 3
+    assert frozen.sleeps == []
+    # Its slot was given back: a call that may wait (per call: None, no bound) gets it.
+    await light.update_customer(name="c", max_queue_wait=None)
+    assert frozen.sleeps == [30.0]
+    await light.close()
+
+
+async def test_max_queue_wait_defaults_to_three_minutes_and_is_checked(kind: Kind) -> None:
+    light = Light(kind, api_key=API_KEY)
+    assert light.client.max_queue_wait == 180.0
+    assert light.client.with_options(max_queue_wait=None).max_queue_wait is None
+    for bad in (-1, "5", True, float("nan")):
+        with pytest.raises(TypeError, match="max_queue_wait must be seconds >= 0 or None"):
+            Light(kind, api_key=API_KEY, max_queue_wait=bad)
+        with pytest.raises(TypeError, match="max_queue_wait must be seconds >= 0 or None"):
+            await light.update_customer(name="a", max_queue_wait=bad)
+    await light.close()
