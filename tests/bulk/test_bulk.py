@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import sqlite3
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from pathlib import Path
@@ -238,6 +239,23 @@ async def test_refused_credentials_end_the_batch(mock: LightMock, tmp_path: Path
             await collect(light.customers.update_many(rows, journal=tmp_path / "j.sqlite3"))
     with BulkJournal(tmp_path / "j.sqlite3") as journal:
         assert set(journal.counts()) == {"sending"}  # to be sent again on resume
+
+
+def test_a_transaction_that_sqlite_rolled_back_raises_its_own_error(tmp_path: Path) -> None:
+    """A full disk rolls the transaction back in SQLite: its error, not "cannot rollback"."""
+    from light_client._core.sqlite import SQLiteFile
+
+    store = SQLiteFile(
+        tmp_path / "file.sqlite3", "CREATE TABLE IF NOT EXISTS t (n)", busy_timeout=1, private=True
+    )
+    with pytest.raises(sqlite3.OperationalError, match="disk is full"), store.transaction() as db:
+        db.execute("INSERT INTO t VALUES (1)")
+        db.execute("ROLLBACK")  # as SQLite does on SQLITE_FULL
+        raise sqlite3.OperationalError("database or disk is full")
+    with store.transaction() as db:  # and the connection goes on
+        db.execute("INSERT INTO t VALUES (2)")
+    assert store.query("SELECT n FROM t") == [(2,)]
+    store.close()
 
 
 @pytest.mark.parametrize("concurrency", [0, -1, 1.5, True])
