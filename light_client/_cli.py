@@ -4,7 +4,8 @@
 
 (``light-client customers list --jsonl out.jsonl`` exports a list: ``_cli_list.py``.)
 
-Every row is checked before anything is sent (exit 2 with each bad row's line). Rows are then
+Every row is checked before anything is sent (exit 2 with each bad row's line; a file that does
+not decode in its --encoding, or a CSV record the csv module refuses, is one line). Rows are then
 sent at the client's pace, each with an idempotency key derived from the job and the row; with
 ``--journal`` the job survives a crash or a Ctrl-C: ``--resume`` skips what was applied and sends
 what was in flight again with the same key, so no row is applied twice. Exit status: 0 every
@@ -19,6 +20,7 @@ import argparse
 import asyncio
 import contextlib
 import csv
+import itertools
 import json
 import os
 import shlex
@@ -53,6 +55,8 @@ columns (CSV) or keys (JSON Lines):
 CSV cells: empty leaves the field as it is; the --null-token clears it (sent as null); a field
 that cannot hold text (a number, a boolean, an address, a list) is read as JSON: 12500, true,
 {"city": "Aarhus"}, ["ap@acme.example"]. JSON Lines: null clears, a key left out leaves as is.
+The file is read as UTF-8 (a byte order mark skipped); --encoding cp1252 or latin-1 for an
+export in another; --failed-out is written in UTF-8.
 
 credentials: LIGHT_API_KEY (and LIGHT_BASE_URL), as for the SDK's clients.
 exit status: 0 all applied, 1 some failed, 2 bad input (nothing sent), 130 interrupted."""
@@ -133,6 +137,12 @@ def _add_update_options(update: argparse.ArgumentParser) -> None:
         help="write the failed rows there, as read, with their error in _error: fix, run again",
     )
     update.add_argument(
+        "--encoding",
+        default="utf-8",
+        metavar="NAME",
+        help="the file's text encoding (default utf-8; e.g. cp1252, latin-1, utf-16)",
+    )
+    update.add_argument(
         "--null-token",
         metavar="TOKEN",
         help="CSV: a cell equal to TOKEN clears its field (an empty cell leaves it as it is)",
@@ -163,13 +173,25 @@ def _main(argv: list[str] | None) -> int:
     if not job.path.is_file():
         _error(f"{job.path}: no such file")
         return EXIT_BAD_INPUT
+    try:
+        _bulk_rows.text_encoding(args.encoding)
+    except LookupError:
+        _error(
+            f"--encoding {args.encoding!r}: not a text encoding (e.g. utf-8, cp1252, latin-1, utf-16)"
+        )
+        return EXIT_BAD_INPUT
     if args.dry_run:
         return job.dry_run()
     problem = job.journal_problem()
     if problem is not None:
         _error(problem)
         return EXIT_BAD_INPUT
-    validation = _bulk_rows.validate(job.path, job.format, job.body_type, args.null_token)
+    try:
+        validation = _bulk_rows.validate(
+            job.path, job.format, job.body_type, args.null_token, args.encoding
+        )
+    except _bulk_rows.InputError as exc:
+        return _unreadable(exc)
     if validation.error_count:
         _error(f"{job.path}: {validation.error_count} bad rows; nothing was sent")
         print(validation.report(), file=sys.stderr)
@@ -182,6 +204,12 @@ def _main(argv: list[str] | None) -> int:
         _error(str(exc))
         return EXIT_BAD_INPUT
     return asyncio.run(job.run(light, validation.rows))
+
+
+def _unreadable(error: _bulk_rows.InputError) -> int:
+    """The file cannot be read as rows (it does not decode, a broken CSV record): one line."""
+    _error(f"{error}; nothing was sent")
+    return EXIT_BAD_INPUT
 
 
 def _digest(path: Path) -> str:
@@ -212,7 +240,9 @@ class _Job:
         self.interrupted = 0
 
     def rows(self) -> Any:
-        return _bulk_rows.read_rows(self.path, self.format, self.body_type, self.args.null_token)
+        return _bulk_rows.read_rows(
+            self.path, self.format, self.body_type, self.args.null_token, self.args.encoding
+        )
 
     # -- dry run ---------------------------------------------------------------------------------
 
@@ -220,17 +250,20 @@ class _Job:
         """Each row's request on stdout, the bad rows on stderr: one pass, nothing sent."""
         validation = _bulk_rows.Validation()
         method = self.operation.method.upper()
-        for row in self.rows():
-            problem = row if isinstance(row, _bulk_rows.RowError) else None
-            if isinstance(row, _bulk_rows.Row):
-                validation.rows += 1
-                problem = _bulk_rows.check_row(self.body_type, row)
-                if problem is None:
-                    body = self.body_type(**fields_from_mapping(self.body_type, row.fields))
-                    path, _ = self.operation.url_path((row.id,))
-                    print(f"{method} {path} {request_body(body)}")
-            if problem is not None:
-                validation.add(problem)
+        try:
+            for row in self.rows():
+                problem = row if isinstance(row, _bulk_rows.RowError) else None
+                if isinstance(row, _bulk_rows.Row):
+                    validation.rows += 1
+                    problem = _bulk_rows.check_row(self.body_type, row)
+                    if problem is None:
+                        body = self.body_type(**fields_from_mapping(self.body_type, row.fields))
+                        path, _ = self.operation.url_path((row.id,))
+                        print(f"{method} {path} {request_body(body)}")
+                if problem is not None:
+                    validation.add(problem)
+        except _bulk_rows.InputError as exc:
+            return _unreadable(exc)
         if validation.error_count:
             _error(f"{self.path}: {validation.error_count} bad rows of {validation.rows}")
             print(validation.report(), file=sys.stderr)
@@ -275,8 +308,13 @@ class _Job:
 
     def items(self) -> Any:
         """The rows as ``update_many`` items, until the file ends or Ctrl-C stops the intake."""
-        for index, row in enumerate(self.rows()):
-            if self.stopping:
+        rows = self.rows()
+        for index in itertools.count():
+            try:
+                row = next(rows, None)
+            except _bulk_rows.InputError as exc:  # the file changed since it was checked
+                raise _FileChanged(str(exc)) from None
+            if row is None or self.stopping:
                 return
             if isinstance(row, _bulk_rows.RowError):  # the file changed since it was checked
                 raise _FileChanged(str(row))
@@ -307,7 +345,7 @@ class _Job:
         journal = BulkJournal(self.args.journal) if self.args.journal is not None else None
         if journal is not None:  # a new job: what --resume will hold the file to
             journal.input_digest(_digest(self.path))
-        failed_out = _FailedOut(self.args.failed_out, self.format, self.path)
+        failed_out = _FailedOut(self.args.failed_out, self.format, self.path, self.args.encoding)
         progress = _Progress(total, self.counts)
         started, fatal = time.monotonic(), None
         try:
@@ -393,14 +431,17 @@ class _FileChanged(Exception):
 class _FailedOut:
     """The failed rows, as read, with their error in ``_error``: a file to fix and run again."""
 
-    def __init__(self, path: Path | None, format: _bulk_rows.Format, source: Path) -> None:
+    def __init__(
+        self, path: Path | None, format: _bulk_rows.Format, source: Path, encoding: str
+    ) -> None:
         self._stream: IO[str] | None = None
         self._csv: csv.DictWriter[str] | None = None
         if path is None:
             return
         self._stream = path.open("w", encoding="utf-8", newline="")
         if format == "csv":
-            with source.open(encoding="utf-8-sig", newline="") as header_source:
+            codec = _bulk_rows.text_encoding(encoding)
+            with source.open(encoding=codec, newline="") as header_source:
                 columns = next(csv.reader(header_source), [])
             notes = (_bulk_rows.ERROR_COLUMN, _bulk_rows.KEY_COLUMN)
             columns = [column for column in columns if column not in notes]

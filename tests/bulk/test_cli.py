@@ -383,3 +383,83 @@ def test_a_journal_that_does_not_know_its_file_is_not_resumed(
         "another --journal\n"
     )
     assert len(mock.stats.applied) == 2
+
+
+# -- input that cannot be read, outputs that cannot be written (issue 26, item 16) ---------------
+
+
+def test_a_latin_1_csv_is_refused_with_its_line_and_read_with_encoding(
+    mock: LightMock, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 500 rows of ASCII, then one Latin-1 row (past the first blocks decoded), then more ASCII.
+    rows = [f"{CUSTOMER},,Row {n}" for n in range(500)]
+    rows += [f"{CUSTOMER},Müller & Søn,", *(f"{CUSTOMER},,Row {n}" for n in range(500, 510))]
+    data = "\n".join(["id,name,description", *rows, ""]).encode("latin-1")
+    source = tmp_path / "rows.csv"
+    source.write_bytes(data)
+    offset = data.index(b"\xfc")
+
+    assert main(update("--csv", source)) == 2
+    assert capsys.readouterr() == (
+        "",
+        f"light-client: {source}: line 502 does not decode as utf-8 (byte 0xfc at offset "
+        f"{offset}): give the file's encoding, e.g. --encoding cp1252 (Windows) or --encoding "
+        "latin-1; nothing was sent\n",
+    )
+    assert main(update("--csv", source, "--dry-run")) == 2
+    assert "line 502 does not decode as utf-8" in capsys.readouterr().err
+    assert mock.stats.requests == 0  # not the 500 rows before it either
+
+    assert main(update("--csv", source, "--encoding", "latin-1")) == 0
+    assert len(mock.stats.applied) == 511
+    stored = mock.store.get("Customer", CUSTOMER)
+    assert stored is not None and stored["name"] == "Müller & Søn"
+
+    # JSON Lines too; the digest a journal keeps is the file's bytes, whatever the encoding.
+    lines = tmp_path / "rows.jsonl"
+    data = f'{{"id": "{CUSTOMER}", "name": "Smørrebrød €"}}\n'.encode("cp1252")
+    lines.write_bytes(data)
+    offset = data.index("ø".encode("cp1252"))
+    assert main(update("--jsonl", lines, "--dry-run")) == 2
+    assert capsys.readouterr().err == (
+        f"light-client: {lines}: line 1 does not decode as utf-8 (byte 0xf8 at offset "
+        f"{offset}): give the file's encoding, e.g. --encoding cp1252 (Windows) or "
+        "--encoding latin-1; nothing was sent\n"
+    )
+    assert main(update("--jsonl", lines, "--dry-run", "--encoding", "cp1252")) == 0
+    assert capsys.readouterr().out == (
+        f'PATCH /v1/customers/{CUSTOMER} {{"name":"Smørrebrød €"}}\n'
+    )
+
+
+def test_an_unknown_encoding_is_one_line(
+    mock: LightMock, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_csv(tmp_path / "rows.csv", ["id", "name"], [[CUSTOMER, "A"]])
+    for name in ("klingon", "base64"):  # base64 is a codec, but not of text
+        assert main(update("--csv", source, "--encoding", name)) == 2
+        assert capsys.readouterr() == (
+            "",
+            f"light-client: --encoding {name!r}: not a text encoding (e.g. utf-8, cp1252, "
+            "latin-1, utf-16)\n",
+        )
+    assert mock.stats.requests == 0
+
+
+def test_a_cell_longer_than_the_csv_limit_is_one_line_not_a_traceback(
+    mock: LightMock, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_csv(
+        tmp_path / "rows.csv",
+        ["id", "name"],
+        [[CUSTOMER, "A"], [CUSTOMER, "x" * 200_000], [CUSTOMER, "B"]],
+    )
+    expected = (
+        f"light-client: {source}: line 3: a cell holds more than 131072 characters (Light's "
+        "fields are far shorter: a broken export, or a quote left open?); nothing was sent\n"
+    )
+    assert main(update("--csv", source)) == 2
+    assert capsys.readouterr() == ("", expected)
+    assert main(update("--csv", source, "--dry-run")) == 2  # the rows before it are printed
+    assert capsys.readouterr() == (f'PATCH /v1/customers/{CUSTOMER} {{"name":"A"}}\n', expected)
+    assert mock.stats.requests == 0
