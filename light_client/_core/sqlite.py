@@ -6,7 +6,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -131,10 +131,16 @@ class SQLiteFile:
             connection.execute("BEGIN IMMEDIATE")
             try:
                 yield connection
+                connection.execute("COMMIT")
             except BaseException:
-                connection.execute("ROLLBACK")
+                # SQLite may have rolled back already (a full disk, an I/O error): a ROLLBACK
+                # then would raise and hide why. A COMMIT that failed (busy) leaves none open.
+                if connection.in_transaction:
+                    import sqlite3
+
+                    with suppress(sqlite3.Error):
+                        connection.execute("ROLLBACK")
                 raise
-            connection.execute("COMMIT")
 
     def close(self) -> None:
         with self.lock:

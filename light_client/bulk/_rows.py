@@ -13,11 +13,18 @@ In both, columns and keys that start with ``_`` are notes, never sent: ``--faile
 each failed row again with its error in ``_error`` and the idempotency key it was sent with in
 ``_key``, so the file can be fixed and run as it is; a row with a ``_key`` is sent with that
 key, so a row whose answer was lost (it may have been applied) is not applied twice.
+
+The file is read in its ``encoding`` (UTF-8 by default, a byte order mark skipped). A file that
+does not decode, a CSV record the ``csv`` module refuses (a cell longer than its limit: a quote
+left open, a broken export) or a file that cannot be read is an ``InputError``: one message, with
+the line; the rows after it cannot be read, so the file is refused whole.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 import json
 from collections.abc import Iterator, Mapping
 from functools import cache
@@ -35,10 +42,12 @@ __all__ = [
     "ERROR_COLUMN",
     "KEY_COLUMN",
     "Format",
+    "InputError",
     "Row",
     "RowError",
     "Validation",
     "read_rows",
+    "text_encoding",
     "validate",
 ]
 
@@ -49,6 +58,67 @@ ERROR_COLUMN = "_error"
 KEY_COLUMN = "_key"
 # Errors kept for the report; the rest are counted (a file of 10 million bad rows stays small).
 MAX_REPORTED_ERRORS = 100
+
+
+class InputError(Exception):
+    """The file cannot be read as rows (it does not decode, a CSV record is broken, a read
+    failed): the message names the file and the line."""
+
+
+class _BrokenRecord(Exception):
+    """A CSV record the csv module refuses, on ``lines`` of the file."""
+
+    def __init__(self, lines: str, error: csv.Error) -> None:
+        super().__init__(lines, error)
+        self.lines, self.error = lines, error
+
+    def __str__(self) -> str:
+        limit = csv.field_size_limit()
+        if str(self.error).startswith("field larger than field limit"):
+            return (
+                f"{self.lines}: a cell holds more than {limit} characters (Light's fields are "
+                "far shorter: a broken export, or a quote left open?)"
+            )
+        return f"{self.lines}: not CSV ({self.error})"
+
+
+def text_encoding(name: str) -> str:
+    """The codec to read a file in ``name`` with: a UTF-8 file may start with a byte order mark
+    (as Excel writes it). ``LookupError``: no such text encoding."""
+    io.TextIOWrapper(io.BytesIO(), encoding=name)  # LookupError: unknown, or not text (base64)
+    return "utf-8-sig" if codecs.lookup(name).name == "utf-8" else name
+
+
+def _undecodable(path: Path, name: str, codec: str) -> str:
+    """Where the file first fails to decode, for a person: its line, the byte and its offset."""
+    decoder = codecs.getincrementaldecoder(codec)()
+    offset = newlines = 0
+    with path.open("rb") as stream:
+        while True:
+            block = stream.read(1 << 16)
+            state = decoder.getstate()[0]
+            pending = state if isinstance(state, bytes) else b""  # the last block's tail
+            try:
+                decoder.decode(block, final=not block)
+            except UnicodeDecodeError as exc:
+                data = pending + block  # what the codec was given, less a BOM it skipped
+                skipped = len(data) - len(exc.object) if data.endswith(exc.object) else 0
+                before = skipped + exc.start
+                at, byte = offset - len(pending) + before, exc.object[exc.start]
+                line = 1 + newlines - pending.count(b"\n") + data[:before].count(b"\n")
+                break
+            if not block:  # it decodes now: the file changed since it failed
+                return f"{path}: does not decode as {name}"
+            offset, newlines = offset + len(block), newlines + block.count(b"\n")
+    try:
+        counted = b"\n".decode(codec) == "\n"  # a line ends with the byte \n: lines counted
+    except UnicodeDecodeError:
+        counted = False  # UTF-16 and the like
+    where = f"line {line} does not decode" if counted else "does not decode"
+    return (
+        f"{path}: {where} as {name} (byte {byte:#04x} at offset {at}): give the file's "
+        "encoding, e.g. --encoding cp1252 (Windows) or --encoding latin-1"
+    )
 
 
 @attrs.frozen
@@ -111,7 +181,10 @@ def _csv_rows(
     stream: TextIO, body_type: type[Any], null_token: str | None
 ) -> Iterator[Row | RowError]:
     reader = csv.DictReader(stream)
-    columns = list(reader.fieldnames or [])
+    try:
+        columns = list(reader.fieldnames or [])
+    except csv.Error as exc:
+        raise _BrokenRecord(_lines(1, reader.line_num), exc) from None
     unknown = _unknown_columns(body_type, columns)
     names = _fields.json_names(body_type)
     for column in unknown:  # reported once, on the header's line; the other columns are read
@@ -128,7 +201,14 @@ def _csv_rows(
         for column in columns
         if column != ID_COLUMN and not column.startswith("_") and column not in unknown
     ]
-    for cells in reader:
+    while True:
+        first = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise _BrokenRecord(_lines(first, reader.line_num), exc) from None
         line = reader.line_num
         if None in cells or None in cells.values():
             count = len(columns) + len(cells.get(None) or ()) - list(cells.values()).count(None)
@@ -144,6 +224,10 @@ def _csv_rows(
             if cells[column] != ""
         }
         yield Row(line, cells.get(ID_COLUMN), row_fields, dict(cells))
+
+
+def _lines(first: int, last: int) -> str:
+    return f"line {first}" if last <= first else f"lines {first}-{last}"
 
 
 def _has_nul(value: object) -> bool:
@@ -218,14 +302,27 @@ def _jsonl_rows(stream: TextIO, body_type: type[Any]) -> Iterator[Row | RowError
 
 
 def read_rows(
-    path: Path, format: Format, body_type: type[Any], null_token: str | None = None
+    path: Path,
+    format: Format,
+    body_type: type[Any],
+    null_token: str | None = None,
+    encoding: str = "utf-8",
 ) -> Iterator[Row | RowError]:
-    """Each row of the file, in order, or the reason it cannot be sent; one row in memory."""
-    with path.open(encoding="utf-8-sig", newline="") as stream:
-        if format == "csv":
-            yield from _csv_rows(stream, body_type, null_token)
-        else:
-            yield from _jsonl_rows(stream, body_type)
+    """Each row of the file, in order, or the reason it cannot be sent; one row in memory.
+    ``InputError``: the rest of the file cannot be read (see the module's docstring)."""
+    codec = text_encoding(encoding)
+    try:
+        with path.open(encoding=codec, newline="") as stream:
+            if format == "csv":
+                yield from _csv_rows(stream, body_type, null_token)
+            else:
+                yield from _jsonl_rows(stream, body_type)
+    except UnicodeDecodeError:
+        raise InputError(_undecodable(path, encoding, codec)) from None
+    except _BrokenRecord as exc:
+        raise InputError(f"{path}: {exc}") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
 
 
 def check_row(body_type: type[Any], row: Row) -> RowError | None:
@@ -279,11 +376,16 @@ class Validation:
 
 
 def validate(
-    path: Path, format: Format, body_type: type[Any], null_token: str | None = None
+    path: Path,
+    format: Format,
+    body_type: type[Any],
+    null_token: str | None = None,
+    encoding: str = "utf-8",
 ) -> Validation:
-    """Check every row before anything is sent (streamed: one row in memory at a time)."""
+    """Check every row before anything is sent (streamed: one row in memory at a time).
+    ``InputError``: the file cannot be read as rows."""
     validation = Validation()
-    for row in read_rows(path, format, body_type, null_token):
+    for row in read_rows(path, format, body_type, null_token, encoding):
         problem = row if isinstance(row, RowError) else check_row(body_type, row)
         if isinstance(row, Row):
             validation.rows += 1

@@ -10,7 +10,8 @@ Every item gets an idempotency key derived from the job and the item (its positi
 its exact JSON body), so the same job run twice sends the same keys and Light applies each item
 once. A ``BulkJournal`` (SQLite) records each key before it is sent and its outcome after: run
 again with the same journal, items already applied are skipped, and items that were in flight
-when the process died are sent again with the same key.
+when the process died are sent again with the same key. A journal that cannot be written (a full
+disk) stops the intake: the items in flight finish and are yielded, then its error is raised.
 """
 
 from __future__ import annotations
@@ -110,7 +111,10 @@ class _Job(Generic[ModelT]):
         job_id = journal.job_id if journal is not None else str(uuid.uuid4())
         self.namespace = uuid.uuid5(_KEY_NAMESPACE, job_id)
         self.taken = 0  # items read from the input so far
-        self.exhausted = False
+        self.exhausted = False  # no more items are taken: the input ended, or the journal failed
+        # The first error the journal raised: the job takes no more items, and raises it once
+        # those in flight are done (their answers are known here, if not in the journal).
+        self.journal_error: Exception | None = None
 
     def take(self, item: Any) -> _Send | BulkResult[ModelT] | None:
         """The next item read from the input (``_END``: there are no more, and ``None``)."""
@@ -120,8 +124,9 @@ class _Job(Generic[ModelT]):
         self.taken += 1
         return self.start(self.taken - 1, item)
 
-    def start(self, index: int, item: Any) -> _Send | BulkResult[ModelT]:
-        """The item to send, or its result already: failed (bad item) or skipped (journal)."""
+    def start(self, index: int, item: Any) -> _Send | BulkResult[ModelT] | None:
+        """The item to send, or its result already: failed (bad item) or skipped (journal);
+        ``None``: the journal could not record it, so it is not sent (and the job stops)."""
         try:
             given_id, data, *rest = item
             if len(rest) > 1 or (rest and (not isinstance(rest[0], str) or not rest[0].strip())):
@@ -141,9 +146,13 @@ class _Job(Generic[ModelT]):
             rest[0] if rest else str(uuid.uuid5(self.namespace, f"{index}\n{resource_id}\n{body}"))
         )
         if self.journal is not None:
-            if self.journal.state(key) == "applied":
-                return BulkResult(index, str(given_id), "skipped", idempotency_key=key)
-            self.journal.sending(key, index, str(resource_id))
+            try:
+                if self.journal.state(key) == "applied":
+                    return BulkResult(index, str(given_id), "skipped", idempotency_key=key)
+                self.journal.sending(key, index, str(resource_id))
+            except Exception as exc:  # the journal is broken: this item is not sent, the job stops
+                self.journal_failed(exc)
+                return None
         params = {**fields, "idempotency_key": key}
         return _Send(index, str(given_id), resource_id, params, key)
 
@@ -155,16 +164,35 @@ class _Job(Generic[ModelT]):
             raise outcome
         if isinstance(outcome, Exception):
             attempts = getattr(outcome, "attempts", 0)
-            if self.journal is not None:
-                self.journal.finished(send.key, "failed", attempts, f"{outcome}")
+            self.record(send.key, "failed", attempts, f"{outcome}")
             return BulkResult(
                 send.index, send.id, "failed", None, outcome, attempts, idempotency_key=send.key
             )
-        if self.journal is not None:
-            self.journal.finished(send.key, "applied", outcome.attempts, None)
+        self.record(send.key, "applied", outcome.attempts, None)
         return BulkResult(
             send.index, send.id, "applied", outcome.parsed, None, outcome.attempts, send.key
         )
+
+    def record(self, key: str, state: str, attempts: int, error: str | None) -> None:
+        """Journal an item's outcome. If the journal fails, the item's result is still given
+        (its outcome is known); the journal keeps it as in flight: sent again on resume, with
+        its key, so Light applies it once."""
+        if self.journal is None:
+            return
+        try:
+            self.journal.finished(key, state, attempts, error)
+        except Exception as exc:
+            self.journal_failed(exc)
+
+    def journal_failed(self, error: Exception) -> None:
+        if self.journal_error is None:
+            self.journal_error = error
+        self.exhausted = True
+
+    def done(self) -> None:
+        """Nothing is in flight any more: the journal's error, if it failed, is raised."""
+        if self.journal_error is not None:
+            raise self.journal_error
 
 
 def _check_concurrency(concurrency: int) -> None:
@@ -217,6 +245,7 @@ async def aupdate_many(
                     elif started is not None:
                         yield started
                 if not pending:
+                    job.done()
                     return
                 done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
                 ready.extend(done)
@@ -264,6 +293,7 @@ def update_many(
                     elif started is not None:
                         yield started
                 if not pending:
+                    job.done()
                     return
                 done, pending = concurrent.futures.wait(
                     pending, return_when=concurrent.futures.FIRST_COMPLETED

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import sqlite3
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from pathlib import Path
@@ -240,6 +241,76 @@ async def test_refused_credentials_end_the_batch(mock: LightMock, tmp_path: Path
         assert set(journal.counts()) == {"sending"}  # to be sent again on resume
 
 
+class FullDisk(BulkJournal):
+    """A journal whose disk fills up after ``room`` writes: every write after fails."""
+
+    def __init__(self, path: Path, room: int) -> None:
+        super().__init__(path)
+        self.room = room
+
+    def write(self) -> None:
+        self.room -= 1
+        if self.room < 0:
+            raise sqlite3.OperationalError("database or disk is full")
+
+    def sending(self, key: str, index: int, resource_id: str) -> None:
+        self.write()
+        super().sending(key, index, resource_id)
+
+    def finished(self, key: str, state: str, attempts: int, error: str | None) -> None:
+        self.write()
+        super().finished(key, state, attempts, error)
+
+
+@pytest.mark.parametrize("driver", ["async", "sync"])
+async def test_a_journal_that_fails_stops_the_intake_and_the_items_in_flight_finish(
+    mock: LightMock, tmp_path: Path, driver: str
+) -> None:
+    """No item is sent unjournaled; each one sent gets its result; then the journal's error."""
+    path = tmp_path / "journal.sqlite3"
+    rows = [(mock.customer_id, {"description": f"Row {n}"}) for n in range(20)]
+    results: dict[int, BulkResult[Customer]] = {}
+    with FullDisk(path, room=9) as journal, pytest.raises(sqlite3.OperationalError, match="full"):
+        if driver == "async":
+            async with client(mock) as light:
+                async for result in light.customers.update_many(
+                    rows, concurrency=4, journal=journal
+                ):
+                    results[result.index] = result
+        else:
+            with SyncLightClient(api_key=mock.api_key, base_url=mock.base_url) as blocking:
+                for result in blocking.customers.update_many(rows, concurrency=4, journal=journal):
+                    results[result.index] = result
+    # The items taken before the journal failed, every one answered: none cancelled in flight.
+    assert 0 < len(results) < 20 and sorted(results) == list(range(len(results)))
+    assert {result.status for result in results.values()} == {"applied"}
+    assert {result.idempotency_key for result in results.values()} == set(mock.stats.applied)
+    with BulkJournal(path) as reopened:  # unrecorded outcomes stay in flight: sent again
+        counts = reopened.counts()
+    assert counts.get("applied", 0) < len(results) == sum(counts.values())
+    async with client(mock) as light:
+        again = await collect(light.customers.update_many(rows, journal=path))
+    assert sum(result.status == "skipped" for result in again.values()) == counts["applied"]
+    assert len(mock.stats.applied) == 20 and set(mock.stats.applied.values()) == {1}
+
+
+def test_a_transaction_that_sqlite_rolled_back_raises_its_own_error(tmp_path: Path) -> None:
+    """A full disk rolls the transaction back in SQLite: its error, not "cannot rollback"."""
+    from light_client._core.sqlite import SQLiteFile
+
+    store = SQLiteFile(
+        tmp_path / "file.sqlite3", "CREATE TABLE IF NOT EXISTS t (n)", busy_timeout=1, private=True
+    )
+    with pytest.raises(sqlite3.OperationalError, match="disk is full"), store.transaction() as db:
+        db.execute("INSERT INTO t VALUES (1)")
+        db.execute("ROLLBACK")  # as SQLite does on SQLITE_FULL
+        raise sqlite3.OperationalError("database or disk is full")
+    with store.transaction() as db:  # and the connection goes on
+        db.execute("INSERT INTO t VALUES (2)")
+    assert store.query("SELECT n FROM t") == [(2,)]
+    store.close()
+
+
 @pytest.mark.parametrize("concurrency", [0, -1, 1.5, True])
 def test_concurrency_is_checked(concurrency: Any) -> None:
     with (
@@ -252,14 +323,14 @@ def test_concurrency_is_checked(concurrency: Any) -> None:
 def test_the_fields_of_an_item_are_those_of_update() -> None:
     """Keywords (models, enums, UNSET) and JSON names give the same body, hence the same key."""
     from light_client import UNSET, request_body
-    from light_client.bulk._update_many import _Job
+    from light_client.bulk._update_many import _Job, _Send
     from light_client.resources.customers import UPDATE_CUSTOMER
 
     job: _Job[Customer] = _Job(UPDATE_CUSTOMER, None)
     id_ = "5f0c6a8e-1b7d-4c1e-9a43-7f2d9a3b6c01"
     keywords = job.start(0, (id_, {"address": Address(city="Vejle"), "type_": "CONSUMER"}))
     names = job.start(0, (id_, {"address": {"city": "Vejle"}, "type": "CONSUMER", "name": UNSET}))
-    assert not isinstance(keywords, BulkResult) and not isinstance(names, BulkResult)
+    assert isinstance(keywords, _Send) and isinstance(names, _Send)
     assert keywords.key == names.key
     fields = {name: value for name, value in keywords.params.items() if name != "idempotency_key"}
     assert keywords.params["idempotency_key"] == keywords.key

@@ -7,6 +7,7 @@ import csv
 import io
 import os
 import random
+import shlex
 import signal
 import sqlite3
 import subprocess
@@ -383,3 +384,207 @@ def test_a_journal_that_does_not_know_its_file_is_not_resumed(
         "another --journal\n"
     )
     assert len(mock.stats.applied) == 2
+
+
+# -- input that cannot be read, outputs that cannot be written (issue 26, item 16) ---------------
+
+
+def test_a_latin_1_csv_is_refused_with_its_line_and_read_with_encoding(
+    mock: LightMock, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 500 rows of ASCII, then one Latin-1 row (past the first blocks decoded), then more ASCII.
+    rows = [f"{CUSTOMER},,Row {n}" for n in range(500)]
+    rows += [f"{CUSTOMER},Müller & Søn,", *(f"{CUSTOMER},,Row {n}" for n in range(500, 510))]
+    data = "\n".join(["id,name,description", *rows, ""]).encode("latin-1")
+    source = tmp_path / "rows.csv"
+    source.write_bytes(data)
+    offset = data.index(b"\xfc")
+
+    assert main(update("--csv", source)) == 2
+    assert capsys.readouterr() == (
+        "",
+        f"light-client: {source}: line 502 does not decode as utf-8 (byte 0xfc at offset "
+        f"{offset}): give the file's encoding, e.g. --encoding cp1252 (Windows) or --encoding "
+        "latin-1; nothing was sent\n",
+    )
+    assert main(update("--csv", source, "--dry-run")) == 2
+    assert "line 502 does not decode as utf-8" in capsys.readouterr().err
+    assert mock.stats.requests == 0  # not the 500 rows before it either
+
+    assert main(update("--csv", source, "--encoding", "latin-1")) == 0
+    assert len(mock.stats.applied) == 511
+    stored = mock.store.get("Customer", CUSTOMER)
+    assert stored is not None and stored["name"] == "Müller & Søn"
+
+    # JSON Lines too; the digest a journal keeps is the file's bytes, whatever the encoding.
+    lines = tmp_path / "rows.jsonl"
+    data = f'{{"id": "{CUSTOMER}", "name": "Smørrebrød €"}}\n'.encode("cp1252")
+    lines.write_bytes(data)
+    offset = data.index("ø".encode("cp1252"))
+    assert main(update("--jsonl", lines, "--dry-run")) == 2
+    assert capsys.readouterr().err == (
+        f"light-client: {lines}: line 1 does not decode as utf-8 (byte 0xf8 at offset "
+        f"{offset}): give the file's encoding, e.g. --encoding cp1252 (Windows) or "
+        "--encoding latin-1; nothing was sent\n"
+    )
+    assert main(update("--jsonl", lines, "--dry-run", "--encoding", "cp1252")) == 0
+    assert capsys.readouterr().out == (
+        f'PATCH /v1/customers/{CUSTOMER} {{"name":"Smørrebrød €"}}\n'
+    )
+
+
+def test_an_unknown_encoding_is_one_line(
+    mock: LightMock, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_csv(tmp_path / "rows.csv", ["id", "name"], [[CUSTOMER, "A"]])
+    for name in ("klingon", "base64"):  # base64 is a codec, but not of text
+        assert main(update("--csv", source, "--encoding", name)) == 2
+        assert capsys.readouterr() == (
+            "",
+            f"light-client: --encoding {name!r}: not a text encoding (e.g. utf-8, cp1252, "
+            "latin-1, utf-16)\n",
+        )
+    assert mock.stats.requests == 0
+
+
+def test_a_cell_longer_than_the_csv_limit_is_one_line_not_a_traceback(
+    mock: LightMock, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_csv(
+        tmp_path / "rows.csv",
+        ["id", "name"],
+        [[CUSTOMER, "A"], [CUSTOMER, "x" * 200_000], [CUSTOMER, "B"]],
+    )
+    expected = (
+        f"light-client: {source}: line 3: a cell holds more than 131072 characters (Light's "
+        "fields are far shorter: a broken export, or a quote left open?); nothing was sent\n"
+    )
+    assert main(update("--csv", source)) == 2
+    assert capsys.readouterr() == ("", expected)
+    assert main(update("--csv", source, "--dry-run")) == 2  # the rows before it are printed
+    assert capsys.readouterr() == (f'PATCH /v1/customers/{CUSTOMER} {{"name":"A"}}\n', expected)
+    assert mock.stats.requests == 0
+
+
+def test_a_journal_that_cannot_be_used_is_one_line_before_anything_is_sent(
+    mock: LightMock, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_csv(tmp_path / "rows.csv", ["id", "name"], [[CUSTOMER, "A"]])
+    nowhere = tmp_path / "no such directory" / "job.sqlite3"
+    assert main(update("--csv", source, "--journal", nowhere)) == 2
+    assert capsys.readouterr() == (
+        "",
+        f"light-client: cannot use the journal {nowhere} (No such file or directory); nothing "
+        "was sent\n",
+    )
+    corrupt = tmp_path / "job.sqlite3"
+    corrupt.write_bytes(b"not a database, " * 512)
+    for options in ((), ("--resume",)):
+        assert main(update("--csv", source, "--journal", corrupt, *options)) == 2
+        assert capsys.readouterr() == (
+            "",
+            f"light-client: cannot use the journal {corrupt} (file is not a database); nothing "
+            "was sent\n",
+        )
+    assert mock.stats.requests == 0
+
+
+def table(out: str) -> dict[str, int]:
+    """Every count of the summary table, by label (indented ones too)."""
+    lines = out.splitlines()
+    end = next(n for n, line in enumerate(lines) if line.startswith("wall time"))
+    return {
+        label.strip(): int(count)
+        for label, _, count in (line.rpartition("  ") for line in lines[1:end])
+    }
+
+
+# Runs the command with its files limited to SIZE bytes (the first argument): a write past it
+# fails as a full disk does (EFBIG: SIGXFSZ is ignored), with no root and no special filesystem.
+LIMITED_FILES = """\
+import resource, runpy, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+size = int(sys.argv.pop(1))
+resource.setrlimit(resource.RLIMIT_FSIZE, (size, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+runpy.run_module("light_client", run_name="__main__", alter_sys=True)
+"""
+
+
+def test_a_journal_that_fills_up_mid_run_stops_with_the_summary_and_the_resume_command(
+    tmp_path: Path,
+) -> None:
+    rows = 200
+    source = write_csv(
+        tmp_path / "rows.csv", ["id", "description"], [[CUSTOMER, f"Row {n}"] for n in range(rows)]
+    )
+    journal = tmp_path / "job.sqlite3"
+    arguments = update("--csv", source, "--journal", journal, "--concurrency", "4")
+    with LightMock(rate_limit=RateLimit(1_000_000, 60.0)) as mock:
+        env = {**os.environ, "LIGHT_API_KEY": mock.api_key, "LIGHT_BASE_URL": mock.base_url}
+        limited = [sys.executable, "-c", LIMITED_FILES, str(256 * 1024), *arguments]
+        first = subprocess.run(limited, env=env, capture_output=True, text=True, timeout=120)
+
+        assert first.returncode == 1, first.stderr
+        assert "Traceback" not in first.stderr
+        counts = table(first.stdout)
+        applied, unrecorded = counts["applied"], counts.get("done, not in the journal", 0)
+        assert 0 < applied < rows and applied == len(mock.stats.applied)
+        assert (counts["failed"], counts["skipped (applied by an earlier run)"]) == (0, 0)
+        assert (counts["not done"], counts["rows"]) == (rows - applied, rows)
+        finished = "the rows in flight finished" + (
+            f", {unrecorded} of them not recorded in it (--resume sends those again with their "
+            "key: Light applies each once)"
+            if unrecorded
+            else ""
+        )
+        assert first.stderr.splitlines() == [
+            f"light-client: stopped: the journal {journal} could not be written (disk I/O "
+            f"error); {finished}",
+            "light-client: resume with:",
+            "  " + shlex.join(["light-client", *arguments, "--resume"]),
+        ]
+        # What the journal does not know was still sent and answered: it stays "sending".
+        recorded = {"applied": applied - unrecorded, "sending": unrecorded}
+        assert journal_states(journal) == {k: n for k, n in recorded.items() if n}
+
+        # The resume command, with room on the disk: every row applied, none twice.
+        command = [sys.executable, "-m", "light_client", *arguments, "--resume"]
+        second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+        assert second.returncode == 0, second.stderr
+        assert len(mock.stats.applied) == rows and set(mock.stats.applied.values()) == {1}
+        assert journal_states(journal) == {"applied": rows}
+        assert table(second.stdout)["skipped (applied by an earlier run)"] == applied - unrecorded
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full (not Linux)")
+def test_failed_out_on_a_full_disk_is_one_line(
+    mock: LightMock, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A CSV's header is written first: a full disk is found before anything is sent.
+    source = write_csv(tmp_path / "rows.csv", ["id", "name"], [[MISSING, "A"]])
+    assert main(update("--csv", source, "--failed-out", "/dev/full")) == 2
+    assert capsys.readouterr() == (
+        "",
+        "light-client: cannot write --failed-out /dev/full (No space left on device); nothing "
+        "was sent\n",
+    )
+    assert mock.stats.requests == 0
+    # JSON Lines: found with the first failed row; the rows in flight finish, then the summary.
+    lines = tmp_path / "rows.jsonl"
+    lines.write_text(
+        f'{{"id": "{MISSING}", "name": "A"}}\n{{"id": "{CUSTOMER}", "name": "B"}}\n',
+        encoding="utf-8",
+    )
+    assert main(update("--jsonl", lines, "--failed-out", "/dev/full")) == 1
+    out, err = capsys.readouterr()
+    assert table(out) == {
+        "applied": 1,
+        "failed": 1,
+        "skipped (applied by an earlier run)": 0,
+        "not done": 0,
+        "rows": 2,
+    }
+    assert err == (  # every row was done: nothing stopped, nothing to resume
+        "light-client: --failed-out /dev/full could not be written (No space left on device): 1 "
+        "failed row is not in it\n"
+    )
