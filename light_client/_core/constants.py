@@ -59,8 +59,10 @@ RATE_LIMIT_BURST = 3
 # RateLimitError instead of hanging it. ``timeout`` runs from the first send, so it does not.
 DEFAULT_MAX_QUEUE_WAIT = 180.0
 # A shared rate-limit store (SQLite, Redis) that fails is left alone this long: the client paces
-# in-process meanwhile, then tries the store again.
-STORE_RETRY_SECONDS = 30.0
+# in-process meanwhile, then one change tries the store again (the others keep to the fallback,
+# so a store that does not answer costs that one change its timeout, not every change). Short:
+# processes pacing apart split the budget until they are back on the store.
+STORE_RETRY_SECONDS = 5.0
 
 MAX_REDIRECTS = 5
 

@@ -28,7 +28,16 @@ from .answers import Outcome, answer_lost, error_for, held_error, parse_answer, 
 from .credentials import Credentials
 from .errors import APITimeoutError, ResponseTooLargeError, ResponseValidationError
 from .hooks import AttemptAction, AttemptDetails
-from .policy import CallState, Pause, Raise, ServerRate, decide, server_rate, slot_decision
+from .policy import (
+    CallState,
+    Pause,
+    Raise,
+    ServerRate,
+    decide,
+    server_clock,
+    server_rate,
+    slot_decision,
+)
 from .prepare import Call
 from .redirects import redirected, same_origin
 from .response import RawResponse
@@ -99,6 +108,7 @@ class Engine(Generic[TokenT]):
         self.limiter = limiter
         # What the server's X-RateLimit-* headers told so far (the policy reads and renews it).
         self.server_rate = ServerRate()
+        self.warned_clock = False  # this client's clock was found off the server's
 
     def build_request(
         self, http: httpx.Client | httpx.AsyncClient, call: Call[Any]
@@ -143,6 +153,7 @@ class Engine(Generic[TokenT]):
             )
             maybe_applied = maybe_applied or answer_lost(outcome)
             if isinstance(outcome, httpx.Response):
+                wall = self._server_clock(outcome.headers, wall, elapsed)
                 # What the policy makes of the answer's X-RateLimit-* headers (usually nothing).
                 self.server_rate, interval, hold_until = server_rate(
                     self.server_rate, outcome.headers, now=wall
@@ -201,6 +212,19 @@ class Engine(Generic[TokenT]):
                 self._report(call, attempt, outcome, elapsed, "retry", wait, decision.reason)
                 if wait > 0:
                     yield Sleep(wait)
+
+    def _server_clock(self, headers: httpx.Headers, wall: float, elapsed: float) -> float:
+        """The server's now, to read its times against (see ``policy.server_clock``); a
+        warning the first time this client finds its clock off the server's."""
+        server_wall = server_clock(headers, wall, elapsed)
+        if server_wall != wall and not self.warned_clock:
+            self.warned_clock = True
+            logger.warning(
+                "this host's clock is %+.0f s off the server's (its Date header): the server's "
+                "rate-limit times are read against its clock",
+                wall - server_wall,
+            )
+        return server_wall
 
     def _wait_for_slot(
         self,

@@ -26,7 +26,11 @@ any other 408/409/5xx/transport error   ``Retry`` after the hint, else exponenti
 the client is held past                 ``Raise`` the held 429 at once (a daily limit)
 ``MAX_RETRY_AFTER``
 the booked slot is after the deadline   ``Raise`` a timeout (and give the slot back)
+the slot is further than                ``Raise`` a 429 at once, unsent, with ``wait_needed``
+``max_queue_wait``                      (and give the slot back)
 otherwise                               ``Wait`` until the slot (``0``: send now)
+**on an answer's Date**                 the server's times are read against its clock, when
+(``server_clock``)                      ours is more than ``CLOCK_SKEW_TOLERANCE`` off it
 **on an answer's X-RateLimit-*          a new interval between starts (``limit`` per window,
 headers** (``server_rate``)             less a margin), and a hold until the reset when nothing
                                         remains (unless the reset is too near to matter)
@@ -63,6 +67,7 @@ __all__ = [
     "backoff_delay",
     "decide",
     "is_retryable_status",
+    "server_clock",
     "server_rate",
     "server_wait",
     "slot_decision",
@@ -139,6 +144,45 @@ def is_retryable_status(status_code: int, headers: Mapping[str, str]) -> bool:
     if override in ("true", "false"):
         return override == "true"
     return status_code in RETRYABLE_STATUSES or status_code >= 500
+
+
+# Our clock and the server's (by its Date header) may differ this much (seconds) before the
+# times the server sends are read against its clock rather than ours.
+CLOCK_SKEW_TOLERANCE = 2.0
+# The last Date header read, and its Unix time: it changes once a second.
+_last_date: tuple[bytes, float | None] = (b"", None)
+
+
+def server_clock(headers: httpx.Headers, wall: float, elapsed: float) -> float:
+    """Now, on the clock the server's times (``X-RateLimit-Reset``, a ``Retry-After`` date)
+    are on: ``wall`` (ours, when the answer came), unless the answer's ``Date`` shows that ours
+    is off by more than ``CLOCK_SKEW_TOLERANCE`` -- then the server's, from its ``Date``.
+
+    A host whose clock is 30 s behind Light's would read a reset 30 s too far, and pace at
+    Light's limit per 30 s instead of per window, for good. ``elapsed``: how long the attempt
+    took (the Date was stamped somewhere within it; a Date has whole seconds).
+    """
+    global _last_date
+    value = next((value for key, value in headers.raw if key.lower() == b"date"), None)
+    if value is None:
+        return wall
+    raw, date = _last_date
+    if value != raw:
+        date = _http_date(value)
+        _last_date = (value, date)
+    if date is None or wall - elapsed - 1.0 - CLOCK_SKEW_TOLERANCE <= date <= wall + (
+        CLOCK_SKEW_TOLERANCE
+    ):
+        return wall
+    return date + 0.5  # the middle of the second it names
+
+
+def _http_date(value: bytes) -> float | None:
+    try:
+        when = email.utils.parsedate_to_datetime(value.decode("latin-1"))
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return None if when.tzinfo is None else when.timestamp()
 
 
 def server_wait(status_code: int, headers: Mapping[str, str], now: float) -> float | None:

@@ -6,7 +6,8 @@ in the store. Whether to wait, pause, hold or give up is decided in
 ``light_client._runtime.policy``; the waiting itself is done by the request flow.
 
 A shared store that fails (Redis down, SQLite file locked or unwritable) is not fatal: the
-clients using it pace in-process for ``STORE_RETRY_SECONDS``, then try the store again. That
+clients using it pace in-process, and one change tries the store again every
+``STORE_RETRY_SECONDS`` until it answers. That
 state belongs to the store, not to one client: every client given the store (``with_options``
 copies, tenants' clients) sees the outage at once, shares one in-process budget meanwhile, and
 the outage is logged once -- a WARNING when it starts, an INFO when the store is back.
@@ -40,19 +41,40 @@ R = TypeVar("R")
 
 class _Outage:
     """A shared store's health, seen by every limiter that uses it: whether it is down, and
-    the in-process schedule kept meanwhile."""
+    the in-process schedule kept meanwhile.
+
+    While it is down, every change goes to the fallback; every ``STORE_RETRY_SECONDS`` one
+    change (the probe) tries the store again, and the outage ends when a probe succeeds. So a
+    store that answers slowly or not at all costs one change its timeout now and then, never
+    every change at once.
+    """
 
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
         self.fallback = InMemoryRateLimitStore(clock=clock.monotonic)
-        self.down_until = 0.0  # monotonic: try the store again after this
+        self.down_until = 0.0  # monotonic: the next probe, not before this
         self.since: float | None = None  # monotonic: when the outage began (None: no outage)
+        self.probing = False
         self.lock = threading.Lock()
+
+    def route(self) -> str:
+        """Where a change goes: ``"store"``, ``"fallback"``, or ``"probe"`` (the store, tried
+        again by this change while every other goes to the fallback)."""
+        if self.since is None:
+            return "store"
+        with self.lock:
+            if self.since is None:
+                return "store"
+            if self.probing or self.clock.monotonic() < self.down_until:
+                return "fallback"
+            self.probing = True
+            return "probe"
 
     def failed(self, store: RateLimitStore, exc: Exception) -> None:
         now = self.clock.monotonic()
         with self.lock:
             self.down_until = now + STORE_RETRY_SECONDS
+            self.probing = False
             first = self.since is None
             if first:
                 self.since = now
@@ -68,9 +90,14 @@ class _Outage:
         else:
             logger.debug("rate-limit store %r still failing (%s)", store, type(exc).__name__)
 
+    def abandoned(self) -> None:
+        """The probe was cancelled before the store answered: the next change probes."""
+        with self.lock:
+            self.probing = False
+
     def worked(self, store: RateLimitStore) -> None:
         with self.lock:
-            since, self.since = self.since, None
+            since, self.since, self.probing = self.since, None, False
         if since is not None:
             down = self.clock.monotonic() - since
             logger.info("rate-limit store %r is back after %.1f s", store, down)
@@ -156,22 +183,25 @@ class RateLimiter:
     def origin(self) -> str:
         """Which store bookings are made in now: ``"store"``, or ``"fallback"`` while it is down."""
         outage = self._outage
-        if outage is not None and self._clock.monotonic() < outage.down_until:
-            return "fallback"
-        return "store"
+        return "store" if outage is None or outage.since is None else "fallback"
 
     def apply(self, key: str, change: Change[R]) -> R:
         outage = self._outage
         if outage is None:
             return self.store.apply(key, change)
-        if self.origin == "fallback":
+        route = outage.route()
+        if route == "fallback":
             return _stamped(outage.fallback.apply(key, change))
         try:
             answer = self.store.apply(key, change)
         except Exception as exc:
             outage.failed(self.store, exc)
             return _stamped(outage.fallback.apply(key, change))
-        if outage.since is not None:
+        except BaseException:
+            if route == "probe":
+                outage.abandoned()
+            raise
+        if route == "probe":
             outage.worked(self.store)
         return answer
 
@@ -179,14 +209,19 @@ class RateLimiter:
         outage = self._outage
         if outage is None:
             return await self.store.aapply(key, change)
-        if self.origin == "fallback":
+        route = outage.route()
+        if route == "fallback":
             return _stamped(outage.fallback.apply(key, change))
         try:
             answer = await self.store.aapply(key, change)
         except Exception as exc:
             outage.failed(self.store, exc)
             return _stamped(outage.fallback.apply(key, change))
-        if outage.since is not None:
+        except BaseException:  # cancelled
+            if route == "probe":
+                outage.abandoned()
+            raise
+        if route == "probe":
             outage.worked(self.store)
         return answer
 

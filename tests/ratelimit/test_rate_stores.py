@@ -133,7 +133,7 @@ def test_a_store_that_is_down_degrades_to_in_process_pacing(
     assert warning.getMessage().startswith(
         "rate-limit store RedisRateLimitStore(<url redacted>) failed (ConnectionError: "
     )
-    assert warning.getMessage().endswith("pacing in this process only, trying it again every 30 s")
+    assert warning.getMessage().endswith("pacing in this process only, trying it again every 5 s")
 
 
 async def test_async_store_down_degrades_too(

@@ -22,9 +22,15 @@ from typing import Any
 import pytest
 from pytest_httpx import HTTPXMock
 
-from light_client import LightClient, RedisRateLimitStore, SQLiteRateLimitStore
+from light_client import (
+    InMemoryRateLimitStore,
+    LightClient,
+    RedisRateLimitStore,
+    SQLiteRateLimitStore,
+)
 from light_client.mock import LightMock, RateLimit
 from light_client.ratelimit._limiter import RateLimiter
+from light_client.testing import FakeClock
 from tests._harness import CUSTOMER_ID
 from tests._servers import LatencyProxy
 from tests.conftest import ROOT, load_json, redis_server
@@ -291,3 +297,73 @@ def test_processes_setting_up_a_new_store_at_once_wait_for_each_other(tmp_path: 
         ]
         outputs = [worker.communicate(timeout=60) for worker in workers]
         assert [out for out, _ in outputs] == ["store\n"] * 8, [err for _, err in outputs]
+
+
+class FlakyStore:
+    """A shared store that fails while ``down``; counts the changes it was asked for, and
+    holds each asynchronous one until ``gate`` is set."""
+
+    def __init__(self) -> None:
+        self.down = True
+        self.asked = 0
+        self.gate: asyncio.Event | None = None
+        self.inner = InMemoryRateLimitStore()
+
+    def apply(self, key: str, change: Any) -> Any:
+        self.asked += 1
+        if self.down:
+            raise OSError("store down")
+        return self.inner.apply(key, change)
+
+    async def aapply(self, key: str, change: Any) -> Any:
+        self.asked += 1
+        if self.gate is not None:
+            await self.gate.wait()
+        if self.down:
+            raise OSError("store down")
+        return self.inner.apply(key, change)
+
+
+async def test_while_a_store_is_down_one_change_at_a_time_tries_it_again() -> None:
+    clock = FakeClock()
+    store = FlakyStore()
+    limiter = RateLimiter(300, store=store, clock=clock)
+    copy = RateLimiter(300, store=store, clock=clock)  # another client on the same store
+    key = limiter.key(f"Basic {KEY}")
+    assert limiter.apply(key, limiter.reserve()).origin == "fallback"
+    assert store.asked == 1
+    # Every client of the store sees the outage: none asks it again before the retry time.
+    for each in (limiter, copy, limiter):
+        assert each.apply(key, each.reserve()).origin == "fallback"
+    assert (store.asked, limiter.origin, copy.origin) == (1, "fallback", "fallback")
+    clock.advance(5.0)  # STORE_RETRY_SECONDS: one change probes, the others keep away
+    store.gate = asyncio.Event()
+    probe = asyncio.create_task(limiter.aapply(key, limiter.reserve()))
+    await asyncio.sleep(0)
+    others = [await copy.aapply(key, copy.reserve()) for _ in range(3)]
+    assert [booking.origin for booking in others] == ["fallback"] * 3
+    assert store.asked == 2
+    store.down = False
+    store.gate.set()
+    assert (await probe).origin == "store"
+    assert (limiter.origin, copy.origin) == ("store", "store")
+    assert copy.apply(key, copy.reserve()).origin == "store"
+    assert store.asked == 3
+
+
+async def test_a_cancelled_probe_leaves_the_next_change_to_probe() -> None:
+    clock = FakeClock()
+    store = FlakyStore()
+    limiter = RateLimiter(300, store=store, clock=clock)
+    key = limiter.key(f"Basic {KEY}")
+    limiter.apply(key, limiter.reserve())
+    clock.advance(5.0)
+    store.gate = asyncio.Event()
+    probe = asyncio.create_task(limiter.aapply(key, limiter.reserve()))
+    await asyncio.sleep(0)
+    probe.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await probe
+    store.down, store.gate = False, None
+    assert (await limiter.aapply(key, limiter.reserve())).origin == "store"
+    assert store.asked == 3

@@ -159,3 +159,54 @@ async def test_max_queue_wait_defaults_to_three_minutes_and_is_checked(kind: Kin
         with pytest.raises(TypeError, match="max_queue_wait must be seconds >= 0 or None"):
             await light.update_customer(name="a", max_queue_wait=bad)
     await light.close()
+
+
+async def test_a_clock_behind_the_servers_reads_its_times_against_the_servers_date(
+    kind: Kind, frozen: FakeClock, httpx_mock: HTTPXMock, caplog: pytest.LogCaptureFixture
+) -> None:
+    # This host is 30 s behind the server. Its Retry-After date is 2 s after its Date: the
+    # wait is those 2 s (from the middle of the Date's second), not 32 s.
+    server_now = FROZEN_NOW + 30
+    httpx_mock.add_response(
+        status_code=429,
+        headers={
+            "Date": formatdate(server_now, usegmt=True),
+            "Retry-After": formatdate(server_now + 2, usegmt=True),
+        },
+    )
+    httpx_mock.add_response(
+        json=CUSTOMER, headers={"Date": formatdate(server_now, usegmt=True)}, is_reusable=True
+    )
+    light = Light(kind, api_key=API_KEY, clock=frozen)
+    with caplog.at_level(logging.WARNING, logger="light_client"):
+        await light.update_customer(name="a")
+        await light.update_customer(name="b")
+    await light.close()
+    # The pause, then the next call paced after the first.
+    assert [round(wait, 3) for wait in frozen.sleeps] == [1.5, 0.2]
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warning == (
+        "this host's clock is -30 s off the server's (its Date header): the server's rate-limit "
+        "times are read against its clock"
+    )
+
+
+async def test_a_clock_behind_the_servers_does_not_slow_the_pace_for_good(
+    kind: Kind, frozen: FakeClock, httpx_mock: HTTPXMock
+) -> None:
+    # 300 a minute, the window resetting 60 s after the server's now: the pace stays one per
+    # 0.2 s (with the margin: 60 s / 291). Read against this clock, 30 s behind, the window
+    # would be 90 s: one per 0.31 s, for the client's whole life.
+    server_now = FROZEN_NOW + 30
+    headers = {
+        "Date": formatdate(server_now, usegmt=True),
+        "X-RateLimit-Limit": "300",
+        "X-RateLimit-Remaining": "299",
+        "X-RateLimit-Reset": str(int(server_now + 60)),
+    }
+    httpx_mock.add_response(json=CUSTOMER, headers=headers, is_reusable=True)
+    light = Light(kind, api_key=API_KEY, clock=frozen, max_requests_per_minute=None)
+    for _ in range(4):
+        await light.update_customer(name="a")
+    await light.close()
+    assert [round(wait, 3) for wait in frozen.sleeps] == [0.203, 0.203]  # after the first two
