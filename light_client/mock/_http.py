@@ -4,23 +4,30 @@ Nothing here knows the API. The handler frames one request (refusing what cannot
 hands its method, target, headers and body to the mock's pipeline (a ``Service``), and writes
 the answer. What the standard library refuses on its own (a bad request line, headers too long,
 an HTTP version it does not speak) is answered in Light's format too, never as an HTML page.
+
+A request's head and body each have a deadline, however slowly their bytes trickle in (a 408,
+then the connection is closed): a slow client cannot hold a connection for ever.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import io
 import json
 import re
 import socket
 import sys
 import threading
+import time
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import BufferedIOBase
 from typing import Any, NamedTuple, Protocol
 
 __all__ = [
+    "BODY_TIMEOUT_SECONDS",
+    "HEAD_TIMEOUT_SECONDS",
     "IDLE_TIMEOUT_SECONDS",
     "JSON_MEDIA_TYPE",
     "MAX_BODY_BYTES",
@@ -40,6 +47,11 @@ __all__ = [
 MAX_BODY_BYTES = 1024 * 1024
 # An open connection that sends nothing for this long is closed (keep-alive clients reconnect).
 IDLE_TIMEOUT_SECONDS = 30.0
+# A request's head (request line and headers) must arrive within this long of its first byte,
+# and its body within BODY_TIMEOUT_SECONDS of the head, however often bytes trickle in: the idle
+# timeout is per read, and a byte every few seconds would otherwise hold a connection for ever.
+HEAD_TIMEOUT_SECONDS = 10.0
+BODY_TIMEOUT_SECONDS = 30.0
 # At most this many connections are served at once (a thread each); further clients wait in the
 # listen backlog until one ends, as with any busy server.
 MAX_CONNECTIONS = 128
@@ -164,6 +176,38 @@ def _read_chunked(rfile: BufferedIOBase) -> bytes:
     raise Refusal.bad_request("too many trailer fields")
 
 
+class DeadlineExceeded(Exception):
+    """A request's head or body did not arrive in time. Not a ``TimeoutError``: the standard
+    library's handler takes those for a silent client and closes without a word."""
+
+
+class _Reader(io.RawIOBase):
+    """A connection's reads: each waits at most the idle timeout, and none past ``deadline``."""
+
+    def __init__(self, sock: socket.socket, idle_timeout: float) -> None:
+        super().__init__()
+        self._sock, self._idle_timeout = sock, idle_timeout
+        self.deadline: float | None = None  # time.monotonic() by which the bytes must be in
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        timeout, by_deadline = self._idle_timeout, False
+        if self.deadline is not None:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise DeadlineExceeded
+            timeout, by_deadline = min(left, timeout), left <= timeout
+        self._sock.settimeout(timeout)
+        try:
+            return self._sock.recv_into(buffer)
+        except TimeoutError:
+            if by_deadline:
+                raise DeadlineExceeded from None
+            raise
+
+
 class BoundedServer(ThreadingHTTPServer):
     """A thread per connection, at most ``max_connections`` of them; ``close_connections()``
     ends them all at once (a stopped mock leaves no thread waiting on an idle client)."""
@@ -230,8 +274,16 @@ class BoundedServer(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
-def handler_for(service: Service, *, idle_timeout: float) -> type[BaseHTTPRequestHandler]:
-    """A request handler class bound to ``service``."""
+def handler_for(
+    service: Service,
+    *,
+    idle_timeout: float,
+    head_timeout: float,
+    body_timeout: float,
+) -> type[BaseHTTPRequestHandler]:
+    """A request handler class bound to ``service``: a connection silent for ``idle_timeout``
+    is closed; a request's head must arrive within ``head_timeout`` of its first byte and its
+    body within ``body_timeout`` of the head, else a 408 and the connection is closed."""
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -241,14 +293,41 @@ def handler_for(service: Service, *, idle_timeout: float) -> type[BaseHTTPReques
         # waits for the client's delayed ACK, about 40 ms per answer on Linux loopback.
         disable_nagle_algorithm = True
 
+        def setup(self) -> None:
+            super().setup()
+            self._reader = _Reader(self.connection, idle_timeout)
+            self._reading = "head"
+            self.rfile.close()  # the socket's own file: replaced by reads that keep deadlines
+            self.rfile = self._buffered = io.BufferedReader(self._reader)
+
         def log_message(self, format: str, *args: Any) -> None:  # quiet: tests and demo print
             pass
 
         def handle_one_request(self) -> None:
             try:
+                self._reading, self._reader.deadline = "head", None
+                self._buffered.peek(1)  # the request's first byte (or the end), idle until then
+                self._reader.deadline = time.monotonic() + head_timeout
                 super().handle_one_request()
+            except DeadlineExceeded:
+                self._late()
             except (ConnectionError, TimeoutError):
                 self.close_connection = True  # the client hung up or went quiet
+
+        def _late(self) -> None:
+            """The head or body missed its deadline: a 408 (nothing of an answer has been
+            sent yet), and the connection is closed."""
+            self.close_connection = True
+            if self._reading == "head":  # what parse_request sets, if it got that far
+                self.requestline, self.command = "", ""
+                self.request_version = self.protocol_version
+                message = f"the request's head did not arrive within {head_timeout:g} s"
+            else:
+                late = f"{body_timeout:g} s of its head"
+                message = f"the request's body did not arrive within {late}"
+            answer = Answer(408, error_body("REQUEST_TIMEOUT", message), {})
+            with contextlib.suppress(OSError):  # the client may be gone already
+                self._answer(self.command, answer)
 
         def __getattr__(self, name: str) -> Any:
             if name.startswith("do_"):  # every method, declared in the spec or not
@@ -256,6 +335,8 @@ def handler_for(service: Service, *, idle_timeout: float) -> type[BaseHTTPReques
             raise AttributeError(name)
 
         def _dispatch(self, method: str) -> None:
+            self._reading = "body"
+            self._reader.deadline = time.monotonic() + body_timeout
             try:
                 body = read_body(self.rfile, self.headers)
             except Refusal as refusal:
@@ -282,6 +363,7 @@ def handler_for(service: Service, *, idle_timeout: float) -> type[BaseHTTPReques
 
         def _answer(self, method: str, answer: Answer) -> None:
             assert answer.status is not None
+            self.connection.settimeout(idle_timeout)  # a read may have left a shorter one
             body = answer.body
             content = body if isinstance(body, bytes) else json.dumps(body).encode()
             service.count(status=answer.status)
