@@ -156,7 +156,9 @@ class LightMock:
     request's head (request line and headers) must arrive within ``head_timeout`` (default 10)
     of its first byte, and its body within ``body_timeout`` (default 30) of the head: else it is
     answered 408 (``REQUEST_TIMEOUT``) and the connection closed. At most ``max_connections``
-    (default 128) are served at once, further clients wait to be accepted.
+    (default 128) are open at once, a thread each: at the cap, a new client closes the
+    connection that has waited longest for its next request (idle, or still sending it; nothing
+    of it was applied), and waits to be accepted only while every one is being answered.
     """
 
     def __init__(
