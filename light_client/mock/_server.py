@@ -43,6 +43,8 @@ from .._runtime.validation import json_path, schema_problem
 from . import _listing as listing
 from ._children import Links, add_item, change_item
 from ._http import (
+    BODY_TIMEOUT_SECONDS,
+    HEAD_TIMEOUT_SECONDS,
     IDLE_TIMEOUT_SECONDS,
     JSON_MEDIA_TYPE,
     MAX_BODY_BYTES,
@@ -148,8 +150,15 @@ class LightMock:
     generated ones, or your own; by default two customers and a credit with fixed ids). State
     lives in ``store``; ``stats`` counts what happened; ``reset()`` puts everything back as it
     was constructed, the seeded records included (for a mock shared by many tests).
-    ``idle_timeout`` (seconds) closes a connection that sends nothing; at most
-    ``max_connections`` are served at once, further clients wait to be accepted.
+
+    Slow clients: ``idle_timeout`` (seconds, default 30) closes a connection that sends nothing
+    for that long, between requests or within one. However often its bytes trickle in, a
+    request's head (request line and headers) must arrive within ``head_timeout`` (default 10)
+    of its first byte, and its body within ``body_timeout`` (default 30) of the head: else it is
+    answered 408 (``REQUEST_TIMEOUT``) and the connection closed. At most ``max_connections``
+    (default 128) are open at once, a thread each: at the cap, a new client closes the
+    connection that has waited longest for its next request (idle, or still sending it; nothing
+    of it was applied), and waits to be accepted only while every one is being answered.
     """
 
     def __init__(
@@ -161,11 +170,19 @@ class LightMock:
         rate_limit: RateLimit | None = None,
         faults: Faults | None = None,
         idle_timeout: float = IDLE_TIMEOUT_SECONDS,
+        head_timeout: float = HEAD_TIMEOUT_SECONDS,
+        body_timeout: float = BODY_TIMEOUT_SECONDS,
         max_connections: int = MAX_CONNECTIONS,
         seed: Seed | None = None,
     ) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the Light mock listens on loopback only")
+        _check_limits(
+            max_connections,
+            idle_timeout=idle_timeout,
+            head_timeout=head_timeout,
+            body_timeout=body_timeout,
+        )
         if seed is not None and not isinstance(seed, Seed):
             raise TypeError(f"seed must be a light_client.mock.Seed, got {seed!r}")
         self.api_key = api_key
@@ -182,7 +199,9 @@ class LightMock:
         self._server_url = schemas.document()["servers"][0]["url"]
         self._lock = threading.RLock()  # one lock: the store, the counters, keys and tokens
         self.reset()
-        handler = handler_for(self, idle_timeout=idle_timeout)
+        handler = handler_for(
+            self, idle_timeout=idle_timeout, head_timeout=head_timeout, body_timeout=body_timeout
+        )
         self._httpd = BoundedServer((host, port), handler, max_connections=max_connections)
         self._thread: threading.Thread | None = None
 
@@ -600,6 +619,22 @@ class _Request:
     body: bytes
     content_type: str
     parameters: datatypes.RequestParameters
+
+
+def _check_limits(max_connections: int, **timeouts: float) -> None:
+    """Each timeout a positive, finite number of seconds (0 would make a read non-blocking, and
+    none may be infinite), and the connection cap a positive int."""
+    for name, seconds in timeouts.items():
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+            raise TypeError(f"{name} must be a number of seconds, got {seconds!r}")
+        if not (math.isfinite(seconds) and seconds > 0):
+            raise ValueError(
+                f"{name} must be a positive, finite number of seconds, got {seconds!r}"
+            )
+    if isinstance(max_connections, bool) or not isinstance(max_connections, int):
+        raise TypeError(f"max_connections must be an int, got {max_connections!r}")
+    if max_connections < 1:
+        raise ValueError(f"max_connections must be at least 1, got {max_connections}")
 
 
 def _json_document(body: bytes) -> Any:

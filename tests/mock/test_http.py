@@ -1,10 +1,10 @@
 """The mock's HTTP layer over raw sockets: every malformed request answered in Light's format,
-bounded connections, quiet hang-ups, and a start and stop fast enough for a mock per test."""
+the idle timeout, quiet hang-ups, and a start and stop fast enough for a mock per test (slow
+clients and the connection cap: test_slow_clients.py)."""
 
 from __future__ import annotations
 
 import socket
-import threading
 import time
 
 import pytest
@@ -184,28 +184,6 @@ def test_an_idle_connection_is_closed_after_the_idle_timeout() -> None:
             assert read_answer(keep_alive)[0] == 404
             assert closed_by_server(keep_alive)  # then idle: closed
         assert mock.stats.statuses == {404: 1}  # no answer to the silent one
-
-
-def test_connections_beyond_the_cap_wait_for_a_slot() -> None:
-    request = b"GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n"
-    with LightMock(max_connections=2) as mock:
-        threads = threading.active_count()
-        first, second, third = (
-            socket.create_connection(address(mock), timeout=5) for _ in range(3)
-        )
-        with first, second, third:
-            for conn in (first, second):
-                conn.sendall(request)
-                assert read_answer(conn)[0] == 404
-            third.sendall(request)
-            third.settimeout(0.3)
-            with pytest.raises(TimeoutError):
-                third.recv(1)  # accepted by the kernel, not served: both slots are taken
-            assert threading.active_count() <= threads + 2  # a thread per served connection
-            first.close()
-            third.settimeout(5)
-            assert read_answer(third)[0] == 404
-        assert mock.stats.statuses == {404: 3}
 
 
 def test_stop_ends_open_connections_at_once() -> None:
