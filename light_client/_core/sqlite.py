@@ -24,7 +24,13 @@ class SQLiteFile:
     """
 
     def __init__(
-        self, path: str | os.PathLike[str], schema: str, *, busy_timeout: float, private: bool
+        self,
+        path: str | os.PathLike[str],
+        schema: str,
+        *,
+        busy_timeout: float,
+        private: bool,
+        reopen_if_replaced: bool = False,
     ) -> None:
         self.path = Path(path)
         self._schema, self._busy_timeout, self._private = schema, busy_timeout, private
@@ -32,6 +38,7 @@ class SQLiteFile:
         self._connection: sqlite3.Connection | None = None
         self._pid = 0
         self._identity: tuple[int, int] | None = None  # the open file's device and inode
+        self._reopen_if_replaced = reopen_if_replaced
 
     def connect(self) -> sqlite3.Connection:
         # A connection must not cross a fork: a worker process opens its own.
@@ -80,21 +87,31 @@ class SQLiteFile:
                 time.sleep(0.01)
 
     def _check_identity(self) -> None:
-        """Open the file anew if the path is no longer the file this process has open
-        (deleted, or replaced): a process started since would use another file, and another
-        budget or token set, with no one the wiser."""
+        """Whether the path is still the file this process has open. If it was deleted or
+        replaced, a process started since uses another file with no one the wiser: a file of
+        passing state (a rate schedule) is opened anew; one whose data is the only copy (tokens,
+        a journal) is kept, and the loss of its path is an ERROR, once."""
         if self._connection is None or self._pid != os.getpid():
             return
         try:
-            identity = _identity(os.stat(self.path))
+            identity: tuple[int, int] | None = _identity(os.stat(self.path))
         except FileNotFoundError:
             identity = None
-        if identity != self._identity:
-            from .log import logger
+        if identity == self._identity:
+            return
+        from .log import logger
 
+        if self._reopen_if_replaced:
             logger.warning("%s was replaced or deleted while open: opened anew", self.path)
             self._connection.close()
             self._connection = None
+        else:
+            logger.error(
+                "%s was replaced or deleted while open: this process keeps the file it opened, "
+                "which other processes no longer see; restore it from this process's data",
+                self.path,
+            )
+            self._identity = identity  # said once
 
     def _make_private(self) -> None:
         """The file exists with mode 0600 before SQLite opens it: created so whatever the

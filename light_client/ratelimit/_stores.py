@@ -121,6 +121,7 @@ class SQLiteRateLimitStore:
             "(key TEXT PRIMARY KEY, state TEXT NOT NULL, touched REAL NOT NULL)",
             busy_timeout=busy_timeout,
             private=False,
+            reopen_if_replaced=True,  # a schedule is passing state: one budget matters more
         )
         self.path = self._file.path
         self._clock = clock

@@ -485,3 +485,25 @@ def test_an_unstored_pair_is_the_tenants_not_one_providers(
     assert second() == token and light_mock.oauth.refreshes == 1  # no dead token sent
     full[0] = False
     assert second() == token and TokenSet.from_json(database[TENANT]).access_token == token
+
+
+def test_a_token_file_deleted_while_open_is_an_error_once_and_its_pairs_are_kept(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The pairs are the only copy of the tenants' grants: the process keeps the file it has
+    # open (a rate schedule's file is opened anew instead), and says so, once.
+    path = tmp_path / "tokens.sqlite3"
+    store = SQLiteTokenStore(path)
+    tokens = TokenSet(access_token="at", refresh_token="rt", expires_at=time.time() + 3600)
+    store.put("acme", tokens)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    with caplog.at_level(logging.ERROR, logger="light_client"):
+        assert store.get("acme") == tokens
+        assert store.get("acme") == tokens
+    store.close()
+    (error,) = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert error == (
+        f"{path} was replaced or deleted while open: this process keeps the file it opened, "
+        "which other processes no longer see; restore it from this process's data"
+    )
