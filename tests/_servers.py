@@ -32,22 +32,22 @@ def read_request(conn: socket.socket) -> bytes:
     return head + b"\r\n\r\n" + body
 
 
-class RawServer:
-    """Serves each connection on its own thread with ``handler(conn, request)``; loopback only."""
+class _Listener:
+    """A loopback listening socket whose connections are each handed to ``_accepted`` (on the
+    accepting thread); threads started with ``_start`` are joined on exit."""
 
-    def __init__(self, handler: Handler) -> None:
-        self.handler = handler
-        self.requests: list[bytes] = []
+    def __init__(self) -> None:
         self._socket = socket.create_server(("127.0.0.1", 0))
         self._socket.settimeout(0.1)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._sockets: list[socket.socket] = []  # closed on exit, waking their readers
         self._acceptor = threading.Thread(target=self._accept, daemon=True)
 
     @property
-    def url(self) -> str:
-        host, port = self._socket.getsockname()[:2]
-        return f"http://{host}:{port}"
+    def port(self) -> int:
+        port: int = self._socket.getsockname()[1]
+        return port
 
     def _accept(self) -> None:
         while not self._stop.is_set():
@@ -57,20 +57,15 @@ class RawServer:
                 continue
             except OSError:
                 return
-            thread = threading.Thread(target=self._serve, args=(conn,), daemon=True)
-            self._threads.append(thread)
-            thread.start()
+            self._accepted(conn)
 
-    def _serve(self, conn: socket.socket) -> None:
-        with conn:
-            conn.settimeout(10)
-            try:
-                request = read_request(conn)
-                if request:
-                    self.requests.append(request)
-                    self.handler(conn, request)
-            except OSError:
-                pass  # the client hung up: that is what these tests do
+    def _accepted(self, conn: socket.socket) -> None:
+        raise NotImplementedError
+
+    def _start(self, target: Callable[..., None], *args: object) -> None:
+        thread = threading.Thread(target=target, args=args, daemon=True)
+        self._threads.append(thread)
+        thread.start()
 
     def __enter__(self) -> Self:
         self._acceptor.start()
@@ -85,8 +80,39 @@ class RawServer:
         self._stop.set()
         self._acceptor.join(timeout=5)
         self._socket.close()
+        for each in self._sockets:
+            with contextlib.suppress(OSError):
+                each.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked reading it
+            each.close()
         for thread in self._threads:
             thread.join(timeout=5)
+
+
+class RawServer(_Listener):
+    """Serves each connection on its own thread with ``handler(conn, request)``; loopback only."""
+
+    def __init__(self, handler: Handler) -> None:
+        super().__init__()
+        self.handler = handler
+        self.requests: list[bytes] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _accepted(self, conn: socket.socket) -> None:
+        self._start(self._serve, conn)
+
+    def _serve(self, conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(10)
+            try:
+                request = read_request(conn)
+                if request:
+                    self.requests.append(request)
+                    self.handler(conn, request)
+            except OSError:
+                pass  # the client hung up: that is what these tests do
 
 
 def http_answer(status: int, body: bytes, *headers: str) -> bytes:
@@ -94,41 +120,19 @@ def http_answer(status: int, body: bytes, *headers: str) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
-class LatencyProxy:
+class LatencyProxy(_Listener):
     """A TCP proxy on loopback that delays every chunk by ``delay`` seconds each way (a round
     trip costs ``2 * delay``), in order, without slowing throughput: a far-away Redis."""
 
     def __init__(self, target_port: int, delay: float) -> None:
+        super().__init__()
         self.target_port, self.delay = target_port, delay
-        self._socket = socket.create_server(("127.0.0.1", 0))
-        self._socket.settimeout(0.1)
-        self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
-        self._sockets: list[socket.socket] = []
-        self._acceptor = threading.Thread(target=self._accept, daemon=True)
 
-    @property
-    def port(self) -> int:
-        port: int = self._socket.getsockname()[1]
-        return port
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                client, _ = self._socket.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            upstream = socket.create_connection(("127.0.0.1", self.target_port))
-            self._sockets += [client, upstream]
-            for source, sink in ((client, upstream), (upstream, client)):
-                self._start(self._pump, source, sink)
-
-    def _start(self, target: Callable[..., None], *args: object) -> None:
-        thread = threading.Thread(target=target, args=args, daemon=True)
-        self._threads.append(thread)
-        thread.start()
+    def _accepted(self, client: socket.socket) -> None:
+        upstream = socket.create_connection(("127.0.0.1", self.target_port))
+        self._sockets += [client, upstream]
+        for source, sink in ((client, upstream), (upstream, client)):
+            self._start(self._pump, source, sink)
 
     def _pump(self, source: socket.socket, sink: socket.socket) -> None:
         """Read from ``source``; each chunk goes to ``sink`` ``delay`` seconds after it came."""
@@ -163,23 +167,3 @@ class LatencyProxy:
                 ready.notify()
             if not chunk:
                 return
-
-    def __enter__(self) -> Self:
-        self._acceptor.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self._stop.set()
-        self._acceptor.join(timeout=5)
-        self._socket.close()
-        for each in self._sockets:
-            with contextlib.suppress(OSError):
-                each.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked reading it
-            each.close()
-        for thread in self._threads:
-            thread.join(timeout=5)

@@ -194,13 +194,8 @@ class RateLimiter:
             return _stamped(outage.fallback.apply(key, change))
         try:
             answer = self.store.apply(key, change)
-        except Exception as exc:
-            outage.failed(self.store, exc)
-            return _stamped(outage.fallback.apply(key, change))
-        except BaseException:
-            if route == "probe":
-                outage.abandoned()
-            raise
+        except BaseException as exc:
+            return self._failed(outage, route, exc, key, change)
         if route == "probe":
             outage.worked(self.store)
         return answer
@@ -214,16 +209,23 @@ class RateLimiter:
             return _stamped(outage.fallback.apply(key, change))
         try:
             answer = await self.store.aapply(key, change)
-        except Exception as exc:
-            outage.failed(self.store, exc)
-            return _stamped(outage.fallback.apply(key, change))
-        except BaseException:  # cancelled
-            if route == "probe":
-                outage.abandoned()
-            raise
+        except BaseException as exc:
+            return self._failed(outage, route, exc, key, change)
         if route == "probe":
             outage.worked(self.store)
         return answer
+
+    def _failed(
+        self, outage: _Outage, route: str, exc: BaseException, key: str, change: Change[R]
+    ) -> R:
+        """The store failed this change: it is made in the fallback. Cancelled or interrupted
+        (not a failure of the store's): raised again, and a probe left to the next change."""
+        if not isinstance(exc, Exception):
+            if route == "probe":
+                outage.abandoned()
+            raise exc
+        outage.failed(self.store, exc)
+        return _stamped(outage.fallback.apply(key, change))
 
 
 def _stamped(answer: R) -> R:
