@@ -12,6 +12,8 @@ install: $(INSTALLED)
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check 'pip>=25.1'  # for --group
+	# A venv made before the distribution's rename (light-client -> light-inc) still has the old one.
+	$(BIN)/python -m pip uninstall --quiet --disable-pip-version-check -y light-client 2>/dev/null || true
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[mock,redis,cli,aiohttp]' --group dev
 	touch $@
 

@@ -67,7 +67,12 @@ ENTRY_POINTS = (
     "[console_scripts]\nlight-client = light_client._cli:main\n\n"
     "[pytest11]\nlight_client_mock = light_client._pytest_plugin\n"
 )
-MOCK_MISSING = "pip install 'light-client[mock]'"
+PROJECT_NAME = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+    "name"
+]
+# The wheel's file and dist-info names: the project's name normalised (PEP 427, PEP 503).
+DIST_PREFIX = re.sub(r"[-_.]+", "_", PROJECT_NAME).lower()
+MOCK_MISSING = f"pip install '{PROJECT_NAME}[mock]'"
 REVEAL = """\
 from light_client import LightClient
 
@@ -113,6 +118,8 @@ def build(out: Path) -> tuple[Path, Path]:
     run([sys.executable, "-m", "build", "--no-isolation", "--outdir", out, ROOT], cwd=ROOT)
     (sdist,) = out.glob("*.tar.gz")
     (wheel,) = out.glob("*.whl")
+    if not wheel.name.startswith(f"{DIST_PREFIX}-") or not sdist.name.startswith(f"{DIST_PREFIX}-"):
+        raise Failed(f"built {sdist.name} and {wheel.name}, not {PROJECT_NAME}'s")
     return sdist, wheel
 
 
@@ -122,7 +129,7 @@ def check_wheel_contents(wheel: Path) -> None:
     stray = [
         name
         for name in names
-        if not name.startswith(("light_client/", "light_client-"))
+        if not name.startswith(("light_client/", f"{DIST_PREFIX}-"))
         or "__pycache__" in name
         or name.endswith(".pyc")
     ]
@@ -134,6 +141,7 @@ def check_wheel_contents(wheel: Path) -> None:
     entry_points = read(f"{dist_info}/entry_points.txt").decode()
     headers = set(metadata.split("\n\n", 1)[0].splitlines())
     wanted = {
+        f"Name: {PROJECT_NAME}",
         "License-Expression: MIT",
         "License-File: LICENSE",
         "Requires-Python: >=3.11",
@@ -203,9 +211,16 @@ def check(work: Path, python: str) -> None:
     run([python, "-m", "venv", venv], cwd=work)
     bin_dir = venv / "bin"
     pip: list[str | Path] = [bin_dir / "python", "-m", "pip", "install", "--quiet"]
-    run([*pip, wheel, *(pins[tool] for tool in TOOLS)], cwd=work)
+    # By its name, as a user asks for it (pip checks the wheel's metadata carries that name).
+    run([*pip, f"{PROJECT_NAME} @ {wheel.as_uri()}", *(pins[tool] for tool in TOOLS)], cwd=work)
+    shown = run([bin_dir / "python", "-m", "pip", "show", PROJECT_NAME], cwd=work)
+    if "Name: " + PROJECT_NAME not in shown.splitlines():
+        raise Failed(f"pip show {PROJECT_NAME}:\n{shown}")
     version = run([bin_dir / "python", "-c", "import sys; print(sys.version.split()[0])"], cwd=work)
-    print(f"check_wheel: fresh venv with Python {version.strip()} and the wheel, no extras")
+    print(
+        f"check_wheel: fresh venv with Python {version.strip()} and {PROJECT_NAME} (the wheel), "
+        "no extras"
+    )
 
     project = work / "without_mock"
     shutil.copytree(CHECKS / "without_mock", project)
@@ -221,7 +236,7 @@ def check(work: Path, python: str) -> None:
         raise Failed(f"light-client customers update --help:\n{output}")
     print("check_wheel: the light-client console script runs without the [cli] extra")
 
-    run([*pip, f"{wheel}[mock]"], cwd=work)
+    run([*pip, f"{PROJECT_NAME}[mock] @ {wheel.as_uri()}"], cwd=work)
     project = work / "with_mock"
     shutil.copytree(CHECKS / "with_mock", project)
     output = run([bin_dir / "python", "-m", "pytest", "-p", "no:cacheprovider"], cwd=project)
