@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Re-installed whenever pyproject.toml changes.
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install generate check-generated drift adopt conformance changes lint format typecheck test demo bench bench-instructions bench-ratelimit bench-faults bench-bulk bench-list clean
+.PHONY: install docs generate check-generated drift adopt conformance changes lint format typecheck test demo bench bench-instructions bench-ratelimit bench-faults bench-bulk bench-list clean
 
 install: $(INSTALLED)
 
@@ -14,8 +14,12 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check 'pip>=25.1'  # for --group
 	# A venv made before the distribution's rename (light-client -> light-inc) still has the old one.
 	$(BIN)/python -m pip uninstall --quiet --disable-pip-version-check -y light-client 2>/dev/null || true
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[mock,redis,cli,aiohttp]' --group dev
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[mock,redis,cli,aiohttp]' --group dev --group docs
 	touch $@
+
+# The docs site (mkdocs.yml) into site/; --strict: a warning, a broken link or reference fails it.
+docs: $(INSTALLED)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 generate: $(INSTALLED)
 	$(BIN)/python scripts/generate.py
@@ -57,7 +61,7 @@ format: $(INSTALLED)
 typecheck: $(INSTALLED)
 	$(BIN)/mypy light_client tests scripts examples
 
-test: lint typecheck check-generated test-suite
+test: lint typecheck check-generated docs test-suite
 
 # What depends on the Python version: the tests and the wheel. CI runs this on each Python of its
 # matrix, and lint, typecheck and check-generated once.
@@ -105,4 +109,4 @@ bench-list: $(INSTALLED)
 	$(BIN)/python scripts/bench_list.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis site

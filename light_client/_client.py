@@ -240,7 +240,7 @@ class LightClient(BaseClient[AsyncTokenProvider, httpx.AsyncClient], AsyncResour
     ``http_client``: your own ``httpx.AsyncClient``, used as given and never closed by the SDK.
     ``transport``: what the SDK's own pool runs on: ``"httpx"`` (httpcore, the default) or
     ``"aiohttp"`` (``pip install 'light-inc[aiohttp]'``; several times the requests per
-    second under concurrency, see the README).
+    second under concurrency, see the docs' Speed page).
     ``max_response_bytes``: a larger answer is not read (default 4 MiB; Light's are a few KB).
     ``max_download_bytes``: the same for a document (a PDF), in memory or written to a file
     (default 64 MiB).

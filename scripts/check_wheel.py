@@ -14,9 +14,9 @@ the source tree):
    the install command; ``python -m light_client.mock`` must exit 2 naming the extra; the
    ``light-client`` console script's help runs without the ``[cli]`` extra;
 4. install the wheel's ``[mock]`` extra and run ``scripts/wheel_check/with_mock`` with pytest;
-5. ``mypy --strict`` on the README's Python blocks and ``scripts/wheel_check/typing`` (user code
-   that must pass, misuses that must each be flagged), and ``reveal_type`` of an update's result
-   must be ``Customer``.
+5. ``mypy --strict`` on the Python blocks of the README and ``docs/``, and on
+   ``scripts/wheel_check/typing`` (user code that must pass, misuses that must each be
+   flagged), and ``reveal_type`` of an update's result must be ``Customer``.
 
 Exit status 0 when everything holds; otherwise 1, with what failed.
 """
@@ -174,12 +174,19 @@ def check_sdist_contents(sdist: Path) -> None:
 
 
 def readme_blocks(into: Path) -> list[Path]:
-    blocks = README_BLOCK.findall((ROOT / "README.md").read_text(encoding="utf-8"))
+    """The Python blocks of the README and the docs, each a file in ``into``. A block that only
+    includes a file of the repository (``--8<--``, the FastAPI example) is left out: that file
+    is type-checked with the repository, and its imports (FastAPI) are not the wheel's."""
     paths = []
-    for number, block in enumerate(blocks):
-        path = into / f"readme_block{number}.py"
-        path.write_text(block, encoding="utf-8")
-        paths.append(path)
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]:
+        blocks = README_BLOCK.findall(page.read_text(encoding="utf-8"))
+        for number, block in enumerate(blocks):
+            if block.startswith("--8<--"):
+                continue
+            stem = page.relative_to(ROOT).with_suffix("").as_posix().replace("/", "_").lower()
+            path = into / f"{stem.replace('-', '_')}_block{number}.py"
+            path.write_text(block, encoding="utf-8")
+            paths.append(path)
     return paths
 
 
