@@ -9,6 +9,7 @@ temporary directory), every navigation link answers, and the search finds a know
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import html.parser
 import http.server
@@ -16,16 +17,19 @@ import importlib
 import json
 import os
 import pkgutil
+import re
 import shutil
 import subprocess
 import sys
 import threading
+import time
 import urllib.parse
 import urllib.request
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 import yaml
@@ -287,3 +291,119 @@ def test_every_navigation_link_answers(served: str, tmp_path: Path) -> None:
         with urllib.request.urlopen(page, timeout=10) as answer:
             assert answer.status == 200, page
             assert b"<title>" in answer.read()
+
+
+def above_4(fd: int) -> int:
+    """``fd`` moved to a number above 4 (so that moving it onto 3 or 4 clobbers nothing)."""
+    moved = fcntl.fcntl(fd, fcntl.F_DUPFD, 10)
+    os.close(fd)
+    return moved
+
+
+class DevTools:
+    """Headless Chromium driven over the DevTools protocol, through the pipe it offers
+    (``--remote-debugging-pipe``: it reads commands on fd 3 and answers on fd 4, each message
+    JSON ended by NUL), so no WebSocket client or browser driver is needed."""
+
+    def __init__(self, profile: Path) -> None:
+        assert CHROMIUM is not None
+        commands_read, self._commands = os.pipe()
+        self._answers, answers_write = os.pipe()
+        commands_read, answers_write = above_4(commands_read), above_4(answers_write)
+        # bash puts the two pipes on fds 3 and 4 for Chromium (no preexec_fn: the test runs
+        # threads, and forking a threaded process to run Python in the child is unsafe).
+        moved = (
+            f'exec "$0" "$@" 3<&{commands_read} 4>&{answers_write} '
+            f"{commands_read}<&- {answers_write}>&-"
+        )
+        self._process = subprocess.Popen(
+            [
+                "bash",
+                "-c",
+                moved,
+                CHROMIUM,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--remote-debugging-pipe",
+                f"--user-data-dir={profile}",
+                "about:blank",
+            ],
+            pass_fds=(commands_read, answers_write),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        os.close(commands_read)
+        os.close(answers_write)
+        self._last_id = 0
+        self._buffer = b""
+        targets = self.send("Target.getTargets")["targetInfos"]
+        page = next(target for target in targets if target["type"] == "page")
+        attached = self.send("Target.attachToTarget", targetId=page["targetId"], flatten=True)
+        self._session: str | None = attached["sessionId"]
+
+    def send(self, method: str, **params: Any) -> Any:
+        self._last_id += 1
+        message: dict[str, Any] = {"id": self._last_id, "method": method, "params": params}
+        if getattr(self, "_session", None):
+            message["sessionId"] = self._session
+        os.write(self._commands, json.dumps(message).encode() + b"\0")
+        while True:
+            while b"\0" not in self._buffer:
+                chunk = os.read(self._answers, 65536)
+                assert chunk, "Chromium closed its DevTools pipe"
+                self._buffer += chunk
+            raw, self._buffer = self._buffer.split(b"\0", 1)
+            answer = json.loads(raw)
+            if answer.get("id") == self._last_id:
+                assert "error" not in answer, answer["error"]
+                return answer["result"]
+
+    def evaluate(self, expression: str) -> Any:
+        return self.send("Runtime.evaluate", expression=expression, returnByValue=True)[
+            "result"
+        ].get("value")
+
+    def wait_for(self, expression: str, timeout: float = 20.0) -> Any:
+        deadline = time.monotonic() + timeout
+        while not (value := self.evaluate(expression)):
+            assert time.monotonic() < deadline, f"still false after {timeout} s: {expression}"
+            time.sleep(0.1)
+        return value
+
+    def close(self) -> None:
+        self._process.terminate()
+        self._process.wait(timeout=10)
+        os.close(self._commands)
+        os.close(self._answers)
+
+
+TYPE_A_SEARCH = """(() => {
+    const input = document.querySelector('[data-md-component="search-query"]');
+    input.focus();
+    input.value = 'idempotency';
+    input.dispatchEvent(new Event('input', {bubbles: true}));
+    input.dispatchEvent(new KeyboardEvent('keyup', {key: 'y', bubbles: true}));
+})()"""
+
+
+@needs_chromium
+def test_the_search_finds_a_known_term(served: str, tmp_path: Path) -> None:
+    browser = DevTools(tmp_path / "profile")
+    try:
+        browser.send("Page.navigate", url=served)
+        browser.wait_for("document.readyState === 'complete'")
+        browser.evaluate(TYPE_A_SEARCH)  # as a reader types into Material's search box
+        browser.wait_for("document.querySelectorAll('.md-search-result__item').length")
+        meta = browser.evaluate("document.querySelector('.md-search-result__meta').textContent")
+        found = browser.evaluate(
+            "[...document.querySelectorAll('.md-search-result__item a')].map(a => a.href)"
+        )
+    finally:
+        browser.close()
+    assert re.fullmatch(r"\d+ matching documents", meta), meta
+    assert found and all(link.startswith(served) for link in found)
+    for link in found[:3]:
+        with urllib.request.urlopen(link, timeout=10) as answer:
+            assert answer.status == 200, link
