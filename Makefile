@@ -79,16 +79,16 @@ test-wheel: $(INSTALLED)
 demo: $(INSTALLED)
 	$(BIN)/python scripts/demo.py
 
-# Prints the speed table of the README: the SDK next to raw httpx and aiohttp (about 8 minutes).
+# Prints the speed table of docs/speed.md: the SDK next to raw httpx and aiohttp (about 8 minutes).
 bench: $(INSTALLED)
 	$(BIN)/python scripts/bench.py
 
-# Prints the instruction counts of the README's Speed section: the SDK and raw httpx per call,
+# Prints the instruction counts of docs/speed.md: the SDK and raw httpx per call,
 # counted by valgrind (a few minutes; needs the valgrind Debian package).
 bench-instructions: $(INSTALLED)
 	$(BIN)/python scripts/bench_instructions.py
 
-# Prints the rate-limit table of the README (about 3 minutes; wall-clock figures).
+# Prints the rate-limit table of docs/rate-limits.md (about 3 minutes; wall-clock figures).
 bench-ratelimit: $(INSTALLED)
 	$(BIN)/python scripts/bench_ratelimit.py
 
@@ -99,11 +99,11 @@ bench-ratelimit: $(INSTALLED)
 bench-faults: $(INSTALLED)
 	$(BIN)/python scripts/bench_faults.py $(if $(QUICK),--quick)
 
-# Prints the bulk-update figures of the README (about 2 minutes; wall-clock figures).
+# Prints the bulk-update figures of docs/bulk.md (about 2 minutes; wall-clock figures).
 bench-bulk: $(INSTALLED)
 	$(BIN)/python scripts/bench_bulk.py
 
-# Prints the list-streaming figures of the README: 40,000 records through the SDK next to raw
+# Prints the list-streaming figures of docs/speed.md: 40,000 records through the SDK next to raw
 # httpx + json.loads, RSS growth, and where the CPU per record goes (about a minute).
 bench-list: $(INSTALLED)
 	$(BIN)/python scripts/bench_list.py

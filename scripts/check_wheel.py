@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CHECKS = ROOT / "scripts" / "wheel_check"
 README_BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
-# Tools the user-side projects need, and what the README's examples import besides
+# Tools the user-side projects need, and what the README's and docs' examples import besides
 # light-client (the event hooks example: opentelemetry-api), at the dev group's pinned versions.
 TOOLS = ("pytest", "mypy", "opentelemetry-api")
 
