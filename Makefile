@@ -5,15 +5,21 @@ BIN := $(VENV)/bin
 # Re-installed whenever pyproject.toml changes.
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install generate check-generated drift adopt conformance changes lint format typecheck test demo bench bench-instructions bench-ratelimit bench-faults bench-bulk bench-list clean
+.PHONY: install docs generate check-generated drift adopt conformance changes lint format typecheck test demo bench bench-instructions bench-ratelimit bench-faults bench-bulk bench-list clean
 
 install: $(INSTALLED)
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check 'pip>=25.1'  # for --group
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[mock,redis,cli,aiohttp]' --group dev
+	# A venv made before the distribution's rename (light-client -> light-inc) still has the old one.
+	$(BIN)/python -m pip uninstall --quiet --disable-pip-version-check -y light-client 2>/dev/null || true
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[mock,redis,cli,aiohttp]' --group dev --group docs
 	touch $@
+
+# The docs site (mkdocs.yml) into site/; --strict: a warning, a broken link or reference fails it.
+docs: $(INSTALLED)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 generate: $(INSTALLED)
 	$(BIN)/python scripts/generate.py
@@ -55,7 +61,7 @@ format: $(INSTALLED)
 typecheck: $(INSTALLED)
 	$(BIN)/mypy light_client tests scripts examples
 
-test: lint typecheck check-generated test-suite
+test: lint typecheck check-generated docs test-suite
 
 # What depends on the Python version: the tests and the wheel. CI runs this on each Python of its
 # matrix, and lint, typecheck and check-generated once.
@@ -73,16 +79,16 @@ test-wheel: $(INSTALLED)
 demo: $(INSTALLED)
 	$(BIN)/python scripts/demo.py
 
-# Prints the speed table of the README: the SDK next to raw httpx and aiohttp (about 8 minutes).
+# Prints the speed table of docs/speed.md: the SDK next to raw httpx and aiohttp (about 8 minutes).
 bench: $(INSTALLED)
 	$(BIN)/python scripts/bench.py
 
-# Prints the instruction counts of the README's Speed section: the SDK and raw httpx per call,
+# Prints the instruction counts of docs/speed.md: the SDK and raw httpx per call,
 # counted by valgrind (a few minutes; needs the valgrind Debian package).
 bench-instructions: $(INSTALLED)
 	$(BIN)/python scripts/bench_instructions.py
 
-# Prints the rate-limit table of the README (about 3 minutes; wall-clock figures).
+# Prints the rate-limit table of docs/rate-limits.md (about 3 minutes; wall-clock figures).
 bench-ratelimit: $(INSTALLED)
 	$(BIN)/python scripts/bench_ratelimit.py
 
@@ -93,14 +99,14 @@ bench-ratelimit: $(INSTALLED)
 bench-faults: $(INSTALLED)
 	$(BIN)/python scripts/bench_faults.py $(if $(QUICK),--quick)
 
-# Prints the bulk-update figures of the README (about 2 minutes; wall-clock figures).
+# Prints the bulk-update figures of docs/bulk.md (about 2 minutes; wall-clock figures).
 bench-bulk: $(INSTALLED)
 	$(BIN)/python scripts/bench_bulk.py
 
-# Prints the list-streaming figures of the README: 40,000 records through the SDK next to raw
+# Prints the list-streaming figures of docs/speed.md: 40,000 records through the SDK next to raw
 # httpx + json.loads, RSS growth, and where the CPU per record goes (about a minute).
 bench-list: $(INSTALLED)
 	$(BIN)/python scripts/bench_list.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis site

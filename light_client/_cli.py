@@ -41,6 +41,7 @@ from ._core.constants import DEFAULT_MAX_REQUESTS_PER_MINUTE
 from ._runtime.errors import LightError
 from ._runtime.operation import Operation
 from ._runtime.patch import fields_from_mapping, request_body
+from ._version import __version__
 from .bulk import _rows as _bulk_rows
 from .bulk._update_many import DEFAULT_BULK_CONCURRENCY, BulkJournal, BulkResult
 from .resources import list_operations, update_operations
@@ -78,6 +79,12 @@ def _parser() -> argparse.ArgumentParser:
         prog="light-client",
         description="Bulk updates of Light resources from a CSV or JSON Lines file, and exports "
         "of their lists as JSON Lines.",
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        # The command keeps the SDK's name; the distribution to install is light-inc.
+        version=f"light-client {__version__} (pip install light-inc)",
     )
     resources = parser.add_subparsers(dest="resource", required=True, metavar="RESOURCE")
     updates, lists = update_operations(), list_operations()

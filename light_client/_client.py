@@ -239,8 +239,8 @@ class LightClient(BaseClient[AsyncTokenProvider, httpx.AsyncClient], AsyncResour
     process with the same credential (``SQLiteRateLimitStore``, ``RedisRateLimitStore``).
     ``http_client``: your own ``httpx.AsyncClient``, used as given and never closed by the SDK.
     ``transport``: what the SDK's own pool runs on: ``"httpx"`` (httpcore, the default) or
-    ``"aiohttp"`` (``pip install 'light-client[aiohttp]'``; several times the requests per
-    second under concurrency, see the README).
+    ``"aiohttp"`` (``pip install 'light-inc[aiohttp]'``; several times the requests per
+    second under concurrency, see the docs' Speed page).
     ``max_response_bytes``: a larger answer is not read (default 4 MiB; Light's are a few KB).
     ``max_download_bytes``: the same for a document (a PDF), in memory or written to a file
     (default 64 MiB).
@@ -353,7 +353,7 @@ class LightClient(BaseClient[AsyncTokenProvider, httpx.AsyncClient], AsyncResour
             return pools.aiohttp_client(self.timeout)
         except ImportError:
             raise LightError(
-                'transport="aiohttp" needs aiohttp: pip install "light-client[aiohttp]"'
+                'transport="aiohttp" needs aiohttp: pip install "light-inc[aiohttp]"'
             ) from None
 
     async def aclose(self) -> None:

@@ -3,7 +3,7 @@
     python scripts/changes.py --base main           # openapi.yaml at `main` vs the working tree
     python scripts/changes.py --base-file a.yaml --head-file b.yaml [--json]
 
-Each change to an operation (matched by operationId) is classified by the README's Versioning
+Each change to an operation (matched by operationId) is classified by the docs' Versioning
 rules. Breaking: an operation removed or its path changed; a property removed or renamed (a
 rename is a removal and an addition); a type or format changed; a request field made
 required, or no longer nullable; a response field made optional (``X`` -> ``X | Unset``) or
@@ -139,7 +139,7 @@ def changes(base: dict[str, Any], head: dict[str, Any]) -> list[Change]:
 
 def bump(found: list[Change], version: str) -> tuple[str, str]:
     """The semver level (major, minor, patch) and the next version; before 1.0, a breaking
-    change bumps the minor version (the README's versioning policy)."""
+    change bumps the minor version (the versioning policy, docs/versioning.md)."""
     major, minor, patch = (int(part) for part in version.split(".")[:3])
     if any(change.breaking for change in found):
         level = "major"

@@ -14,9 +14,9 @@ the source tree):
    the install command; ``python -m light_client.mock`` must exit 2 naming the extra; the
    ``light-client`` console script's help runs without the ``[cli]`` extra;
 4. install the wheel's ``[mock]`` extra and run ``scripts/wheel_check/with_mock`` with pytest;
-5. ``mypy --strict`` on the README's Python blocks and ``scripts/wheel_check/typing`` (user code
-   that must pass, misuses that must each be flagged), and ``reveal_type`` of an update's result
-   must be ``Customer``.
+5. ``mypy --strict`` on the Python blocks of the README and ``docs/``, and on
+   ``scripts/wheel_check/typing`` (user code that must pass, misuses that must each be
+   flagged), and ``reveal_type`` of an update's result must be ``Customer``.
 
 Exit status 0 when everything holds; otherwise 1, with what failed.
 """
@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CHECKS = ROOT / "scripts" / "wheel_check"
 README_BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
-# Tools the user-side projects need, and what the README's examples import besides
+# Tools the user-side projects need, and what the README's and docs' examples import besides
 # light-client (the event hooks example: opentelemetry-api), at the dev group's pinned versions.
 TOOLS = ("pytest", "mypy", "opentelemetry-api")
 
@@ -67,7 +67,12 @@ ENTRY_POINTS = (
     "[console_scripts]\nlight-client = light_client._cli:main\n\n"
     "[pytest11]\nlight_client_mock = light_client._pytest_plugin\n"
 )
-MOCK_MISSING = "pip install 'light-client[mock]'"
+PROJECT_NAME = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+    "name"
+]
+# The wheel's file and dist-info names: the project's name normalised (PEP 427, PEP 503).
+DIST_PREFIX = re.sub(r"[-_.]+", "_", PROJECT_NAME).lower()
+MOCK_MISSING = f"pip install '{PROJECT_NAME}[mock]'"
 REVEAL = """\
 from light_client import LightClient
 
@@ -113,6 +118,8 @@ def build(out: Path) -> tuple[Path, Path]:
     run([sys.executable, "-m", "build", "--no-isolation", "--outdir", out, ROOT], cwd=ROOT)
     (sdist,) = out.glob("*.tar.gz")
     (wheel,) = out.glob("*.whl")
+    if not wheel.name.startswith(f"{DIST_PREFIX}-") or not sdist.name.startswith(f"{DIST_PREFIX}-"):
+        raise Failed(f"built {sdist.name} and {wheel.name}, not {PROJECT_NAME}'s")
     return sdist, wheel
 
 
@@ -122,7 +129,7 @@ def check_wheel_contents(wheel: Path) -> None:
     stray = [
         name
         for name in names
-        if not name.startswith(("light_client/", "light_client-"))
+        if not name.startswith(("light_client/", f"{DIST_PREFIX}-"))
         or "__pycache__" in name
         or name.endswith(".pyc")
     ]
@@ -134,6 +141,7 @@ def check_wheel_contents(wheel: Path) -> None:
     entry_points = read(f"{dist_info}/entry_points.txt").decode()
     headers = set(metadata.split("\n\n", 1)[0].splitlines())
     wanted = {
+        f"Name: {PROJECT_NAME}",
         "License-Expression: MIT",
         "License-File: LICENSE",
         "Requires-Python: >=3.11",
@@ -166,12 +174,19 @@ def check_sdist_contents(sdist: Path) -> None:
 
 
 def readme_blocks(into: Path) -> list[Path]:
-    blocks = README_BLOCK.findall((ROOT / "README.md").read_text(encoding="utf-8"))
+    """The Python blocks of the README and the docs, each a file in ``into``. A block that only
+    includes a file of the repository (``--8<--``, the FastAPI example) is left out: that file
+    is type-checked with the repository, and its imports (FastAPI) are not the wheel's."""
     paths = []
-    for number, block in enumerate(blocks):
-        path = into / f"readme_block{number}.py"
-        path.write_text(block, encoding="utf-8")
-        paths.append(path)
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]:
+        blocks = README_BLOCK.findall(page.read_text(encoding="utf-8"))
+        for number, block in enumerate(blocks):
+            if block.startswith("--8<--"):
+                continue
+            stem = page.relative_to(ROOT).with_suffix("").as_posix().replace("/", "_").lower()
+            path = into / f"{stem.replace('-', '_')}_block{number}.py"
+            path.write_text(block, encoding="utf-8")
+            paths.append(path)
     return paths
 
 
@@ -203,9 +218,16 @@ def check(work: Path, python: str) -> None:
     run([python, "-m", "venv", venv], cwd=work)
     bin_dir = venv / "bin"
     pip: list[str | Path] = [bin_dir / "python", "-m", "pip", "install", "--quiet"]
-    run([*pip, wheel, *(pins[tool] for tool in TOOLS)], cwd=work)
+    # By its name, as a user asks for it (pip checks the wheel's metadata carries that name).
+    run([*pip, f"{PROJECT_NAME} @ {wheel.as_uri()}", *(pins[tool] for tool in TOOLS)], cwd=work)
+    shown = run([bin_dir / "python", "-m", "pip", "show", PROJECT_NAME], cwd=work)
+    if "Name: " + PROJECT_NAME not in shown.splitlines():
+        raise Failed(f"pip show {PROJECT_NAME}:\n{shown}")
     version = run([bin_dir / "python", "-c", "import sys; print(sys.version.split()[0])"], cwd=work)
-    print(f"check_wheel: fresh venv with Python {version.strip()} and the wheel, no extras")
+    print(
+        f"check_wheel: fresh venv with Python {version.strip()} and {PROJECT_NAME} (the wheel), "
+        "no extras"
+    )
 
     project = work / "without_mock"
     shutil.copytree(CHECKS / "without_mock", project)
@@ -221,7 +243,7 @@ def check(work: Path, python: str) -> None:
         raise Failed(f"light-client customers update --help:\n{output}")
     print("check_wheel: the light-client console script runs without the [cli] extra")
 
-    run([*pip, f"{wheel}[mock]"], cwd=work)
+    run([*pip, f"{PROJECT_NAME}[mock] @ {wheel.as_uri()}"], cwd=work)
     project = work / "with_mock"
     shutil.copytree(CHECKS / "with_mock", project)
     output = run([bin_dir / "python", "-m", "pytest", "-p", "no:cacheprovider"], cwd=project)

@@ -198,7 +198,7 @@ class RedisTokenStore:
     """Tokens in Redis, for a fleet; ``update`` holds a Redis lock per tenant while it
     refreshes. The lock lives ``lock_timeout`` seconds (default 180: longer than a refresh may
     take, ``REFRESH_TIMEOUT``, so that no second refresh starts while one runs), and a process
-    waits as long for it. Needs ``pip install 'light-client[redis]'``."""
+    waits as long for it. Needs ``pip install 'light-inc[redis]'``."""
 
     def __init__(
         self, url: str, *, prefix: str = "light-client:oauth:", lock_timeout: float = 180.0
@@ -207,7 +207,7 @@ class RedisTokenStore:
             import redis
         except ModuleNotFoundError as exc:
             raise ModuleNotFoundError(
-                "RedisTokenStore needs redis-py: pip install 'light-client[redis]'"
+                "RedisTokenStore needs redis-py: pip install 'light-inc[redis]'"
             ) from exc
         self._redis = redis.Redis.from_url(url, socket_timeout=5.0)
         self._prefix = prefix

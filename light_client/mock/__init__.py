@@ -1,4 +1,4 @@
-"""A local Light for demos and tests, like Stripe's stripe-mock (``pip install light-client[mock]``).
+"""A local Light for demos and tests, like Stripe's stripe-mock (``pip install light-inc[mock]``).
 
     python -m light_client.mock --port 0      # prints the base URL, an API key and seeded ids
 

@@ -7,7 +7,7 @@ from types import ModuleType
 
 __all__ = ["INSTALL_HINT", "MockExtraMissingError", "load_server"]
 
-INSTALL_HINT = "pip install 'light-client[mock]'"
+INSTALL_HINT = "pip install 'light-inc[mock]'"
 # The top-level modules the mock needs beyond the SDK's own dependencies (the extra's packages).
 EXTRA_MODULES = frozenset({"openapi_core", "werkzeug"})
 

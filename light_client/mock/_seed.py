@@ -9,7 +9,7 @@ whole values. Generated values are drawn from ``random_seed``: the same seed giv
 records, ids included. Every record is checked against openapi.yaml's schema for its resource
 before the mock starts; one that does not fit is a ``ValueError`` naming the record and field.
 Without a seed the mock holds two customers and one customer credit with fixed ids
-(``DEFAULT_SEED``, the ids the README uses).
+(``DEFAULT_SEED``, the ids the docs use).
 
 Nothing here needs the ``[mock]`` extra: a pytest fixture can build a ``Seed`` without it.
 """

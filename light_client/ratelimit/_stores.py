@@ -192,7 +192,7 @@ class SQLiteRateLimitStore:
 
 
 class RedisRateLimitStore:
-    """Buckets in Redis: one budget for a fleet. Needs ``pip install light-client[redis]``.
+    """Buckets in Redis: one budget for a fleet. Needs ``pip install light-inc[redis]``.
 
     ``url`` is a Redis URL (``redis://localhost:6379/0``). Each change is one round trip: a
     server-side script (``_redis_script``) that runs the schedule atomically on Redis's clock,
@@ -217,7 +217,7 @@ class RedisRateLimitStore:
             import redis.asyncio
         except ModuleNotFoundError as exc:
             raise ModuleNotFoundError(
-                "RedisRateLimitStore needs redis-py: pip install 'light-client[redis]'"
+                "RedisRateLimitStore needs redis-py: pip install 'light-inc[redis]'"
             ) from exc
         if isinstance(socket_timeout, bool) or not isinstance(socket_timeout, int | float):
             raise TypeError("socket_timeout must be a number of seconds")

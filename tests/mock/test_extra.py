@@ -19,7 +19,7 @@ from light_client.mock._extra import load_server
 HIDE_EXTRA = "import sys; sys.modules['openapi_core'] = None; sys.modules['werkzeug'] = None; "
 MESSAGE = (
     "the Light mock needs the [mock] extra (openapi_core is not installed): "
-    "pip install 'light-client[mock]'"
+    "pip install 'light-inc[mock]'"
 )
 
 

@@ -156,5 +156,5 @@ def test_a_mock_seeded_with_nothing_has_nothing() -> None:
         assert mock.store.resources == {"Customer": {}, "CustomerCredit": {}}
         with pytest.raises(LookupError, match="seeded with no Customer"):
             _ = mock.customer_id
-    with LightMock() as mock:  # without a seed: the README's records
+    with LightMock() as mock:  # without a seed: the docs' records
         assert (mock.customer_id, len(mock.store.resources["Customer"])) == (SEED_CUSTOMER_ID, 2)

@@ -199,7 +199,7 @@ def test_redis_url_is_not_shown() -> None:
 
 def test_redis_store_without_redis_py_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "redis", None)
-    with pytest.raises(ModuleNotFoundError, match=r"pip install 'light-client\[redis\]'"):
+    with pytest.raises(ModuleNotFoundError, match=r"pip install 'light-inc\[redis\]'"):
         RedisRateLimitStore("redis://127.0.0.1:1/0")
 
 

@@ -88,7 +88,7 @@ def test_without_aiohttp_installed_the_error_names_the_extra(
     with pytest.raises(LightError) as caught:
         LightClient(api_key="k", transport="aiohttp")
     assert str(caught.value) == (
-        'transport="aiohttp" needs aiohttp: pip install "light-client[aiohttp]"'
+        'transport="aiohttp" needs aiohttp: pip install "light-inc[aiohttp]"'
     )
 
 

@@ -1,4 +1,4 @@
-"""A user's test suite that uses the Light mock's pytest fixtures (light-client[mock])."""
+"""A user's test suite that uses the Light mock's pytest fixtures (light-inc[mock])."""
 
 from __future__ import annotations
 

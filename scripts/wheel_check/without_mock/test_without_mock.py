@@ -1,4 +1,4 @@
-"""A user's test suite, in a project that installed light-client without the [mock] extra."""
+"""A user's test suite, in a project that installed light-inc without the [mock] extra."""
 
 from __future__ import annotations
 
