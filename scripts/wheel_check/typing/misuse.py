@@ -13,7 +13,8 @@ CUSTOMER_ID = "5f0c6a8e-1b7d-4c1e-9a43-7f2d9a3b6c01"
 
 
 async def misuses(light: LightClient) -> None:
-    await light.customers.update(CUSTOMER_ID, nmae="Acme")  # type: ignore[call-arg]
+    await light.customers.update(CUSTOMER_ID, nmae="Acme")  # type: ignore[arg-type]
+    await light.customers.update(CUSTOMER_ID, type_="BUSINES")  # type: ignore[arg-type]
     await light.customers.update(CUSTOMER_ID, name=42)  # type: ignore[arg-type]
     await light.customer_credits.update(CUSTOMER_ID, amount="12")  # type: ignore[arg-type]
     await light.customers.update(CUSTOMER_ID, timeout="soon")  # type: ignore[arg-type]
