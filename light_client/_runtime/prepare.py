@@ -69,8 +69,9 @@ def _split(params: Mapping[str, Any]) -> tuple[RequestOptions, Mapping[str, Any]
     paginator) may pass only some."""
     if OPTION_NAMES.isdisjoint(params):
         return {}, params
-    options: Any = {k: params[k] for k in OPTION_NAMES if k in params}
-    return options, {k: v for k, v in params.items() if k not in OPTION_NAMES}
+    fields = dict(params)
+    options: Any = {k: fields.pop(k) for k in OPTION_NAMES if k in fields}
+    return options, fields
 
 
 def prepare(
