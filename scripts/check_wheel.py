@@ -17,8 +17,8 @@ the source tree):
 5. ``mypy --strict`` on the README's Python blocks and ``scripts/wheel_check/typing`` (user code
    that must pass, misuses that must each be flagged), and ``reveal_type`` of an update's result
    must be ``Customer``;
-6. pyright strict on the user code of ``scripts/wheel_check/typing`` (its own ignore comments
-   only, and an unneeded one is an error); and ``first_hour.py`` without its one ignore comment,
+6. pyright strict on the same files, ``reveal_user.py`` aside (``# pyright: ignore[rule]``
+   comments only, and an unneeded one is an error); and ``first_hour.py`` without its one ignore comment,
    under both checkers: each must report exactly one error, the enum typo on that line.
 
 Exit status 0 when everything holds; otherwise 1, with what failed.
@@ -91,8 +91,8 @@ PYRIGHT_CONFIG = """{
   "reportUnnecessaryTypeIgnoreComment": "error"
 }
 """
-# The files pyright checks (misuse.py's expectations are mypy's error codes).
-PYRIGHT_FILES = ("user_code.py", "first_hour.py")
+# The files pyright checks besides the README's blocks.
+PYRIGHT_FILES = ("user_code.py", "first_hour.py", "misuse.py")
 TYPO_FILE = "first_hour.py"
 IGNORE_COMMENT = re.compile(r"  # type: ignore\[[^\]]*\](  # pyright: ignore\[[^\]]*\])?")
 
@@ -259,18 +259,22 @@ def check(work: Path, python: str) -> None:
         f"check_wheel: mypy --strict passes on {len(files)} user files against the wheel "
         f"({ignores} misuses each flagged); reveal_type(update(...)) is Customer"
     )
-    check_pyright(project, bin_dir)
+    check_pyright(project, bin_dir, [path.name for path in files if path.name.startswith("readme")])
     check_typo_only(project, bin_dir, mypy)
 
 
-def check_pyright(project: Path, bin_dir: Path) -> None:
+def check_pyright(project: Path, bin_dir: Path, readme_files: list[str]) -> None:
     (project / "pyrightconfig.json").write_text(PYRIGHT_CONFIG, encoding="utf-8")
     pyright: list[str | Path] = [bin_dir / "pyright", "--pythonpath", bin_dir / "python"]
-    output = run([*pyright, *PYRIGHT_FILES], cwd=project)
-    version = run([bin_dir / "pyright", "--version"], cwd=project).strip()
-    print(f"check_wheel: {version} strict passes on {', '.join(PYRIGHT_FILES)}")
+    output = run([*pyright, *PYRIGHT_FILES, *readme_files], cwd=project)
     if "0 errors" not in output:
         raise Failed(f"pyright:\n{output}")
+    version = run([bin_dir / "pyright", "--version"], cwd=project).strip()
+    ignores = (project / "misuse.py").read_text(encoding="utf-8").count("# pyright: ignore[")
+    print(
+        f"check_wheel: {version} strict passes on {', '.join(PYRIGHT_FILES)} and "
+        f"{len(readme_files)} README blocks ({ignores} misuses each flagged)"
+    )
 
 
 def check_typo_only(project: Path, bin_dir: Path, mypy: list[str | Path]) -> None:
