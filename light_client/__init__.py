@@ -5,8 +5,10 @@
     async with LightClient(api_key="...") as light:
         customer = await light.customers.update(customer_id, name="Acme ApS", email=None)
 
-``UNSET`` (the default of every field) leaves a field unchanged, ``None`` clears it, and
-``NOT_GIVEN`` (the default of every per-call option) means "use the client's setting".
+``UNSET`` (the default of every request field) leaves a field unchanged, ``None`` clears it, and
+``NOT_GIVEN`` (the default of every per-call option) means "use the client's setting". A field of
+an answer is ``None`` when Light left it out or sent null (``customer.fields_present()`` tells them
+apart). ``help(light.customers.update)`` lists every keyword with its description.
 """
 
 import importlib

@@ -16,7 +16,10 @@ the source tree):
 4. install the wheel's ``[mock]`` extra and run ``scripts/wheel_check/with_mock`` with pytest;
 5. ``mypy --strict`` on the Python blocks of the README and ``docs/``, and on
    ``scripts/wheel_check/typing`` (user code that must pass, misuses that must each be
-   flagged), and ``reveal_type`` of an update's result must be ``Customer``.
+   flagged), and ``reveal_type`` of an update's result must be ``Customer``;
+6. pyright strict on the same files, ``reveal_user.py`` aside (``# pyright: ignore[rule]``
+   comments only, and an unneeded one is an error); and ``first_hour.py`` without its one ignore comment,
+   under both checkers: each must report exactly one error, the enum typo on that line.
 
 Exit status 0 when everything holds; otherwise 1, with what failed.
 """
@@ -40,7 +43,7 @@ CHECKS = ROOT / "scripts" / "wheel_check"
 README_BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
 # Tools the user-side projects need, and what the README's and docs' examples import besides
 # light-client (the event hooks example: opentelemetry-api), at the dev group's pinned versions.
-TOOLS = ("pytest", "mypy", "opentelemetry-api")
+TOOLS = ("pytest", "mypy", "pyright", "opentelemetry-api")
 
 WHEEL_MUST_HAVE = [
     "light_client/__init__.py",
@@ -83,6 +86,20 @@ async def user(light: LightClient) -> None:
 REVEALED = (
     'reveal_user.py:5: note: Revealed type is "light_client._generated.models.customer.Customer"'
 )
+
+
+# pyright strict, honouring only `# pyright: ignore[rule]` (mypy's `# type: ignore[code]` is
+# mypy's), and failing on an ignore that nothing needs: the same discipline as mypy --strict.
+PYRIGHT_CONFIG = """{
+  "typeCheckingMode": "strict",
+  "enableTypeIgnoreComments": false,
+  "reportUnnecessaryTypeIgnoreComment": "error"
+}
+"""
+# The files pyright checks besides the README's blocks.
+PYRIGHT_FILES = ("user_code.py", "first_hour.py", "misuse.py")
+TYPO_FILE = "first_hour.py"
+IGNORE_COMMENT = re.compile(r"  # type: ignore\[[^\]]*\](  # pyright: ignore\[[^\]]*\])?")
 
 
 class Failed(Exception):
@@ -263,6 +280,52 @@ def check(work: Path, python: str) -> None:
     print(
         f"check_wheel: mypy --strict passes on {len(files)} user files against the wheel "
         f"({ignores} misuses each flagged); reveal_type(update(...)) is Customer"
+    )
+    check_pyright(project, bin_dir, [path.name for path in files if path.name.startswith("readme")])
+    check_typo_only(project, bin_dir, mypy)
+
+
+def check_pyright(project: Path, bin_dir: Path, readme_files: list[str]) -> None:
+    (project / "pyrightconfig.json").write_text(PYRIGHT_CONFIG, encoding="utf-8")
+    pyright: list[str | Path] = [bin_dir / "pyright", "--pythonpath", bin_dir / "python"]
+    output = run([*pyright, *PYRIGHT_FILES, *readme_files], cwd=project)
+    if "0 errors" not in output:
+        raise Failed(f"pyright:\n{output}")
+    version = run([bin_dir / "pyright", "--version"], cwd=project).strip()
+    ignores = (project / "misuse.py").read_text(encoding="utf-8").count("# pyright: ignore[")
+    print(
+        f"check_wheel: {version} strict passes on {', '.join(PYRIGHT_FILES)} and "
+        f"{len(readme_files)} README blocks ({ignores} misuses each flagged)"
+    )
+
+
+def check_typo_only(project: Path, bin_dir: Path, mypy: list[str | Path]) -> None:
+    """``first_hour.py`` without its ignore comment: mypy and pyright each report one error,
+    on the line that had it (the enum typo), and nothing else."""
+    text = (project / TYPO_FILE).read_text(encoding="utf-8")
+    lines = text.splitlines()
+    (typo_line,) = [number for number, line in enumerate(lines, 1) if IGNORE_COMMENT.search(line)]
+    bare = project / "bare" / TYPO_FILE
+    bare.parent.mkdir()
+    bare.write_text(IGNORE_COMMENT.sub("", text), encoding="utf-8")
+    (bare.parent / "pyrightconfig.json").write_text(PYRIGHT_CONFIG, encoding="utf-8")
+    mypy_output = run([*mypy, TYPO_FILE], cwd=bare.parent, expect=1)
+    mypy_errors = [line for line in mypy_output.splitlines() if ": error:" in line]
+    pyright_output = run(
+        [bin_dir / "pyright", "--pythonpath", bin_dir / "python", TYPO_FILE],
+        cwd=bare.parent,
+        expect=1,
+    )
+    pyright_errors = [line for line in pyright_output.splitlines() if " - error: " in line]
+    wanted_mypy = f"{TYPO_FILE}:{typo_line}: error:"
+    wanted_pyright = f"{TYPO_FILE}:{typo_line}:"
+    if len(mypy_errors) != 1 or not mypy_errors[0].startswith(wanted_mypy):
+        raise Failed(f"mypy on {TYPO_FILE} without its ignore:\n{mypy_output}")
+    if len(pyright_errors) != 1 or wanted_pyright not in pyright_errors[0]:
+        raise Failed(f"pyright on {TYPO_FILE} without its ignore:\n{pyright_output}")
+    print(
+        f"check_wheel: {TYPO_FILE} (async and sync calls, list[str] and tuple, a None check): "
+        f"mypy and pyright each report only the enum typo, line {typo_line}"
     )
 
 

@@ -38,12 +38,16 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+import attrs
 import yaml
 from openapi_python_client import Project
 from openapi_python_client.config import Config, ConfigFile, MetaType
 from openapi_python_client.parser import GeneratorData
 from openapi_python_client.parser.errors import GeneratorError
-from openapi_python_client.parser.properties import Class
+from openapi_python_client.parser.properties import Class, EnumProperty, ModelProperty
+from openapi_python_client.parser.properties.list_property import ListProperty
+from openapi_python_client.parser.properties.none import NoneProperty
+from openapi_python_client.parser.properties.union import UnionProperty
 from operations import ClassOf, GenerationError, resources
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,6 +76,101 @@ def class_of(config: Config) -> ClassOf:
     return names
 
 
+def _keyword_type(prop: Any, imports: set[tuple[str, str]]) -> str:
+    """The type of a request field as a method keyword: any sequence for a list (a ``list[str]``
+    or a tuple), the enum or a ``Literal`` of its values for an enum (a typo is a type error),
+    the model class for a nested object; ``imports`` gets each (module, class) it names."""
+    if isinstance(prop, UnionProperty):
+        parts = [_keyword_type(inner, imports) for inner in prop.inner_properties]
+        return " | ".join(dict.fromkeys(parts))
+    if isinstance(prop, ListProperty):
+        return f"Sequence[{_keyword_type(prop.inner_property, imports)}]"
+    if isinstance(prop, EnumProperty):
+        name = prop.class_info.name
+        imports |= {
+            (prop.class_info.module_name, name),
+            (prop.class_info.module_name, f"{name}Literal"),
+        }
+        return f"{name} | {name}Literal"
+    if isinstance(prop, ModelProperty):
+        imports.add((prop.class_info.module_name, prop.class_info.name))
+        return str(prop.class_info.name)
+    code: str = prop.get_type_string(no_optional=True).as_unembedded_code()
+    return code
+
+
+def _enum_literals(model: Any) -> list[tuple[str, str]]:
+    """The ``(module, <Enum>Literal)`` a model's keyword types name (enums import no model,
+    so importing them cannot make a cycle)."""
+    imports: set[tuple[str, str]] = set()
+    for prop in [*model.required_properties, *model.optional_properties]:
+        _keyword_type(prop, imports)
+    return sorted(item for item in imports if item[1].endswith("Literal"))
+
+
+def _nullable(prop: Any) -> bool:
+    """Whether the property's own type includes ``None`` (a nullable field)."""
+    return isinstance(prop, UnionProperty) and any(
+        isinstance(inner, NoneProperty) for inner in prop.inner_properties
+    )
+
+
+def _response_type(prop: Any) -> str:
+    """The type of a field of an answer's model: ``T``, or ``T | None`` when it may be left
+    out (read as ``None``, as a null is); never ``Unset``."""
+    code: str = prop.get_type_string(no_optional=True).as_unembedded_code()
+    return code if prop.required or _nullable(prop) else f"{code} | None"
+
+
+def response_classes(document: dict[str, Any], class_of: ClassOf) -> set[str]:
+    """The classes of the schemas an answer can hold (reached from a response), which read an
+    absent field as ``None``; the others are request models, which keep ``UNSET``."""
+    schemas = document.get("components", {}).get("schemas", {})
+    found: set[str] = set()
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+                name = ref.rsplit("/", 1)[1]
+                if name not in found:
+                    found.add(name)
+                    visit(schemas.get(name))
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    for path_item in document.get("paths", {}).values():
+        for operation in path_item.values():
+            if isinstance(operation, dict):
+                visit(operation.get("responses"))
+    return {class_of(name)[0] for name in found if name in schemas}
+
+
+def keyword_fields(models: Any) -> dict[str, dict[str, Any]]:
+    """Each model's fields as the keywords of a method whose body it is: name, type, whether
+    required, description; and the imports those types need. Optional fields default to
+    ``UNSET`` (left out of the body), so ``None`` stays "send null"."""
+    found: dict[str, dict[str, Any]] = {}
+    for model in models:
+        imports: set[tuple[str, str]] = {(model.class_info.module_name, model.class_info.name)}
+        fields = []
+        for prop in [*model.required_properties, *model.optional_properties]:
+            value_type = _keyword_type(prop, imports)
+            fields.append(
+                {
+                    "python_name": prop.python_name,
+                    "type": value_type if prop.required else f"{value_type} | Unset",
+                    "required": bool(prop.required),
+                    "description": prop.description,
+                }
+            )
+        found[str(model.class_info.name)] = {"fields": fields, "imports": sorted(imports)}
+    return found
+
+
 class _LightProject(Project):
     """openapi-python-client's project, writing our resources instead of its API modules."""
 
@@ -82,6 +181,7 @@ class _LightProject(Project):
         if self._get_errors():  # the run fails on those; the document may not be readable
             return
         found = resources(self.document, class_of(self.config))
+        keywords = keyword_fields(self.openapi.models)
         self.resources_dir.mkdir()
         init = self.env.get_template("resources/init.py.jinja")
         (self.resources_dir / "__init__.py").write_text(
@@ -90,7 +190,8 @@ class _LightProject(Project):
         template = self.env.get_template("resources/resource.py.jinja")
         for tag, resource in found.items():
             (self.resources_dir / f"{tag}.py").write_text(
-                template.render(resource=resource), encoding=self.config.file_encoding
+                template.render(resource=resource, keywords=keywords),
+                encoding=self.config.file_encoding,
             )
 
 
@@ -125,6 +226,13 @@ def generate_into(out_dir: Path, spec: Path = SPEC) -> None:
     # `source is match_identifier`: a template's value source is a plain variable (may be named
     # more than once), not an expression such as `d.pop("name")`.
     project.env.tests["match_identifier"] = str.isidentifier
+    # The model template's view of types (see templates/model.py.jinja).
+    project.env.globals["response_classes"] = response_classes(document, class_of(config))
+    project.env.filters["keyword_type"] = lambda prop: _keyword_type(prop, set())
+    project.env.filters["enum_literals"] = _enum_literals
+    project.env.filters["response_type"] = _response_type
+    project.env.filters["nullable"] = _nullable
+    project.env.filters["as_required"] = lambda prop: attrs.evolve(prop, required=True)
     env = dict(os.environ)
     # The post hooks call `ruff` by name: make sure it is this environment's ruff.
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")

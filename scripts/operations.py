@@ -53,6 +53,7 @@ OPTION_NAMES = frozenset(
     {
         "timeout",
         "max_retries",
+        "max_queue_wait",
         "extra_headers",
         "idempotency_key",
         "extra_body",
@@ -60,6 +61,9 @@ OPTION_NAMES = frozenset(
     }
 )
 ARRAY_BODY_KEYWORD = "body"
+# Every method's `**unknown`: where an unknown keyword lands, for the runtime to name the
+# closest field (a keyword of its own would hide that).
+CATCH_ALL = "unknown"
 # Names a sub-resource or a method may not take: the resource classes' own attributes.
 RESERVED_NAMES = frozenset({"with_raw_response", "update_many"})
 # Names a resource (a tag) may not take: the clients' own public attributes
@@ -235,6 +239,8 @@ def _value_type(document: dict[str, Any], schema: dict[str, Any]) -> str | None:
     if kind == "array":
         inner = _value_type(document, schema.get("items", {}))
         return None if inner is None or inner.startswith("list") else f"list[{inner}]"
+    if kind == "string" and schema.get("enum"):  # a typo is a type error
+        return f"Literal[{', '.join(repr(value) for value in schema['enum'])}]"
     if kind == "string":
         return {"uuid": "UUID | str", "date": "datetime.date"}.get(schema.get("format", ""), "str")
     return {"integer": "int", "number": "float", "boolean": "bool"}.get(str(kind))
@@ -394,7 +400,12 @@ def _facts(
         if where == "path":
             schema = _resolved(document, parameter.get("schema", {}))
             path_parameters.append(
-                {"python_name": _python_name(name), "name": name, "format": schema.get("format")}
+                {
+                    "python_name": _python_name(name),
+                    "name": name,
+                    "format": schema.get("format"),
+                    "description": description,
+                }
             )
             continue
         if where == "header" and name.lower() == IDEMPOTENCY_HEADER.lower():
@@ -445,6 +456,14 @@ def _facts(
                 f"its parameter keyword {name!r} is also a body field, an option or another "
                 "parameter's keyword"
             )
+    if CATCH_ALL in keywords or CATCH_ALL in taken:
+        raise GenerationError(f"{CATCH_ALL!r} is every method's catch-all keyword, not a field")
+    # A path parameter is positional-only, but its name may not repeat a keyword's.
+    for parameter in path_parameters:
+        arg_name = parameter["python_name"]
+        while arg_name in taken or arg_name in keywords:
+            arg_name += "_"
+        parameter["arg_name"] = arg_name
     if answer["kind"] == "bytes" and "file" in keywords + sorted(taken):
         raise GenerationError("'file' is its _to_file method's argument, not a free keyword")
     group, method_name = method_place(operation["operationId"], operation["tags"][0], path)

@@ -1,7 +1,9 @@
 """Typing tests: checked by mypy (`make typecheck`), never run.
 
 mypy --strict reports an unused ``# type: ignore``; so each ignore below proves that mypy does
-flag the line it is on (an unknown keyword, a wrongly typed field).
+flag the line it is on (an unknown keyword, a wrongly typed field, an enum value with a typo).
+An unknown keyword is an ``arg-type`` error: every method ends in ``**unknown: Never``, where
+the runtime finds the keyword to name the closest field.
 """
 
 from __future__ import annotations
@@ -36,9 +38,17 @@ async def async_surface(light: LightClient) -> None:
     raw_credit = await light.customer_credits.with_raw_response.update(CUSTOMER_ID, amount=None)
     assert_type(raw_credit.parsed, CustomerCredit)
     await light.customers.update(CUSTOMER_ID, timeout=5, max_retries=0, idempotency_key="k")
-    await light.customers.update(CUSTOMER_ID, type_="NEW_KIND")  # enum fields take strings
+    await light.customers.update(CUSTOMER_ID, type_="CONSUMER")  # the enum's values as strings
+    await light.customers.update(CUSTOMER_ID, type_=CustomerType("NEW_KIND"))  # a newer value
+    await light.customers.update(CUSTOMER_ID, cc_emails=("a@example.com",))  # any sequence
+    emails: list[str] = ["a@example.com"]
+    await light.customers.update(CUSTOMER_ID, recipient_emails=emails, cc_emails=emails)
+    assert_type(customer.name, str | None)  # an answer's field: absent or null read as None
+    assert_type(customer.fields_present(), frozenset[str])
 
-    await light.customers.update(CUSTOMER_ID, nmae="Acme")  # type: ignore[call-arg]
+    await light.customers.update(CUSTOMER_ID, type_="BUSINES")  # type: ignore[arg-type]
+    await light.customers.update(CUSTOMER_ID, nmae="Acme")  # type: ignore[arg-type]
+    await light.customers.get(CUSTOMER_ID, idempotency_key="k")  # type: ignore[arg-type]
     await light.customers.update(CUSTOMER_ID, name=42)  # type: ignore[arg-type]
     await light.customer_credits.update(CUSTOMER_ID, amount="12")  # type: ignore[arg-type]
     await light.customers.update(CUSTOMER_ID, timeout="soon")  # type: ignore[arg-type]
@@ -49,7 +59,7 @@ def sync_surface(light: SyncLightClient) -> None:
     assert_type(light.customer_credits.update(CUSTOMER_ID, amount=1), CustomerCredit)
     raw = light.customers.with_raw_response.update(CUSTOMER_ID)
     assert_type(raw, RawResponse[Customer])
-    light.customers.update(CUSTOMER_ID, nmae="Acme")  # type: ignore[call-arg]
+    light.customers.update(CUSTOMER_ID, nmae="Acme")  # type: ignore[arg-type]
 
 
 def sentinels() -> None:

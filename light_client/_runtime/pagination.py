@@ -80,6 +80,13 @@ def _with_cursor(operation: Operation[Any], params: dict[str, Any], cursor: str)
     return {**params, "cursor": cursor} if _has_cursor(operation) else params
 
 
+def _first_cursor(params: Mapping[str, Any]) -> str:
+    """The cursor of the first page: the one given as ``cursor=``, else the start (a method
+    passes ``cursor=None`` when none is given)."""
+    cursor = params.get("cursor")
+    return FIRST_CURSOR if cursor is None else str(cursor)
+
+
 def _next_cursor(page: Page[Any], seen: set[str]) -> str | None:
     """The cursor of the page after ``page``, or ``None`` when the list ends there."""
     cursor = page.next_cursor
@@ -123,14 +130,14 @@ class AsyncPaginator(Generic[T]):
 
     def first_page(self) -> Awaitable[Page[T]]:
         """The first page (the cursor given as ``cursor=``, if any, else the start)."""
-        return self._page(str(self._params.get("cursor", FIRST_CURSOR)))
+        return self._page(_first_cursor(self._params))
 
     def __await__(self) -> Generator[Any, None, Page[T]]:
         return self.first_page().__await__()
 
     async def iter_pages(self) -> AsyncIterator[Page[T]]:
         """Each page in turn, fetched when the one before is done with."""
-        cursor: str | None = str(self._params.get("cursor", FIRST_CURSOR))
+        cursor: str | None = _first_cursor(self._params)
         seen: set[str] = {cursor} if cursor else set()
         while cursor is not None:
             page = await self._page(cursor)
@@ -167,11 +174,11 @@ class SyncPaginator(Generic[T]):
 
     def first_page(self) -> Page[T]:
         """The first page (the cursor given as ``cursor=``, if any, else the start)."""
-        return self._page(str(self._params.get("cursor", FIRST_CURSOR)))
+        return self._page(_first_cursor(self._params))
 
     def iter_pages(self) -> Iterator[Page[T]]:
         """Each page in turn, fetched when the one before is done with."""
-        cursor: str | None = str(self._params.get("cursor", FIRST_CURSOR))
+        cursor: str | None = _first_cursor(self._params)
         seen: set[str] = {cursor} if cursor else set()
         while cursor is not None:
             page = self._page(cursor)

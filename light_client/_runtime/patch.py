@@ -110,10 +110,11 @@ def or_none(value: Unset) -> None: ...
 @overload
 def or_none(value: T | Unset) -> T | None: ...
 def or_none(value: Any) -> Any:
-    """A model field's value, or ``None`` when the field is ``UNSET`` (absent from the JSON).
+    """A request model's field, or ``None`` when it is ``UNSET`` (not to be sent). An answer's
+    fields are ``None`` already when Light left them out; ``or_none`` passes them through.
 
-    >>> from light_client.models import Customer
-    >>> or_none(Customer.from_dict({"id": "5f0c6a8e-1b7d-4c1e-9a43-7f2d9a3b6c01"}).email) is None
+    >>> from light_client.models import UpdateCustomerRequest
+    >>> or_none(UpdateCustomerRequest(name="Acme").email) is None
     True
     """
     return None if isinstance(value, Unset) else value

@@ -61,11 +61,17 @@ class Call(Generic[ModelT]):
 
 
 def _split(params: Mapping[str, Any]) -> tuple[RequestOptions, Mapping[str, Any]]:
-    """The per-call options and the request's fields among a method's keywords."""
-    if OPTION_NAMES.isdisjoint(params):  # most calls pass fields only
+    """The per-call options and the request's fields among a method's keywords.
+
+    A generated method passes every keyword it has, its defaults included (``UNSET`` for a
+    field, which the body model leaves out; ``NOT_GIVEN`` or ``None`` for an option, which
+    ``prepare`` reads as "not given"); a mapping from elsewhere (``update_many``, the
+    paginator) may pass only some."""
+    if OPTION_NAMES.isdisjoint(params):
         return {}, params
-    options: Any = {k: v for k, v in params.items() if k in OPTION_NAMES}
-    return options, {k: v for k, v in params.items() if k not in OPTION_NAMES}
+    fields = dict(params)
+    options: Any = {k: fields.pop(k) for k in OPTION_NAMES if k in fields}
+    return options, fields
 
 
 def prepare(

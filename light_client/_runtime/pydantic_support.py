@@ -4,8 +4,8 @@ pydantic asks a class it does not know for ``__get_pydantic_core_schema__``; eve
 model gets one here, so a model can be returned from a FastAPI endpoint, used as its
 ``response_model`` or in a ``pydantic.TypeAdapter``:
 
-- serialization is ``to_dict()``: exactly the JSON Light sends (``UNSET`` fields left out,
-  ``None`` as null);
+- serialization is ``to_dict()``: exactly the JSON Light sends (a field it left out is left
+  out, a null is null; a request model's ``UNSET`` fields left out);
 - validation takes a model as it is, or a mapping in Light's JSON form, checked against
   openapi.yaml and parsed with ``from_dict()``;
 - the JSON schema (in FastAPI's OpenAPI document and ``/docs``) is the model's schema from

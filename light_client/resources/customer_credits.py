@@ -3,44 +3,50 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Generator
-from typing import Unpack
+import datetime
+from collections.abc import AsyncGenerator, Generator, Mapping, Sequence
+from typing import Never
 from uuid import UUID
 
-from .._core.types import RequestOptions
+from .._core.types import (
+    NOT_GIVEN,
+    UNSET,
+    NotGiven,
+    RequestOptions,
+    TimeoutTypes,
+    Unset,
+)
 from .._generated.models.create_customer_credit_line_request import (
     CreateCustomerCreditLineRequest,
-    CreateCustomerCreditLineRequestFields,
 )
 from .._generated.models.create_customer_credit_request import (
     CreateCustomerCreditRequest,
-    CreateCustomerCreditRequestFields,
 )
 from .._generated.models.customer_credit import CustomerCredit
+from .._generated.models.customer_credit_email_info_request import (
+    CustomerCreditEmailInfoRequest,
+)
 from .._generated.models.customer_credit_invoice_receivable import (
     CustomerCreditInvoiceReceivable,
 )
 from .._generated.models.customer_credit_line import CustomerCreditLine
 from .._generated.models.customer_credit_page import CustomerCreditPage
+from .._generated.models.directed_amount import DirectedAmount
 from .._generated.models.link_customer_credit_to_invoice_receivable_request import (
     LinkCustomerCreditToInvoiceReceivableRequest,
-    LinkCustomerCreditToInvoiceReceivableRequestFields,
 )
 from .._generated.models.post_and_send_customer_credit_request import (
     PostAndSendCustomerCreditRequest,
-    PostAndSendCustomerCreditRequestFields,
 )
 from .._generated.models.post_customer_credit_request import (
     PostCustomerCreditRequest,
-    PostCustomerCreditRequestFields,
 )
+from .._generated.models.set_custom_property_request import SetCustomPropertyRequest
 from .._generated.models.update_customer_credit_line_request import (
     UpdateCustomerCreditLineRequest,
-    UpdateCustomerCreditLineRequestFields,
 )
 from .._generated.models.update_customer_credit_request import (
     UpdateCustomerCreditRequest,
-    UpdateCustomerCreditRequestFields,
 )
 from .._runtime.operation import (
     AsyncRequester,
@@ -146,10 +152,31 @@ UPDATE_CUSTOMER_CREDIT: Operation[CustomerCredit] = Operation(
 )
 
 
-class UpdateCustomerCreditParams(
-    UpdateCustomerCreditRequestFields, RequestOptions, total=False
-):
+class UpdateCustomerCreditParams(RequestOptions, total=False):
     """Keywords of ``customer_credits.update``: the request fields, the per-call options."""
+
+    company_entity_id: UUID | None | Unset
+    """ ID of the entity """
+    customer_id: UUID | None | Unset
+    """ ID of the customer """
+    document_date: datetime.date | None | Unset
+    """ Date when the customer credit was issued """
+    are_lines_with_tax: bool | Unset
+    """ Whether the customer credit line amount is inclusive of tax or not. True means tax is
+    already included in the line amount and will not be added on top, false means tax will be
+    added on top of the line amount """
+    custom_properties: Sequence[SetCustomPropertyRequest | None] | None | Unset
+    """ List of custom properties associated with the customer credit """
+    description: str | None | Unset
+    """ Description of the customer credit """
+    currency: str | Unset
+    """ Currency of the customer credit (ISO 4217 code, e.g. USD) """
+    amount: int | None | Unset
+    """ Total customer credit amount in cents """
+    document_number: str | None | Unset
+    """ Document number of the customer credit """
+    document_template_id: UUID | None | Unset
+    """ ID of the document template that the customer credit will use """
 
 
 LIST_CUSTOMER_CREDITS: Operation[CustomerCreditPage] = Operation(
@@ -181,20 +208,20 @@ LIST_CUSTOMER_CREDITS: Operation[CustomerCreditPage] = Operation(
 class ListCustomerCreditsParams(RequestOptions, total=False):
     """Keywords of ``customer_credits.list``: the query parameters, the per-call options."""
 
-    sort: str
+    sort: str | None
     """ Sort string in the format `field:direction`, several separated by commas. Directions: `asc`,
     `desc`. Fields: `amount`, `businessPartnerName`, `documentDate`, `postingDate`, `status`. """
-    filter: str
+    filter: str | None
     """ Filter string in the format `field:operator:value`, several separated by commas. Operators:
     `eq`, `ne`, `in`, `not_in`, `gt`, `gte`, `lt`, `lte` (`in` and `not_in` take values
     separated by `|`). Fields: `businessPartnerId`, `companyEntityId`, `currency`,
     `documentDate`, `einvoiceStatus`, `id`, `postingDate`, `status`, `updatedAt`. """
-    limit: int
+    limit: int | None
     """ Maximum number of items to return. Default is 50, maximum is 200. """
-    cursor: str
+    cursor: str | None
     """ Cursor for pagination. Provide `0` for the initial request; then `nextCursor` or
     `prevCursor` from the previous answer. Cursor values are opaque. """
-    include: list[str]
+    include: list[str] | None
     """ Related objects to include on every customer credit, e.g. `INVOICE_RECEIVABLE`. """
 
 
@@ -218,10 +245,38 @@ CREATE_CUSTOMER_CREDIT: Operation[CustomerCredit] = Operation(
 )
 
 
-class CreateCustomerCreditParams(
-    CreateCustomerCreditRequestFields, RequestOptions, total=False
-):
+class CreateCustomerCreditParams(RequestOptions, total=False):
     """Keywords of ``customer_credits.create``: the request fields, the per-call options."""
+
+    company_entity_id: UUID | None | Unset
+    """ ID of the entity """
+    document_number: str | None | Unset
+    description: str | None | Unset
+    """ Description of the customer credit """
+    currency: str | Unset
+    """ Currency of the customer credit (ISO 4217 code, e.g. USD) """
+    local_currency_fx_rate: float | None | Unset
+    """ Custom foreign exchange rate for the ledger's local currency. If not provided Light uses
+    official ECB rates """
+    group_currency_fx_rate: float | None | Unset
+    """ Custom foreign exchange rate for the ledger's group currency. If not provided Light uses
+    official ECB rates """
+    document_date: datetime.date | None | Unset
+    """ Date when the customer credit was issued """
+    document_template_id: UUID | None | Unset
+    """ ID of the document template that the customer credit will use """
+    are_lines_with_tax: bool | Unset
+    """ Whether the customer credit line amount is inclusive of tax or not. True means tax is
+    already included in the line amount and will not be added on top, false means tax will be
+    added on top of the line amount """
+    customer_id: UUID | None | Unset
+    """ ID of the customer """
+    amount: int | None | Unset
+    """ Total customer credit amount in cents """
+    lines: Sequence[CreateCustomerCreditLineRequest] | Unset
+    """ List of customer credit line items """
+    custom_properties: Sequence[SetCustomPropertyRequest | None] | None | Unset
+    """ List of custom properties associated with the customer credit """
 
 
 ARCHIVE_CUSTOMER_CREDIT: Operation[CustomerCredit] = Operation(
@@ -292,10 +347,15 @@ POST_AND_SEND_CUSTOMER_CREDIT: Operation[CustomerCredit] = Operation(
 )
 
 
-class PostAndSendCustomerCreditParams(
-    PostAndSendCustomerCreditRequestFields, RequestOptions, total=False
-):
+class PostAndSendCustomerCreditParams(RequestOptions, total=False):
     """Keywords of ``customer_credits.post_and_send``: the request fields, the per-call options."""
+
+    email_info: CustomerCreditEmailInfoRequest | Unset
+    """ Email configuration for sending the customer credit. """
+    should_submit_e_invoice: bool | None | Unset
+    """ Whether to submit the customer credit to the e-invoicing system (if configured). If true,
+    the e-credit note will be submitted. If false, it will not. If omitted (null), the system
+    will auto-detect: submit if the linked invoice has an e-invoice ID. """
 
 
 POST_CUSTOMER_CREDIT: Operation[CustomerCredit] = Operation(
@@ -318,10 +378,13 @@ POST_CUSTOMER_CREDIT: Operation[CustomerCredit] = Operation(
 )
 
 
-class PostCustomerCreditParams(
-    PostCustomerCreditRequestFields, RequestOptions, total=False
-):
+class PostCustomerCreditParams(RequestOptions, total=False):
     """Keywords of ``customer_credits.post``: the request fields, the per-call options."""
+
+    should_submit_e_invoice: bool | None | Unset
+    """ Whether to submit the customer credit to the e-invoicing system (if configured). If true,
+    the e-credit note will be submitted. If false, it will not. If omitted (null), the system
+    will auto-detect: submit if the linked invoice has an e-invoice ID. """
 
 
 SUBMIT_CUSTOMER_CREDIT_EINVOICE: Operation[None] = Operation(
@@ -368,10 +431,32 @@ CREATE_CUSTOMER_CREDIT_LINE: Operation[CustomerCreditLine] = Operation(
 )
 
 
-class CreateCustomerCreditLineParams(
-    CreateCustomerCreditLineRequestFields, RequestOptions, total=False
-):
+class CreateCustomerCreditLineParams(RequestOptions, total=False):
     """Keywords of ``customer_credits.lines.create``: the request fields, the per-call options."""
+
+    product_id: UUID | Unset
+    """ ID of the product """
+    quantity: float | Unset
+    """ Quantity of the product """
+    net_transaction_amount: DirectedAmount | Unset
+    gross_transaction_amount: DirectedAmount | Unset
+    tax_transaction_amount: DirectedAmount | Unset
+    description: str | None | Unset
+    """ Description of the customer credit line item """
+    ledger_tax_id: UUID | None | Unset
+    """ ID of the tax code """
+    ledger_account_id: UUID | None | Unset
+    """ ID of the ledger account """
+    avatax_code: str | None | Unset
+    """ Avalara tax code. Used when the customer credit tax engine is AVATAX """
+    custom_properties: Sequence[SetCustomPropertyRequest | None] | None | Unset
+    """ List of custom properties associated with the line """
+    accrual_template_id: UUID | None | Unset
+    """ ID of the accrual template """
+    accrual_start_date: datetime.date | None | Unset
+    """ Start date for accrual """
+    accrual_end_date: datetime.date | None | Unset
+    """ End date for accrual """
 
 
 DELETE_CUSTOMER_CREDIT_LINE: Operation[None] = Operation(
@@ -424,10 +509,32 @@ UPDATE_CUSTOMER_CREDIT_LINE: Operation[CustomerCreditLine] = Operation(
 )
 
 
-class UpdateCustomerCreditLineParams(
-    UpdateCustomerCreditLineRequestFields, RequestOptions, total=False
-):
+class UpdateCustomerCreditLineParams(RequestOptions, total=False):
     """Keywords of ``customer_credits.lines.update``: the request fields, the per-call options."""
+
+    product_id: UUID | None | Unset
+    """ ID of the product """
+    quantity: float | None | Unset
+    """ Quantity of the product """
+    custom_properties: Sequence[SetCustomPropertyRequest | None] | None | Unset
+    """ List of custom properties associated with the line """
+    net_transaction_amount: DirectedAmount | Unset
+    gross_transaction_amount: DirectedAmount | Unset
+    tax_transaction_amount: DirectedAmount | Unset
+    description: str | None | Unset
+    """ Description of the customer credit line item """
+    ledger_tax_id: UUID | None | Unset
+    """ ID of the tax code """
+    ledger_account_id: UUID | None | Unset
+    """ ID of the ledger account """
+    avatax_code: str | None | Unset
+    """ Avalara tax code. Used when the customer credit tax engine is AVATAX """
+    accrual_template_id: UUID | None | Unset
+    """ ID of the accrual template """
+    accrual_start_date: datetime.date | None | Unset
+    """ Start date for accrual """
+    accrual_end_date: datetime.date | None | Unset
+    """ End date for accrual """
 
 
 LINK_CUSTOMER_CREDIT_TO_INVOICE: Operation[CustomerCreditInvoiceReceivable] = Operation(
@@ -453,10 +560,14 @@ LINK_CUSTOMER_CREDIT_TO_INVOICE: Operation[CustomerCreditInvoiceReceivable] = Op
 )
 
 
-class LinkCustomerCreditToInvoiceParams(
-    LinkCustomerCreditToInvoiceReceivableRequestFields, RequestOptions, total=False
-):
+class LinkCustomerCreditToInvoiceParams(RequestOptions, total=False):
     """Keywords of ``customer_credits.invoice_receivables.link_to_invoice``: the request fields, the per-call options."""
+
+    amount: int | None | Unset
+    """ Amount of the customer credit to apply to the sales invoice, in the smallest currency unit.
+    If omitted, the remaining unallocated customer-credit balance is applied, capped by the
+    invoice receivable's remaining balance. Partial allocation is not supported for entities
+    configured with an e-invoicing provider. """
 
 
 LINK_CUSTOMER_CREDIT: Operation[CustomerCreditInvoiceReceivable] = Operation(
@@ -482,10 +593,14 @@ LINK_CUSTOMER_CREDIT: Operation[CustomerCreditInvoiceReceivable] = Operation(
 )
 
 
-class LinkCustomerCreditParams(
-    LinkCustomerCreditToInvoiceReceivableRequestFields, RequestOptions, total=False
-):
+class LinkCustomerCreditParams(RequestOptions, total=False):
     """Keywords of ``customer_credits.invoice_receivables.link``: the request fields, the per-call options."""
+
+    amount: int | None | Unset
+    """ Amount of the customer credit to apply to the sales invoice, in the smallest currency unit.
+    If omitted, the remaining unallocated customer-credit balance is applied, capped by the
+    invoice receivable's remaining balance. Partial allocation is not supported for entities
+    configured with an e-invoicing provider. """
 
 
 UNLINK_CUSTOMER_CREDIT: Operation[None] = Operation(
@@ -552,11 +667,56 @@ class AsyncCustomerCreditsLinesWithRawResponse:
         self,
         customer_credit_id: UUID | str,
         /,
-        **params: Unpack[CreateCustomerCreditLineParams],
+        *,
+        product_id: UUID | Unset = UNSET,
+        quantity: float | Unset = UNSET,
+        net_transaction_amount: DirectedAmount | Unset = UNSET,
+        gross_transaction_amount: DirectedAmount | Unset = UNSET,
+        tax_transaction_amount: DirectedAmount | Unset = UNSET,
+        description: str | None | Unset = UNSET,
+        ledger_tax_id: UUID | None | Unset = UNSET,
+        ledger_account_id: UUID | None | Unset = UNSET,
+        avatax_code: str | None | Unset = UNSET,
+        custom_properties: Sequence[SetCustomPropertyRequest | None]
+        | None
+        | Unset = UNSET,
+        accrual_template_id: UUID | None | Unset = UNSET,
+        accrual_start_date: datetime.date | None | Unset = UNSET,
+        accrual_end_date: datetime.date | None | Unset = UNSET,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[CustomerCreditLine]:
-        """Like ``customer_credits.lines.create``, returning the HTTP answer with the parsed ``CustomerCreditLine``."""
+        """Like ``customer_credits.lines.create``, returning the HTTP answer with the parsed ``CustomerCreditLine``; the same keywords."""
         return await self._request(
-            CREATE_CUSTOMER_CREDIT_LINE, (customer_credit_id,), params
+            CREATE_CUSTOMER_CREDIT_LINE,
+            (customer_credit_id,),
+            {
+                **unknown,
+                "product_id": product_id,
+                "quantity": quantity,
+                "net_transaction_amount": net_transaction_amount,
+                "gross_transaction_amount": gross_transaction_amount,
+                "tax_transaction_amount": tax_transaction_amount,
+                "description": description,
+                "ledger_tax_id": ledger_tax_id,
+                "ledger_account_id": ledger_account_id,
+                "avatax_code": avatax_code,
+                "custom_properties": custom_properties,
+                "accrual_template_id": accrual_template_id,
+                "accrual_start_date": accrual_start_date,
+                "accrual_end_date": accrual_end_date,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "extra_body": extra_body,
+                "strict_response_validation": strict_response_validation,
+            },
         )
 
     async def delete(
@@ -564,16 +724,29 @@ class AsyncCustomerCreditsLinesWithRawResponse:
         customer_credit_id: UUID | str,
         line_id: UUID | str,
         /,
-        **params: Unpack[DeleteCustomerCreditLineParams],
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[None]:
-        """Like ``customer_credits.lines.delete``, returning the HTTP answer with the parsed ``None``."""
+        """Like ``customer_credits.lines.delete``, returning the HTTP answer with the parsed ``None``; the same keywords."""
         return await self._request(
             DELETE_CUSTOMER_CREDIT_LINE,
             (
                 customer_credit_id,
                 line_id,
             ),
-            params,
+            {
+                **unknown,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "strict_response_validation": strict_response_validation,
+            },
         )
 
     async def update(
@@ -581,16 +754,59 @@ class AsyncCustomerCreditsLinesWithRawResponse:
         customer_credit_id: UUID | str,
         line_id: UUID | str,
         /,
-        **params: Unpack[UpdateCustomerCreditLineParams],
+        *,
+        product_id: UUID | None | Unset = UNSET,
+        quantity: float | None | Unset = UNSET,
+        custom_properties: Sequence[SetCustomPropertyRequest | None]
+        | None
+        | Unset = UNSET,
+        net_transaction_amount: DirectedAmount | Unset = UNSET,
+        gross_transaction_amount: DirectedAmount | Unset = UNSET,
+        tax_transaction_amount: DirectedAmount | Unset = UNSET,
+        description: str | None | Unset = UNSET,
+        ledger_tax_id: UUID | None | Unset = UNSET,
+        ledger_account_id: UUID | None | Unset = UNSET,
+        avatax_code: str | None | Unset = UNSET,
+        accrual_template_id: UUID | None | Unset = UNSET,
+        accrual_start_date: datetime.date | None | Unset = UNSET,
+        accrual_end_date: datetime.date | None | Unset = UNSET,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[CustomerCreditLine]:
-        """Like ``customer_credits.lines.update``, returning the HTTP answer with the parsed ``CustomerCreditLine``."""
+        """Like ``customer_credits.lines.update``, returning the HTTP answer with the parsed ``CustomerCreditLine``; the same keywords."""
         return await self._request(
             UPDATE_CUSTOMER_CREDIT_LINE,
             (
                 customer_credit_id,
                 line_id,
             ),
-            params,
+            {
+                **unknown,
+                "product_id": product_id,
+                "quantity": quantity,
+                "custom_properties": custom_properties,
+                "net_transaction_amount": net_transaction_amount,
+                "gross_transaction_amount": gross_transaction_amount,
+                "tax_transaction_amount": tax_transaction_amount,
+                "description": description,
+                "ledger_tax_id": ledger_tax_id,
+                "ledger_account_id": ledger_account_id,
+                "avatax_code": avatax_code,
+                "accrual_template_id": accrual_template_id,
+                "accrual_start_date": accrual_start_date,
+                "accrual_end_date": accrual_end_date,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "extra_body": extra_body,
+                "strict_response_validation": strict_response_validation,
+            },
         )
 
 
@@ -605,15 +821,91 @@ class AsyncCustomerCreditsLines:
         self,
         customer_credit_id: UUID | str,
         /,
-        **params: Unpack[CreateCustomerCreditLineParams],
+        *,
+        product_id: UUID | Unset = UNSET,
+        quantity: float | Unset = UNSET,
+        net_transaction_amount: DirectedAmount | Unset = UNSET,
+        gross_transaction_amount: DirectedAmount | Unset = UNSET,
+        tax_transaction_amount: DirectedAmount | Unset = UNSET,
+        description: str | None | Unset = UNSET,
+        ledger_tax_id: UUID | None | Unset = UNSET,
+        ledger_account_id: UUID | None | Unset = UNSET,
+        avatax_code: str | None | Unset = UNSET,
+        custom_properties: Sequence[SetCustomPropertyRequest | None]
+        | None
+        | Unset = UNSET,
+        accrual_template_id: UUID | None | Unset = UNSET,
+        accrual_start_date: datetime.date | None | Unset = UNSET,
+        accrual_end_date: datetime.date | None | Unset = UNSET,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> CustomerCreditLine:
         """Create customer credit line.
 
         Creates a new line for the given customer credit
+
+        Args:
+            customer_credit_id: The ``customerCreditId`` path parameter (a UUID).
+            product_id: ID of the product
+            quantity: Quantity of the product
+            net_transaction_amount: (no description in the spec)
+            gross_transaction_amount: (no description in the spec)
+            tax_transaction_amount: (no description in the spec)
+            description: Description of the customer credit line item
+            ledger_tax_id: ID of the tax code
+            ledger_account_id: ID of the ledger account
+            avatax_code: Avalara tax code. Used when the customer credit tax engine is AVATAX
+            custom_properties: List of custom properties associated with the line
+            accrual_template_id: ID of the accrual template
+            accrual_start_date: Start date for accrual
+            accrual_end_date: End date for accrual
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            extra_body: More JSON properties for the body, sent as given, for a field the API has and
+                this SDK does not know yet.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        A field left out (``UNSET``) is not sent; ``None`` sends null. An unknown keyword is a
+        ``TypeError`` that names the closest one.
         """
         return (
             await self._request(
-                CREATE_CUSTOMER_CREDIT_LINE, (customer_credit_id,), params
+                CREATE_CUSTOMER_CREDIT_LINE,
+                (customer_credit_id,),
+                {
+                    **unknown,
+                    "product_id": product_id,
+                    "quantity": quantity,
+                    "net_transaction_amount": net_transaction_amount,
+                    "gross_transaction_amount": gross_transaction_amount,
+                    "tax_transaction_amount": tax_transaction_amount,
+                    "description": description,
+                    "ledger_tax_id": ledger_tax_id,
+                    "ledger_account_id": ledger_account_id,
+                    "avatax_code": avatax_code,
+                    "custom_properties": custom_properties,
+                    "accrual_template_id": accrual_template_id,
+                    "accrual_start_date": accrual_start_date,
+                    "accrual_end_date": accrual_end_date,
+                    "timeout": timeout,
+                    "max_retries": max_retries,
+                    "max_queue_wait": max_queue_wait,
+                    "extra_headers": extra_headers,
+                    "extra_body": extra_body,
+                    "strict_response_validation": strict_response_validation,
+                },
             )
         ).parsed
 
@@ -622,11 +914,33 @@ class AsyncCustomerCreditsLines:
         customer_credit_id: UUID | str,
         line_id: UUID | str,
         /,
-        **params: Unpack[DeleteCustomerCreditLineParams],
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> None:
         """Delete customer credit line.
 
         Deletes the given customer credit line
+
+        Args:
+            customer_credit_id: The ``customerCreditId`` path parameter (a UUID).
+            line_id: The ``lineId`` path parameter (a UUID).
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        An unknown keyword is a ``TypeError`` that names the closest one.
         """
         return (
             await self._request(
@@ -635,7 +949,14 @@ class AsyncCustomerCreditsLines:
                     customer_credit_id,
                     line_id,
                 ),
-                params,
+                {
+                    **unknown,
+                    "timeout": timeout,
+                    "max_retries": max_retries,
+                    "max_queue_wait": max_queue_wait,
+                    "extra_headers": extra_headers,
+                    "strict_response_validation": strict_response_validation,
+                },
             )
         ).parsed
 
@@ -644,11 +965,65 @@ class AsyncCustomerCreditsLines:
         customer_credit_id: UUID | str,
         line_id: UUID | str,
         /,
-        **params: Unpack[UpdateCustomerCreditLineParams],
+        *,
+        product_id: UUID | None | Unset = UNSET,
+        quantity: float | None | Unset = UNSET,
+        custom_properties: Sequence[SetCustomPropertyRequest | None]
+        | None
+        | Unset = UNSET,
+        net_transaction_amount: DirectedAmount | Unset = UNSET,
+        gross_transaction_amount: DirectedAmount | Unset = UNSET,
+        tax_transaction_amount: DirectedAmount | Unset = UNSET,
+        description: str | None | Unset = UNSET,
+        ledger_tax_id: UUID | None | Unset = UNSET,
+        ledger_account_id: UUID | None | Unset = UNSET,
+        avatax_code: str | None | Unset = UNSET,
+        accrual_template_id: UUID | None | Unset = UNSET,
+        accrual_start_date: datetime.date | None | Unset = UNSET,
+        accrual_end_date: datetime.date | None | Unset = UNSET,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> CustomerCreditLine:
         """Update customer credit line.
 
         Updates the given customer credit line
+
+        Args:
+            customer_credit_id: The ``customerCreditId`` path parameter (a UUID).
+            line_id: The ``lineId`` path parameter (a UUID).
+            product_id: ID of the product
+            quantity: Quantity of the product
+            custom_properties: List of custom properties associated with the line
+            net_transaction_amount: (no description in the spec)
+            gross_transaction_amount: (no description in the spec)
+            tax_transaction_amount: (no description in the spec)
+            description: Description of the customer credit line item
+            ledger_tax_id: ID of the tax code
+            ledger_account_id: ID of the ledger account
+            avatax_code: Avalara tax code. Used when the customer credit tax engine is AVATAX
+            accrual_template_id: ID of the accrual template
+            accrual_start_date: Start date for accrual
+            accrual_end_date: End date for accrual
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            extra_body: More JSON properties for the body, sent as given, for a field the API has and
+                this SDK does not know yet.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        A field left out (``UNSET``) is not sent; ``None`` sends null. An unknown keyword is a
+        ``TypeError`` that names the closest one.
         """
         return (
             await self._request(
@@ -657,7 +1032,28 @@ class AsyncCustomerCreditsLines:
                     customer_credit_id,
                     line_id,
                 ),
-                params,
+                {
+                    **unknown,
+                    "product_id": product_id,
+                    "quantity": quantity,
+                    "custom_properties": custom_properties,
+                    "net_transaction_amount": net_transaction_amount,
+                    "gross_transaction_amount": gross_transaction_amount,
+                    "tax_transaction_amount": tax_transaction_amount,
+                    "description": description,
+                    "ledger_tax_id": ledger_tax_id,
+                    "ledger_account_id": ledger_account_id,
+                    "avatax_code": avatax_code,
+                    "accrual_template_id": accrual_template_id,
+                    "accrual_start_date": accrual_start_date,
+                    "accrual_end_date": accrual_end_date,
+                    "timeout": timeout,
+                    "max_retries": max_retries,
+                    "max_queue_wait": max_queue_wait,
+                    "extra_headers": extra_headers,
+                    "extra_body": extra_body,
+                    "strict_response_validation": strict_response_validation,
+                },
             )
         ).parsed
 
@@ -673,16 +1069,33 @@ class AsyncCustomerCreditsInvoiceReceivablesWithRawResponse:
         customer_credit_id: UUID | str,
         invoice_receivable_id: UUID | str,
         /,
-        **params: Unpack[LinkCustomerCreditToInvoiceParams],
+        *,
+        amount: int | None | Unset = UNSET,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[CustomerCreditInvoiceReceivable]:
-        """Like ``customer_credits.invoice_receivables.link_to_invoice``, returning the HTTP answer with the parsed ``CustomerCreditInvoiceReceivable``."""
+        """Like ``customer_credits.invoice_receivables.link_to_invoice``, returning the HTTP answer with the parsed ``CustomerCreditInvoiceReceivable``; the same keywords."""
         return await self._request(
             LINK_CUSTOMER_CREDIT_TO_INVOICE,
             (
                 customer_credit_id,
                 invoice_receivable_id,
             ),
-            params,
+            {
+                **unknown,
+                "amount": amount,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "extra_body": extra_body,
+                "strict_response_validation": strict_response_validation,
+            },
         )
 
     async def link(
@@ -690,16 +1103,33 @@ class AsyncCustomerCreditsInvoiceReceivablesWithRawResponse:
         customer_credit_id: UUID | str,
         invoice_receivable_id: UUID | str,
         /,
-        **params: Unpack[LinkCustomerCreditParams],
+        *,
+        amount: int | None | Unset = UNSET,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[CustomerCreditInvoiceReceivable]:
-        """Like ``customer_credits.invoice_receivables.link``, returning the HTTP answer with the parsed ``CustomerCreditInvoiceReceivable``."""
+        """Like ``customer_credits.invoice_receivables.link``, returning the HTTP answer with the parsed ``CustomerCreditInvoiceReceivable``; the same keywords."""
         return await self._request(
             LINK_CUSTOMER_CREDIT,
             (
                 customer_credit_id,
                 invoice_receivable_id,
             ),
-            params,
+            {
+                **unknown,
+                "amount": amount,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "extra_body": extra_body,
+                "strict_response_validation": strict_response_validation,
+            },
         )
 
     async def unlink(
@@ -707,16 +1137,29 @@ class AsyncCustomerCreditsInvoiceReceivablesWithRawResponse:
         customer_credit_id: UUID | str,
         invoice_receivable_id: UUID | str,
         /,
-        **params: Unpack[UnlinkCustomerCreditParams],
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[None]:
-        """Like ``customer_credits.invoice_receivables.unlink``, returning the HTTP answer with the parsed ``None``."""
+        """Like ``customer_credits.invoice_receivables.unlink``, returning the HTTP answer with the parsed ``None``; the same keywords."""
         return await self._request(
             UNLINK_CUSTOMER_CREDIT,
             (
                 customer_credit_id,
                 invoice_receivable_id,
             ),
-            params,
+            {
+                **unknown,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "strict_response_validation": strict_response_validation,
+            },
         )
 
     async def unlink_from_invoice(
@@ -724,16 +1167,29 @@ class AsyncCustomerCreditsInvoiceReceivablesWithRawResponse:
         customer_credit_id: UUID | str,
         invoice_receivable_id: UUID | str,
         /,
-        **params: Unpack[UnlinkCustomerCreditFromInvoiceParams],
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[None]:
-        """Like ``customer_credits.invoice_receivables.unlink_from_invoice``, returning the HTTP answer with the parsed ``None``."""
+        """Like ``customer_credits.invoice_receivables.unlink_from_invoice``, returning the HTTP answer with the parsed ``None``; the same keywords."""
         return await self._request(
             UNLINK_CUSTOMER_CREDIT_FROM_INVOICE,
             (
                 customer_credit_id,
                 invoice_receivable_id,
             ),
-            params,
+            {
+                **unknown,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "strict_response_validation": strict_response_validation,
+            },
         )
 
 
@@ -751,11 +1207,42 @@ class AsyncCustomerCreditsInvoiceReceivables:
         customer_credit_id: UUID | str,
         invoice_receivable_id: UUID | str,
         /,
-        **params: Unpack[LinkCustomerCreditToInvoiceParams],
+        *,
+        amount: int | None | Unset = UNSET,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> CustomerCreditInvoiceReceivable:
         """Link customer credit to invoice.
 
         Links a customer credit to a sales invoice
+
+        Args:
+            customer_credit_id: The ``customerCreditId`` path parameter (a UUID).
+            invoice_receivable_id: The ``invoiceReceivableId`` path parameter (a UUID).
+            amount: Amount of the customer credit to apply to the sales invoice, in the smallest
+                currency unit. If omitted, the remaining unallocated customer-credit balance is
+                applied, capped by the invoice receivable's remaining balance. Partial allocation
+                is not supported for entities configured with an e-invoicing provider.
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            extra_body: More JSON properties for the body, sent as given, for a field the API has and
+                this SDK does not know yet.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        A field left out (``UNSET``) is not sent; ``None`` sends null. An unknown keyword is a
+        ``TypeError`` that names the closest one.
         """
         return (
             await self._request(
@@ -764,7 +1251,16 @@ class AsyncCustomerCreditsInvoiceReceivables:
                     customer_credit_id,
                     invoice_receivable_id,
                 ),
-                params,
+                {
+                    **unknown,
+                    "amount": amount,
+                    "timeout": timeout,
+                    "max_retries": max_retries,
+                    "max_queue_wait": max_queue_wait,
+                    "extra_headers": extra_headers,
+                    "extra_body": extra_body,
+                    "strict_response_validation": strict_response_validation,
+                },
             )
         ).parsed
 
@@ -773,11 +1269,42 @@ class AsyncCustomerCreditsInvoiceReceivables:
         customer_credit_id: UUID | str,
         invoice_receivable_id: UUID | str,
         /,
-        **params: Unpack[LinkCustomerCreditParams],
+        *,
+        amount: int | None | Unset = UNSET,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> CustomerCreditInvoiceReceivable:
         """Link customer credit.
 
         Links a customer credit to a sales invoice
+
+        Args:
+            customer_credit_id: The ``customerCreditId`` path parameter (a UUID).
+            invoice_receivable_id: The ``invoiceReceivableId`` path parameter (a UUID).
+            amount: Amount of the customer credit to apply to the sales invoice, in the smallest
+                currency unit. If omitted, the remaining unallocated customer-credit balance is
+                applied, capped by the invoice receivable's remaining balance. Partial allocation
+                is not supported for entities configured with an e-invoicing provider.
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            extra_body: More JSON properties for the body, sent as given, for a field the API has and
+                this SDK does not know yet.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        A field left out (``UNSET``) is not sent; ``None`` sends null. An unknown keyword is a
+        ``TypeError`` that names the closest one.
         """
         return (
             await self._request(
@@ -786,7 +1313,16 @@ class AsyncCustomerCreditsInvoiceReceivables:
                     customer_credit_id,
                     invoice_receivable_id,
                 ),
-                params,
+                {
+                    **unknown,
+                    "amount": amount,
+                    "timeout": timeout,
+                    "max_retries": max_retries,
+                    "max_queue_wait": max_queue_wait,
+                    "extra_headers": extra_headers,
+                    "extra_body": extra_body,
+                    "strict_response_validation": strict_response_validation,
+                },
             )
         ).parsed
 
@@ -795,7 +1331,13 @@ class AsyncCustomerCreditsInvoiceReceivables:
         customer_credit_id: UUID | str,
         invoice_receivable_id: UUID | str,
         /,
-        **params: Unpack[UnlinkCustomerCreditParams],
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> None:
         """Unlink customer credit. Deprecated by Light.
 
@@ -803,6 +1345,22 @@ class AsyncCustomerCreditsInvoiceReceivables:
         instead. Unlinks a customer credit from a sales invoice. If the customer credit has already
         been applied (CLEARED or PARTIALLY_CLEARED status), this will reverse the clearing entries
         in the ledger.
+
+        Args:
+            customer_credit_id: The ``customerCreditId`` path parameter (a UUID).
+            invoice_receivable_id: The ``invoiceReceivableId`` path parameter (a UUID).
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        An unknown keyword is a ``TypeError`` that names the closest one.
         """
         return (
             await self._request(
@@ -811,7 +1369,14 @@ class AsyncCustomerCreditsInvoiceReceivables:
                     customer_credit_id,
                     invoice_receivable_id,
                 ),
-                params,
+                {
+                    **unknown,
+                    "timeout": timeout,
+                    "max_retries": max_retries,
+                    "max_queue_wait": max_queue_wait,
+                    "extra_headers": extra_headers,
+                    "strict_response_validation": strict_response_validation,
+                },
             )
         ).parsed
 
@@ -820,13 +1385,35 @@ class AsyncCustomerCreditsInvoiceReceivables:
         customer_credit_id: UUID | str,
         invoice_receivable_id: UUID | str,
         /,
-        **params: Unpack[UnlinkCustomerCreditFromInvoiceParams],
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> None:
         """Unlink customer credit from invoice.
 
         Unlinks a customer credit from a sales invoice. If the customer credit has already been
         applied (CLEARED or PARTIALLY_CLEARED status), this will reverse the clearing entries in the
         ledger.
+
+        Args:
+            customer_credit_id: The ``customerCreditId`` path parameter (a UUID).
+            invoice_receivable_id: The ``invoiceReceivableId`` path parameter (a UUID).
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        An unknown keyword is a ``TypeError`` that names the closest one.
         """
         return (
             await self._request(
@@ -835,7 +1422,14 @@ class AsyncCustomerCreditsInvoiceReceivables:
                     customer_credit_id,
                     invoice_receivable_id,
                 ),
-                params,
+                {
+                    **unknown,
+                    "timeout": timeout,
+                    "max_retries": max_retries,
+                    "max_queue_wait": max_queue_wait,
+                    "extra_headers": extra_headers,
+                    "strict_response_validation": strict_response_validation,
+                },
             )
         ).parsed
 
@@ -854,85 +1448,308 @@ class AsyncCustomerCreditsWithRawResponse:
         self,
         customer_credit_id: UUID | str,
         /,
-        **params: Unpack[GetCustomerCreditParams],
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[CustomerCredit]:
-        """Like ``customer_credits.get``, returning the HTTP answer with the parsed ``CustomerCredit``."""
-        return await self._request(GET_CUSTOMER_CREDIT, (customer_credit_id,), params)
+        """Like ``customer_credits.get``, returning the HTTP answer with the parsed ``CustomerCredit``; the same keywords."""
+        return await self._request(
+            GET_CUSTOMER_CREDIT,
+            (customer_credit_id,),
+            {
+                **unknown,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "strict_response_validation": strict_response_validation,
+            },
+        )
 
     async def update(
         self,
         customer_credit_id: UUID | str,
         /,
-        **params: Unpack[UpdateCustomerCreditParams],
+        *,
+        company_entity_id: UUID | None | Unset = UNSET,
+        customer_id: UUID | None | Unset = UNSET,
+        document_date: datetime.date | None | Unset = UNSET,
+        are_lines_with_tax: bool | Unset = UNSET,
+        custom_properties: Sequence[SetCustomPropertyRequest | None]
+        | None
+        | Unset = UNSET,
+        description: str | None | Unset = UNSET,
+        currency: str | Unset = UNSET,
+        amount: int | None | Unset = UNSET,
+        document_number: str | None | Unset = UNSET,
+        document_template_id: UUID | None | Unset = UNSET,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[CustomerCredit]:
-        """Like ``customer_credits.update``, returning the HTTP answer with the parsed ``CustomerCredit``."""
+        """Like ``customer_credits.update``, returning the HTTP answer with the parsed ``CustomerCredit``; the same keywords."""
         return await self._request(
-            UPDATE_CUSTOMER_CREDIT, (customer_credit_id,), params
+            UPDATE_CUSTOMER_CREDIT,
+            (customer_credit_id,),
+            {
+                **unknown,
+                "company_entity_id": company_entity_id,
+                "customer_id": customer_id,
+                "document_date": document_date,
+                "are_lines_with_tax": are_lines_with_tax,
+                "custom_properties": custom_properties,
+                "description": description,
+                "currency": currency,
+                "amount": amount,
+                "document_number": document_number,
+                "document_template_id": document_template_id,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "idempotency_key": idempotency_key,
+                "extra_body": extra_body,
+                "strict_response_validation": strict_response_validation,
+            },
         )
 
     async def list(
-        self, /, **params: Unpack[ListCustomerCreditsParams]
+        self,
+        *,
+        sort: str | None = None,
+        filter: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        include: list[str] | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[CustomerCreditPage]:
-        """Like ``customer_credits.list``, returning the HTTP answer with the parsed ``CustomerCreditPage`` (one page: the first, or the one ``cursor=`` names)."""
-        return await self._request(LIST_CUSTOMER_CREDITS, (), {"cursor": "0", **params})
+        """Like ``customer_credits.list``, returning the HTTP answer with the parsed ``CustomerCreditPage`` (one page: the first, or the one ``cursor=`` names); the same keywords."""
+        return await self._request(
+            LIST_CUSTOMER_CREDITS,
+            (),
+            {
+                **unknown,
+                "sort": sort,
+                "filter": filter,
+                "limit": limit,
+                "cursor": "0" if cursor is None else cursor,
+                "include": include,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "strict_response_validation": strict_response_validation,
+            },
+        )
 
     async def create(
-        self, /, **params: Unpack[CreateCustomerCreditParams]
+        self,
+        *,
+        company_entity_id: UUID | None | Unset = UNSET,
+        document_number: str | None | Unset = UNSET,
+        description: str | None | Unset = UNSET,
+        currency: str | Unset = UNSET,
+        local_currency_fx_rate: float | None | Unset = UNSET,
+        group_currency_fx_rate: float | None | Unset = UNSET,
+        document_date: datetime.date | None | Unset = UNSET,
+        document_template_id: UUID | None | Unset = UNSET,
+        are_lines_with_tax: bool | Unset = UNSET,
+        customer_id: UUID | None | Unset = UNSET,
+        amount: int | None | Unset = UNSET,
+        lines: Sequence[CreateCustomerCreditLineRequest] | Unset = UNSET,
+        custom_properties: Sequence[SetCustomPropertyRequest | None]
+        | None
+        | Unset = UNSET,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[CustomerCredit]:
-        """Like ``customer_credits.create``, returning the HTTP answer with the parsed ``CustomerCredit``."""
-        return await self._request(CREATE_CUSTOMER_CREDIT, (), params)
+        """Like ``customer_credits.create``, returning the HTTP answer with the parsed ``CustomerCredit``; the same keywords."""
+        return await self._request(
+            CREATE_CUSTOMER_CREDIT,
+            (),
+            {
+                **unknown,
+                "company_entity_id": company_entity_id,
+                "document_number": document_number,
+                "description": description,
+                "currency": currency,
+                "local_currency_fx_rate": local_currency_fx_rate,
+                "group_currency_fx_rate": group_currency_fx_rate,
+                "document_date": document_date,
+                "document_template_id": document_template_id,
+                "are_lines_with_tax": are_lines_with_tax,
+                "customer_id": customer_id,
+                "amount": amount,
+                "lines": lines,
+                "custom_properties": custom_properties,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "idempotency_key": idempotency_key,
+                "extra_body": extra_body,
+                "strict_response_validation": strict_response_validation,
+            },
+        )
 
     async def archive(
         self,
         customer_credit_id: UUID | str,
         /,
-        **params: Unpack[ArchiveCustomerCreditParams],
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[CustomerCredit]:
-        """Like ``customer_credits.archive``, returning the HTTP answer with the parsed ``CustomerCredit``."""
+        """Like ``customer_credits.archive``, returning the HTTP answer with the parsed ``CustomerCredit``; the same keywords."""
         return await self._request(
-            ARCHIVE_CUSTOMER_CREDIT, (customer_credit_id,), params
+            ARCHIVE_CUSTOMER_CREDIT,
+            (customer_credit_id,),
+            {
+                **unknown,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "strict_response_validation": strict_response_validation,
+            },
         )
 
     async def unarchive(
         self,
         customer_credit_id: UUID | str,
         /,
-        **params: Unpack[UnarchiveCustomerCreditParams],
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[CustomerCredit]:
-        """Like ``customer_credits.unarchive``, returning the HTTP answer with the parsed ``CustomerCredit``."""
+        """Like ``customer_credits.unarchive``, returning the HTTP answer with the parsed ``CustomerCredit``; the same keywords."""
         return await self._request(
-            UNARCHIVE_CUSTOMER_CREDIT, (customer_credit_id,), params
+            UNARCHIVE_CUSTOMER_CREDIT,
+            (customer_credit_id,),
+            {
+                **unknown,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "strict_response_validation": strict_response_validation,
+            },
         )
 
     async def post_and_send(
         self,
         customer_credit_id: UUID | str,
         /,
-        **params: Unpack[PostAndSendCustomerCreditParams],
+        *,
+        email_info: CustomerCreditEmailInfoRequest | Unset = UNSET,
+        should_submit_e_invoice: bool | None | Unset = UNSET,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[CustomerCredit]:
-        """Like ``customer_credits.post_and_send``, returning the HTTP answer with the parsed ``CustomerCredit``."""
+        """Like ``customer_credits.post_and_send``, returning the HTTP answer with the parsed ``CustomerCredit``; the same keywords."""
         return await self._request(
-            POST_AND_SEND_CUSTOMER_CREDIT, (customer_credit_id,), params
+            POST_AND_SEND_CUSTOMER_CREDIT,
+            (customer_credit_id,),
+            {
+                **unknown,
+                "email_info": email_info,
+                "should_submit_e_invoice": should_submit_e_invoice,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "extra_body": extra_body,
+                "strict_response_validation": strict_response_validation,
+            },
         )
 
     async def post(
         self,
         customer_credit_id: UUID | str,
         /,
-        **params: Unpack[PostCustomerCreditParams],
+        *,
+        should_submit_e_invoice: bool | None | Unset = UNSET,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[CustomerCredit]:
-        """Like ``customer_credits.post``, returning the HTTP answer with the parsed ``CustomerCredit``."""
-        return await self._request(POST_CUSTOMER_CREDIT, (customer_credit_id,), params)
+        """Like ``customer_credits.post``, returning the HTTP answer with the parsed ``CustomerCredit``; the same keywords."""
+        return await self._request(
+            POST_CUSTOMER_CREDIT,
+            (customer_credit_id,),
+            {
+                **unknown,
+                "should_submit_e_invoice": should_submit_e_invoice,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "extra_body": extra_body,
+                "strict_response_validation": strict_response_validation,
+            },
+        )
 
     async def submit_einvoice(
         self,
         customer_credit_id: UUID | str,
         /,
-        **params: Unpack[SubmitCustomerCreditEinvoiceParams],
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[None]:
-        """Like ``customer_credits.submit_einvoice``, returning the HTTP answer with the parsed ``None``."""
+        """Like ``customer_credits.submit_einvoice``, returning the HTTP answer with the parsed ``None``; the same keywords."""
         return await self._request(
-            SUBMIT_CUSTOMER_CREDIT_EINVOICE, (customer_credit_id,), params
+            SUBMIT_CUSTOMER_CREDIT_EINVOICE,
+            (customer_credit_id,),
+            {
+                **unknown,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "strict_response_validation": strict_response_validation,
+            },
         )
 
 
@@ -949,33 +1766,152 @@ class AsyncCustomerCredits:
         self,
         customer_credit_id: UUID | str,
         /,
-        **params: Unpack[GetCustomerCreditParams],
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> CustomerCredit:
         """Get customer credit.
 
         Retrieves a customer credit by its id.
+
+        Args:
+            customer_credit_id: The ``customerCreditId`` path parameter (a UUID).
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        An unknown keyword is a ``TypeError`` that names the closest one.
         """
         return (
-            await self._request(GET_CUSTOMER_CREDIT, (customer_credit_id,), params)
+            await self._request(
+                GET_CUSTOMER_CREDIT,
+                (customer_credit_id,),
+                {
+                    **unknown,
+                    "timeout": timeout,
+                    "max_retries": max_retries,
+                    "max_queue_wait": max_queue_wait,
+                    "extra_headers": extra_headers,
+                    "strict_response_validation": strict_response_validation,
+                },
+            )
         ).parsed
 
     async def update(
         self,
         customer_credit_id: UUID | str,
         /,
-        **params: Unpack[UpdateCustomerCreditParams],
+        *,
+        company_entity_id: UUID | None | Unset = UNSET,
+        customer_id: UUID | None | Unset = UNSET,
+        document_date: datetime.date | None | Unset = UNSET,
+        are_lines_with_tax: bool | Unset = UNSET,
+        custom_properties: Sequence[SetCustomPropertyRequest | None]
+        | None
+        | Unset = UNSET,
+        description: str | None | Unset = UNSET,
+        currency: str | Unset = UNSET,
+        amount: int | None | Unset = UNSET,
+        document_number: str | None | Unset = UNSET,
+        document_template_id: UUID | None | Unset = UNSET,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> CustomerCredit:
         """Update customer credit.
 
         Updates the given customer credit. Properties left out are unchanged; properties sent as
         null are cleared.
+
+        Args:
+            customer_credit_id: The ``customerCreditId`` path parameter (a UUID).
+            company_entity_id: ID of the entity
+            customer_id: ID of the customer
+            document_date: Date when the customer credit was issued
+            are_lines_with_tax: Whether the customer credit line amount is inclusive of tax or not.
+                True means tax is already included in the line amount and will not be
+                added on top, false means tax will be added on top of the line amount
+            custom_properties: List of custom properties associated with the customer credit
+            description: Description of the customer credit
+            currency: Currency of the customer credit (ISO 4217 code, e.g. USD)
+            amount: Total customer credit amount in cents
+            document_number: Document number of the customer credit
+            document_template_id: ID of the document template that the customer credit will use
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            idempotency_key: The ``X-Idempotency-Key`` sent (default: a new UUID4 per call, the same
+                on each of its retries).
+            extra_body: More JSON properties for the body, sent as given, for a field the API has and
+                this SDK does not know yet.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        A field left out (``UNSET``) is not sent; ``None`` sends null. An unknown keyword is a
+        ``TypeError`` that names the closest one.
         """
         return (
-            await self._request(UPDATE_CUSTOMER_CREDIT, (customer_credit_id,), params)
+            await self._request(
+                UPDATE_CUSTOMER_CREDIT,
+                (customer_credit_id,),
+                {
+                    **unknown,
+                    "company_entity_id": company_entity_id,
+                    "customer_id": customer_id,
+                    "document_date": document_date,
+                    "are_lines_with_tax": are_lines_with_tax,
+                    "custom_properties": custom_properties,
+                    "description": description,
+                    "currency": currency,
+                    "amount": amount,
+                    "document_number": document_number,
+                    "document_template_id": document_template_id,
+                    "timeout": timeout,
+                    "max_retries": max_retries,
+                    "max_queue_wait": max_queue_wait,
+                    "extra_headers": extra_headers,
+                    "idempotency_key": idempotency_key,
+                    "extra_body": extra_body,
+                    "strict_response_validation": strict_response_validation,
+                },
+            )
         ).parsed
 
     def list(
-        self, **params: Unpack[ListCustomerCreditsParams]
+        self,
+        *,
+        sort: str | None = None,
+        filter: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        include: list[str] | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> AsyncPaginator[CustomerCredit]:
         """List customer credits.
 
@@ -983,45 +1919,239 @@ class AsyncCustomerCredits:
 
         Returns a paginator: ``async for`` it for every record of every page, ``await`` it for the
         first page, or ``iter_pages()``. Each page is a request through the client's rate limit and
-        retries."""
-        return AsyncPaginator(self._request, LIST_CUSTOMER_CREDITS, (), params)
+        retries.
+
+        Args:
+            sort: Sort string in the format `field:direction`, several separated by commas.
+                Directions: `asc`, `desc`. Fields: `amount`, `businessPartnerName`, `documentDate`,
+                `postingDate`, `status`.
+            filter: Filter string in the format `field:operator:value`, several separated by commas.
+                Operators: `eq`, `ne`, `in`, `not_in`, `gt`, `gte`, `lt`, `lte` (`in` and `not_in`
+                take values separated by `|`). Fields: `businessPartnerId`, `companyEntityId`,
+                `currency`, `documentDate`, `einvoiceStatus`, `id`, `postingDate`, `status`,
+                `updatedAt`.
+            limit: Maximum number of items to return. Default is 50, maximum is 200.
+            cursor: Cursor for pagination. Provide `0` for the initial request; then `nextCursor` or
+                `prevCursor` from the previous answer. Cursor values are opaque.
+            include: Related objects to include on every customer credit, e.g. `INVOICE_RECEIVABLE`.
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        An unknown keyword is a ``TypeError`` that names the closest one.
+        """
+        return AsyncPaginator(
+            self._request,
+            LIST_CUSTOMER_CREDITS,
+            (),
+            {
+                **unknown,
+                "sort": sort,
+                "filter": filter,
+                "limit": limit,
+                "cursor": cursor,
+                "include": include,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "strict_response_validation": strict_response_validation,
+            },
+        )
 
     async def create(
-        self, /, **params: Unpack[CreateCustomerCreditParams]
+        self,
+        *,
+        company_entity_id: UUID | None | Unset = UNSET,
+        document_number: str | None | Unset = UNSET,
+        description: str | None | Unset = UNSET,
+        currency: str | Unset = UNSET,
+        local_currency_fx_rate: float | None | Unset = UNSET,
+        group_currency_fx_rate: float | None | Unset = UNSET,
+        document_date: datetime.date | None | Unset = UNSET,
+        document_template_id: UUID | None | Unset = UNSET,
+        are_lines_with_tax: bool | Unset = UNSET,
+        customer_id: UUID | None | Unset = UNSET,
+        amount: int | None | Unset = UNSET,
+        lines: Sequence[CreateCustomerCreditLineRequest] | Unset = UNSET,
+        custom_properties: Sequence[SetCustomPropertyRequest | None]
+        | None
+        | Unset = UNSET,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> CustomerCredit:
         """Create customer credit.
 
         Creates a new customer credit
+
+        Args:
+            company_entity_id: ID of the entity
+            document_number: (no description in the spec)
+            description: Description of the customer credit
+            currency: Currency of the customer credit (ISO 4217 code, e.g. USD)
+            local_currency_fx_rate: Custom foreign exchange rate for the ledger's local currency. If
+                not provided Light uses official ECB rates
+            group_currency_fx_rate: Custom foreign exchange rate for the ledger's group currency. If
+                not provided Light uses official ECB rates
+            document_date: Date when the customer credit was issued
+            document_template_id: ID of the document template that the customer credit will use
+            are_lines_with_tax: Whether the customer credit line amount is inclusive of tax or not.
+                True means tax is already included in the line amount and will not be
+                added on top, false means tax will be added on top of the line amount
+            customer_id: ID of the customer
+            amount: Total customer credit amount in cents
+            lines: List of customer credit line items
+            custom_properties: List of custom properties associated with the customer credit
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            idempotency_key: The ``X-Idempotency-Key`` sent (default: a new UUID4 per call, the same
+                on each of its retries).
+            extra_body: More JSON properties for the body, sent as given, for a field the API has and
+                this SDK does not know yet.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        A field left out (``UNSET``) is not sent; ``None`` sends null. An unknown keyword is a
+        ``TypeError`` that names the closest one.
         """
-        return (await self._request(CREATE_CUSTOMER_CREDIT, (), params)).parsed
+        return (
+            await self._request(
+                CREATE_CUSTOMER_CREDIT,
+                (),
+                {
+                    **unknown,
+                    "company_entity_id": company_entity_id,
+                    "document_number": document_number,
+                    "description": description,
+                    "currency": currency,
+                    "local_currency_fx_rate": local_currency_fx_rate,
+                    "group_currency_fx_rate": group_currency_fx_rate,
+                    "document_date": document_date,
+                    "document_template_id": document_template_id,
+                    "are_lines_with_tax": are_lines_with_tax,
+                    "customer_id": customer_id,
+                    "amount": amount,
+                    "lines": lines,
+                    "custom_properties": custom_properties,
+                    "timeout": timeout,
+                    "max_retries": max_retries,
+                    "max_queue_wait": max_queue_wait,
+                    "extra_headers": extra_headers,
+                    "idempotency_key": idempotency_key,
+                    "extra_body": extra_body,
+                    "strict_response_validation": strict_response_validation,
+                },
+            )
+        ).parsed
 
     async def archive(
         self,
         customer_credit_id: UUID | str,
         /,
-        **params: Unpack[ArchiveCustomerCreditParams],
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> CustomerCredit:
         """Archive customer credit.
 
         Archives a customer credit.
+
+        Args:
+            customer_credit_id: The ``customerCreditId`` path parameter (a UUID).
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        An unknown keyword is a ``TypeError`` that names the closest one.
         """
         return (
-            await self._request(ARCHIVE_CUSTOMER_CREDIT, (customer_credit_id,), params)
+            await self._request(
+                ARCHIVE_CUSTOMER_CREDIT,
+                (customer_credit_id,),
+                {
+                    **unknown,
+                    "timeout": timeout,
+                    "max_retries": max_retries,
+                    "max_queue_wait": max_queue_wait,
+                    "extra_headers": extra_headers,
+                    "strict_response_validation": strict_response_validation,
+                },
+            )
         ).parsed
 
     async def unarchive(
         self,
         customer_credit_id: UUID | str,
         /,
-        **params: Unpack[UnarchiveCustomerCreditParams],
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> CustomerCredit:
         """Unarchive customer credit.
 
         Restores an archived customer credit; a credit that is not archived is a 400.
+
+        Args:
+            customer_credit_id: The ``customerCreditId`` path parameter (a UUID).
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        An unknown keyword is a ``TypeError`` that names the closest one.
         """
         return (
             await self._request(
-                UNARCHIVE_CUSTOMER_CREDIT, (customer_credit_id,), params
+                UNARCHIVE_CUSTOMER_CREDIT,
+                (customer_credit_id,),
+                {
+                    **unknown,
+                    "timeout": timeout,
+                    "max_retries": max_retries,
+                    "max_queue_wait": max_queue_wait,
+                    "extra_headers": extra_headers,
+                    "strict_response_validation": strict_response_validation,
+                },
             )
         ).parsed
 
@@ -1029,16 +2159,60 @@ class AsyncCustomerCredits:
         self,
         customer_credit_id: UUID | str,
         /,
-        **params: Unpack[PostAndSendCustomerCreditParams],
+        *,
+        email_info: CustomerCreditEmailInfoRequest | Unset = UNSET,
+        should_submit_e_invoice: bool | None | Unset = UNSET,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> CustomerCredit:
         """Post and send customer credit.
 
         Posts the customer credit and sends it via email. Optionally submits to e-invoicing if
         shouldSubmitEInvoice is set.
+
+        Args:
+            customer_credit_id: The ``customerCreditId`` path parameter (a UUID).
+            email_info: Email configuration for sending the customer credit.
+            should_submit_e_invoice: Whether to submit the customer credit to the e-invoicing system
+                (if configured). If true, the e-credit note will be submitted. If
+                false, it will not. If omitted (null), the system will auto-
+                detect: submit if the linked invoice has an e-invoice ID.
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            extra_body: More JSON properties for the body, sent as given, for a field the API has and
+                this SDK does not know yet.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        A field left out (``UNSET``) is not sent; ``None`` sends null. An unknown keyword is a
+        ``TypeError`` that names the closest one.
         """
         return (
             await self._request(
-                POST_AND_SEND_CUSTOMER_CREDIT, (customer_credit_id,), params
+                POST_AND_SEND_CUSTOMER_CREDIT,
+                (customer_credit_id,),
+                {
+                    **unknown,
+                    "email_info": email_info,
+                    "should_submit_e_invoice": should_submit_e_invoice,
+                    "timeout": timeout,
+                    "max_retries": max_retries,
+                    "max_queue_wait": max_queue_wait,
+                    "extra_headers": extra_headers,
+                    "extra_body": extra_body,
+                    "strict_response_validation": strict_response_validation,
+                },
             )
         ).parsed
 
@@ -1046,29 +2220,102 @@ class AsyncCustomerCredits:
         self,
         customer_credit_id: UUID | str,
         /,
-        **params: Unpack[PostCustomerCreditParams],
+        *,
+        should_submit_e_invoice: bool | None | Unset = UNSET,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> CustomerCredit:
         """Post customer credit.
 
         Posts the given customer credit and applies to invoice if linked
+
+        Args:
+            customer_credit_id: The ``customerCreditId`` path parameter (a UUID).
+            should_submit_e_invoice: Whether to submit the customer credit to the e-invoicing system
+                (if configured). If true, the e-credit note will be submitted. If
+                false, it will not. If omitted (null), the system will auto-
+                detect: submit if the linked invoice has an e-invoice ID.
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            extra_body: More JSON properties for the body, sent as given, for a field the API has and
+                this SDK does not know yet.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        A field left out (``UNSET``) is not sent; ``None`` sends null. An unknown keyword is a
+        ``TypeError`` that names the closest one.
         """
         return (
-            await self._request(POST_CUSTOMER_CREDIT, (customer_credit_id,), params)
+            await self._request(
+                POST_CUSTOMER_CREDIT,
+                (customer_credit_id,),
+                {
+                    **unknown,
+                    "should_submit_e_invoice": should_submit_e_invoice,
+                    "timeout": timeout,
+                    "max_retries": max_retries,
+                    "max_queue_wait": max_queue_wait,
+                    "extra_headers": extra_headers,
+                    "extra_body": extra_body,
+                    "strict_response_validation": strict_response_validation,
+                },
+            )
         ).parsed
 
     async def submit_einvoice(
         self,
         customer_credit_id: UUID | str,
         /,
-        **params: Unpack[SubmitCustomerCreditEinvoiceParams],
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> None:
         """Submit e-invoice for customer credit.
 
         Submits an e-invoice for the given customer credit. The customer credit must be posted.
+
+        Args:
+            customer_credit_id: The ``customerCreditId`` path parameter (a UUID).
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        An unknown keyword is a ``TypeError`` that names the closest one.
         """
         return (
             await self._request(
-                SUBMIT_CUSTOMER_CREDIT_EINVOICE, (customer_credit_id,), params
+                SUBMIT_CUSTOMER_CREDIT_EINVOICE,
+                (customer_credit_id,),
+                {
+                    **unknown,
+                    "timeout": timeout,
+                    "max_retries": max_retries,
+                    "max_queue_wait": max_queue_wait,
+                    "extra_headers": extra_headers,
+                    "strict_response_validation": strict_response_validation,
+                },
             )
         ).parsed
 
@@ -1113,26 +2360,86 @@ class SyncCustomerCreditsLinesWithRawResponse:
         self,
         customer_credit_id: UUID | str,
         /,
-        **params: Unpack[CreateCustomerCreditLineParams],
+        *,
+        product_id: UUID | Unset = UNSET,
+        quantity: float | Unset = UNSET,
+        net_transaction_amount: DirectedAmount | Unset = UNSET,
+        gross_transaction_amount: DirectedAmount | Unset = UNSET,
+        tax_transaction_amount: DirectedAmount | Unset = UNSET,
+        description: str | None | Unset = UNSET,
+        ledger_tax_id: UUID | None | Unset = UNSET,
+        ledger_account_id: UUID | None | Unset = UNSET,
+        avatax_code: str | None | Unset = UNSET,
+        custom_properties: Sequence[SetCustomPropertyRequest | None]
+        | None
+        | Unset = UNSET,
+        accrual_template_id: UUID | None | Unset = UNSET,
+        accrual_start_date: datetime.date | None | Unset = UNSET,
+        accrual_end_date: datetime.date | None | Unset = UNSET,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[CustomerCreditLine]:
-        """Like ``customer_credits.lines.create``, returning the HTTP answer with the parsed ``CustomerCreditLine``."""
-        return self._request(CREATE_CUSTOMER_CREDIT_LINE, (customer_credit_id,), params)
+        """Like ``customer_credits.lines.create``, returning the HTTP answer with the parsed ``CustomerCreditLine``; the same keywords."""
+        return self._request(
+            CREATE_CUSTOMER_CREDIT_LINE,
+            (customer_credit_id,),
+            {
+                **unknown,
+                "product_id": product_id,
+                "quantity": quantity,
+                "net_transaction_amount": net_transaction_amount,
+                "gross_transaction_amount": gross_transaction_amount,
+                "tax_transaction_amount": tax_transaction_amount,
+                "description": description,
+                "ledger_tax_id": ledger_tax_id,
+                "ledger_account_id": ledger_account_id,
+                "avatax_code": avatax_code,
+                "custom_properties": custom_properties,
+                "accrual_template_id": accrual_template_id,
+                "accrual_start_date": accrual_start_date,
+                "accrual_end_date": accrual_end_date,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "extra_body": extra_body,
+                "strict_response_validation": strict_response_validation,
+            },
+        )
 
     def delete(
         self,
         customer_credit_id: UUID | str,
         line_id: UUID | str,
         /,
-        **params: Unpack[DeleteCustomerCreditLineParams],
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[None]:
-        """Like ``customer_credits.lines.delete``, returning the HTTP answer with the parsed ``None``."""
+        """Like ``customer_credits.lines.delete``, returning the HTTP answer with the parsed ``None``; the same keywords."""
         return self._request(
             DELETE_CUSTOMER_CREDIT_LINE,
             (
                 customer_credit_id,
                 line_id,
             ),
-            params,
+            {
+                **unknown,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "strict_response_validation": strict_response_validation,
+            },
         )
 
     def update(
@@ -1140,16 +2447,59 @@ class SyncCustomerCreditsLinesWithRawResponse:
         customer_credit_id: UUID | str,
         line_id: UUID | str,
         /,
-        **params: Unpack[UpdateCustomerCreditLineParams],
+        *,
+        product_id: UUID | None | Unset = UNSET,
+        quantity: float | None | Unset = UNSET,
+        custom_properties: Sequence[SetCustomPropertyRequest | None]
+        | None
+        | Unset = UNSET,
+        net_transaction_amount: DirectedAmount | Unset = UNSET,
+        gross_transaction_amount: DirectedAmount | Unset = UNSET,
+        tax_transaction_amount: DirectedAmount | Unset = UNSET,
+        description: str | None | Unset = UNSET,
+        ledger_tax_id: UUID | None | Unset = UNSET,
+        ledger_account_id: UUID | None | Unset = UNSET,
+        avatax_code: str | None | Unset = UNSET,
+        accrual_template_id: UUID | None | Unset = UNSET,
+        accrual_start_date: datetime.date | None | Unset = UNSET,
+        accrual_end_date: datetime.date | None | Unset = UNSET,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[CustomerCreditLine]:
-        """Like ``customer_credits.lines.update``, returning the HTTP answer with the parsed ``CustomerCreditLine``."""
+        """Like ``customer_credits.lines.update``, returning the HTTP answer with the parsed ``CustomerCreditLine``; the same keywords."""
         return self._request(
             UPDATE_CUSTOMER_CREDIT_LINE,
             (
                 customer_credit_id,
                 line_id,
             ),
-            params,
+            {
+                **unknown,
+                "product_id": product_id,
+                "quantity": quantity,
+                "custom_properties": custom_properties,
+                "net_transaction_amount": net_transaction_amount,
+                "gross_transaction_amount": gross_transaction_amount,
+                "tax_transaction_amount": tax_transaction_amount,
+                "description": description,
+                "ledger_tax_id": ledger_tax_id,
+                "ledger_account_id": ledger_account_id,
+                "avatax_code": avatax_code,
+                "accrual_template_id": accrual_template_id,
+                "accrual_start_date": accrual_start_date,
+                "accrual_end_date": accrual_end_date,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "extra_body": extra_body,
+                "strict_response_validation": strict_response_validation,
+            },
         )
 
 
@@ -1164,14 +2514,92 @@ class SyncCustomerCreditsLines:
         self,
         customer_credit_id: UUID | str,
         /,
-        **params: Unpack[CreateCustomerCreditLineParams],
+        *,
+        product_id: UUID | Unset = UNSET,
+        quantity: float | Unset = UNSET,
+        net_transaction_amount: DirectedAmount | Unset = UNSET,
+        gross_transaction_amount: DirectedAmount | Unset = UNSET,
+        tax_transaction_amount: DirectedAmount | Unset = UNSET,
+        description: str | None | Unset = UNSET,
+        ledger_tax_id: UUID | None | Unset = UNSET,
+        ledger_account_id: UUID | None | Unset = UNSET,
+        avatax_code: str | None | Unset = UNSET,
+        custom_properties: Sequence[SetCustomPropertyRequest | None]
+        | None
+        | Unset = UNSET,
+        accrual_template_id: UUID | None | Unset = UNSET,
+        accrual_start_date: datetime.date | None | Unset = UNSET,
+        accrual_end_date: datetime.date | None | Unset = UNSET,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> CustomerCreditLine:
         """Create customer credit line.
 
         Creates a new line for the given customer credit
+
+        Args:
+            customer_credit_id: The ``customerCreditId`` path parameter (a UUID).
+            product_id: ID of the product
+            quantity: Quantity of the product
+            net_transaction_amount: (no description in the spec)
+            gross_transaction_amount: (no description in the spec)
+            tax_transaction_amount: (no description in the spec)
+            description: Description of the customer credit line item
+            ledger_tax_id: ID of the tax code
+            ledger_account_id: ID of the ledger account
+            avatax_code: Avalara tax code. Used when the customer credit tax engine is AVATAX
+            custom_properties: List of custom properties associated with the line
+            accrual_template_id: ID of the accrual template
+            accrual_start_date: Start date for accrual
+            accrual_end_date: End date for accrual
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            extra_body: More JSON properties for the body, sent as given, for a field the API has and
+                this SDK does not know yet.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        A field left out (``UNSET``) is not sent; ``None`` sends null. An unknown keyword is a
+        ``TypeError`` that names the closest one.
         """
         return (
-            self._request(CREATE_CUSTOMER_CREDIT_LINE, (customer_credit_id,), params)
+            self._request(
+                CREATE_CUSTOMER_CREDIT_LINE,
+                (customer_credit_id,),
+                {
+                    **unknown,
+                    "product_id": product_id,
+                    "quantity": quantity,
+                    "net_transaction_amount": net_transaction_amount,
+                    "gross_transaction_amount": gross_transaction_amount,
+                    "tax_transaction_amount": tax_transaction_amount,
+                    "description": description,
+                    "ledger_tax_id": ledger_tax_id,
+                    "ledger_account_id": ledger_account_id,
+                    "avatax_code": avatax_code,
+                    "custom_properties": custom_properties,
+                    "accrual_template_id": accrual_template_id,
+                    "accrual_start_date": accrual_start_date,
+                    "accrual_end_date": accrual_end_date,
+                    "timeout": timeout,
+                    "max_retries": max_retries,
+                    "max_queue_wait": max_queue_wait,
+                    "extra_headers": extra_headers,
+                    "extra_body": extra_body,
+                    "strict_response_validation": strict_response_validation,
+                },
+            )
         ).parsed
 
     def delete(
@@ -1179,11 +2607,33 @@ class SyncCustomerCreditsLines:
         customer_credit_id: UUID | str,
         line_id: UUID | str,
         /,
-        **params: Unpack[DeleteCustomerCreditLineParams],
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> None:
         """Delete customer credit line.
 
         Deletes the given customer credit line
+
+        Args:
+            customer_credit_id: The ``customerCreditId`` path parameter (a UUID).
+            line_id: The ``lineId`` path parameter (a UUID).
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        An unknown keyword is a ``TypeError`` that names the closest one.
         """
         return (
             self._request(
@@ -1192,7 +2642,14 @@ class SyncCustomerCreditsLines:
                     customer_credit_id,
                     line_id,
                 ),
-                params,
+                {
+                    **unknown,
+                    "timeout": timeout,
+                    "max_retries": max_retries,
+                    "max_queue_wait": max_queue_wait,
+                    "extra_headers": extra_headers,
+                    "strict_response_validation": strict_response_validation,
+                },
             )
         ).parsed
 
@@ -1201,11 +2658,65 @@ class SyncCustomerCreditsLines:
         customer_credit_id: UUID | str,
         line_id: UUID | str,
         /,
-        **params: Unpack[UpdateCustomerCreditLineParams],
+        *,
+        product_id: UUID | None | Unset = UNSET,
+        quantity: float | None | Unset = UNSET,
+        custom_properties: Sequence[SetCustomPropertyRequest | None]
+        | None
+        | Unset = UNSET,
+        net_transaction_amount: DirectedAmount | Unset = UNSET,
+        gross_transaction_amount: DirectedAmount | Unset = UNSET,
+        tax_transaction_amount: DirectedAmount | Unset = UNSET,
+        description: str | None | Unset = UNSET,
+        ledger_tax_id: UUID | None | Unset = UNSET,
+        ledger_account_id: UUID | None | Unset = UNSET,
+        avatax_code: str | None | Unset = UNSET,
+        accrual_template_id: UUID | None | Unset = UNSET,
+        accrual_start_date: datetime.date | None | Unset = UNSET,
+        accrual_end_date: datetime.date | None | Unset = UNSET,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> CustomerCreditLine:
         """Update customer credit line.
 
         Updates the given customer credit line
+
+        Args:
+            customer_credit_id: The ``customerCreditId`` path parameter (a UUID).
+            line_id: The ``lineId`` path parameter (a UUID).
+            product_id: ID of the product
+            quantity: Quantity of the product
+            custom_properties: List of custom properties associated with the line
+            net_transaction_amount: (no description in the spec)
+            gross_transaction_amount: (no description in the spec)
+            tax_transaction_amount: (no description in the spec)
+            description: Description of the customer credit line item
+            ledger_tax_id: ID of the tax code
+            ledger_account_id: ID of the ledger account
+            avatax_code: Avalara tax code. Used when the customer credit tax engine is AVATAX
+            accrual_template_id: ID of the accrual template
+            accrual_start_date: Start date for accrual
+            accrual_end_date: End date for accrual
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            extra_body: More JSON properties for the body, sent as given, for a field the API has and
+                this SDK does not know yet.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        A field left out (``UNSET``) is not sent; ``None`` sends null. An unknown keyword is a
+        ``TypeError`` that names the closest one.
         """
         return (
             self._request(
@@ -1214,7 +2725,28 @@ class SyncCustomerCreditsLines:
                     customer_credit_id,
                     line_id,
                 ),
-                params,
+                {
+                    **unknown,
+                    "product_id": product_id,
+                    "quantity": quantity,
+                    "custom_properties": custom_properties,
+                    "net_transaction_amount": net_transaction_amount,
+                    "gross_transaction_amount": gross_transaction_amount,
+                    "tax_transaction_amount": tax_transaction_amount,
+                    "description": description,
+                    "ledger_tax_id": ledger_tax_id,
+                    "ledger_account_id": ledger_account_id,
+                    "avatax_code": avatax_code,
+                    "accrual_template_id": accrual_template_id,
+                    "accrual_start_date": accrual_start_date,
+                    "accrual_end_date": accrual_end_date,
+                    "timeout": timeout,
+                    "max_retries": max_retries,
+                    "max_queue_wait": max_queue_wait,
+                    "extra_headers": extra_headers,
+                    "extra_body": extra_body,
+                    "strict_response_validation": strict_response_validation,
+                },
             )
         ).parsed
 
@@ -1230,16 +2762,33 @@ class SyncCustomerCreditsInvoiceReceivablesWithRawResponse:
         customer_credit_id: UUID | str,
         invoice_receivable_id: UUID | str,
         /,
-        **params: Unpack[LinkCustomerCreditToInvoiceParams],
+        *,
+        amount: int | None | Unset = UNSET,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[CustomerCreditInvoiceReceivable]:
-        """Like ``customer_credits.invoice_receivables.link_to_invoice``, returning the HTTP answer with the parsed ``CustomerCreditInvoiceReceivable``."""
+        """Like ``customer_credits.invoice_receivables.link_to_invoice``, returning the HTTP answer with the parsed ``CustomerCreditInvoiceReceivable``; the same keywords."""
         return self._request(
             LINK_CUSTOMER_CREDIT_TO_INVOICE,
             (
                 customer_credit_id,
                 invoice_receivable_id,
             ),
-            params,
+            {
+                **unknown,
+                "amount": amount,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "extra_body": extra_body,
+                "strict_response_validation": strict_response_validation,
+            },
         )
 
     def link(
@@ -1247,16 +2796,33 @@ class SyncCustomerCreditsInvoiceReceivablesWithRawResponse:
         customer_credit_id: UUID | str,
         invoice_receivable_id: UUID | str,
         /,
-        **params: Unpack[LinkCustomerCreditParams],
+        *,
+        amount: int | None | Unset = UNSET,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[CustomerCreditInvoiceReceivable]:
-        """Like ``customer_credits.invoice_receivables.link``, returning the HTTP answer with the parsed ``CustomerCreditInvoiceReceivable``."""
+        """Like ``customer_credits.invoice_receivables.link``, returning the HTTP answer with the parsed ``CustomerCreditInvoiceReceivable``; the same keywords."""
         return self._request(
             LINK_CUSTOMER_CREDIT,
             (
                 customer_credit_id,
                 invoice_receivable_id,
             ),
-            params,
+            {
+                **unknown,
+                "amount": amount,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "extra_body": extra_body,
+                "strict_response_validation": strict_response_validation,
+            },
         )
 
     def unlink(
@@ -1264,16 +2830,29 @@ class SyncCustomerCreditsInvoiceReceivablesWithRawResponse:
         customer_credit_id: UUID | str,
         invoice_receivable_id: UUID | str,
         /,
-        **params: Unpack[UnlinkCustomerCreditParams],
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[None]:
-        """Like ``customer_credits.invoice_receivables.unlink``, returning the HTTP answer with the parsed ``None``."""
+        """Like ``customer_credits.invoice_receivables.unlink``, returning the HTTP answer with the parsed ``None``; the same keywords."""
         return self._request(
             UNLINK_CUSTOMER_CREDIT,
             (
                 customer_credit_id,
                 invoice_receivable_id,
             ),
-            params,
+            {
+                **unknown,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "strict_response_validation": strict_response_validation,
+            },
         )
 
     def unlink_from_invoice(
@@ -1281,16 +2860,29 @@ class SyncCustomerCreditsInvoiceReceivablesWithRawResponse:
         customer_credit_id: UUID | str,
         invoice_receivable_id: UUID | str,
         /,
-        **params: Unpack[UnlinkCustomerCreditFromInvoiceParams],
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[None]:
-        """Like ``customer_credits.invoice_receivables.unlink_from_invoice``, returning the HTTP answer with the parsed ``None``."""
+        """Like ``customer_credits.invoice_receivables.unlink_from_invoice``, returning the HTTP answer with the parsed ``None``; the same keywords."""
         return self._request(
             UNLINK_CUSTOMER_CREDIT_FROM_INVOICE,
             (
                 customer_credit_id,
                 invoice_receivable_id,
             ),
-            params,
+            {
+                **unknown,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "strict_response_validation": strict_response_validation,
+            },
         )
 
 
@@ -1308,11 +2900,42 @@ class SyncCustomerCreditsInvoiceReceivables:
         customer_credit_id: UUID | str,
         invoice_receivable_id: UUID | str,
         /,
-        **params: Unpack[LinkCustomerCreditToInvoiceParams],
+        *,
+        amount: int | None | Unset = UNSET,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> CustomerCreditInvoiceReceivable:
         """Link customer credit to invoice.
 
         Links a customer credit to a sales invoice
+
+        Args:
+            customer_credit_id: The ``customerCreditId`` path parameter (a UUID).
+            invoice_receivable_id: The ``invoiceReceivableId`` path parameter (a UUID).
+            amount: Amount of the customer credit to apply to the sales invoice, in the smallest
+                currency unit. If omitted, the remaining unallocated customer-credit balance is
+                applied, capped by the invoice receivable's remaining balance. Partial allocation
+                is not supported for entities configured with an e-invoicing provider.
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            extra_body: More JSON properties for the body, sent as given, for a field the API has and
+                this SDK does not know yet.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        A field left out (``UNSET``) is not sent; ``None`` sends null. An unknown keyword is a
+        ``TypeError`` that names the closest one.
         """
         return (
             self._request(
@@ -1321,7 +2944,16 @@ class SyncCustomerCreditsInvoiceReceivables:
                     customer_credit_id,
                     invoice_receivable_id,
                 ),
-                params,
+                {
+                    **unknown,
+                    "amount": amount,
+                    "timeout": timeout,
+                    "max_retries": max_retries,
+                    "max_queue_wait": max_queue_wait,
+                    "extra_headers": extra_headers,
+                    "extra_body": extra_body,
+                    "strict_response_validation": strict_response_validation,
+                },
             )
         ).parsed
 
@@ -1330,11 +2962,42 @@ class SyncCustomerCreditsInvoiceReceivables:
         customer_credit_id: UUID | str,
         invoice_receivable_id: UUID | str,
         /,
-        **params: Unpack[LinkCustomerCreditParams],
+        *,
+        amount: int | None | Unset = UNSET,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> CustomerCreditInvoiceReceivable:
         """Link customer credit.
 
         Links a customer credit to a sales invoice
+
+        Args:
+            customer_credit_id: The ``customerCreditId`` path parameter (a UUID).
+            invoice_receivable_id: The ``invoiceReceivableId`` path parameter (a UUID).
+            amount: Amount of the customer credit to apply to the sales invoice, in the smallest
+                currency unit. If omitted, the remaining unallocated customer-credit balance is
+                applied, capped by the invoice receivable's remaining balance. Partial allocation
+                is not supported for entities configured with an e-invoicing provider.
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            extra_body: More JSON properties for the body, sent as given, for a field the API has and
+                this SDK does not know yet.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        A field left out (``UNSET``) is not sent; ``None`` sends null. An unknown keyword is a
+        ``TypeError`` that names the closest one.
         """
         return (
             self._request(
@@ -1343,7 +3006,16 @@ class SyncCustomerCreditsInvoiceReceivables:
                     customer_credit_id,
                     invoice_receivable_id,
                 ),
-                params,
+                {
+                    **unknown,
+                    "amount": amount,
+                    "timeout": timeout,
+                    "max_retries": max_retries,
+                    "max_queue_wait": max_queue_wait,
+                    "extra_headers": extra_headers,
+                    "extra_body": extra_body,
+                    "strict_response_validation": strict_response_validation,
+                },
             )
         ).parsed
 
@@ -1352,7 +3024,13 @@ class SyncCustomerCreditsInvoiceReceivables:
         customer_credit_id: UUID | str,
         invoice_receivable_id: UUID | str,
         /,
-        **params: Unpack[UnlinkCustomerCreditParams],
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> None:
         """Unlink customer credit. Deprecated by Light.
 
@@ -1360,6 +3038,22 @@ class SyncCustomerCreditsInvoiceReceivables:
         instead. Unlinks a customer credit from a sales invoice. If the customer credit has already
         been applied (CLEARED or PARTIALLY_CLEARED status), this will reverse the clearing entries
         in the ledger.
+
+        Args:
+            customer_credit_id: The ``customerCreditId`` path parameter (a UUID).
+            invoice_receivable_id: The ``invoiceReceivableId`` path parameter (a UUID).
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        An unknown keyword is a ``TypeError`` that names the closest one.
         """
         return (
             self._request(
@@ -1368,7 +3062,14 @@ class SyncCustomerCreditsInvoiceReceivables:
                     customer_credit_id,
                     invoice_receivable_id,
                 ),
-                params,
+                {
+                    **unknown,
+                    "timeout": timeout,
+                    "max_retries": max_retries,
+                    "max_queue_wait": max_queue_wait,
+                    "extra_headers": extra_headers,
+                    "strict_response_validation": strict_response_validation,
+                },
             )
         ).parsed
 
@@ -1377,13 +3078,35 @@ class SyncCustomerCreditsInvoiceReceivables:
         customer_credit_id: UUID | str,
         invoice_receivable_id: UUID | str,
         /,
-        **params: Unpack[UnlinkCustomerCreditFromInvoiceParams],
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> None:
         """Unlink customer credit from invoice.
 
         Unlinks a customer credit from a sales invoice. If the customer credit has already been
         applied (CLEARED or PARTIALLY_CLEARED status), this will reverse the clearing entries in the
         ledger.
+
+        Args:
+            customer_credit_id: The ``customerCreditId`` path parameter (a UUID).
+            invoice_receivable_id: The ``invoiceReceivableId`` path parameter (a UUID).
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        An unknown keyword is a ``TypeError`` that names the closest one.
         """
         return (
             self._request(
@@ -1392,7 +3115,14 @@ class SyncCustomerCreditsInvoiceReceivables:
                     customer_credit_id,
                     invoice_receivable_id,
                 ),
-                params,
+                {
+                    **unknown,
+                    "timeout": timeout,
+                    "max_retries": max_retries,
+                    "max_queue_wait": max_queue_wait,
+                    "extra_headers": extra_headers,
+                    "strict_response_validation": strict_response_validation,
+                },
             )
         ).parsed
 
@@ -1411,79 +3141,308 @@ class SyncCustomerCreditsWithRawResponse:
         self,
         customer_credit_id: UUID | str,
         /,
-        **params: Unpack[GetCustomerCreditParams],
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[CustomerCredit]:
-        """Like ``customer_credits.get``, returning the HTTP answer with the parsed ``CustomerCredit``."""
-        return self._request(GET_CUSTOMER_CREDIT, (customer_credit_id,), params)
+        """Like ``customer_credits.get``, returning the HTTP answer with the parsed ``CustomerCredit``; the same keywords."""
+        return self._request(
+            GET_CUSTOMER_CREDIT,
+            (customer_credit_id,),
+            {
+                **unknown,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "strict_response_validation": strict_response_validation,
+            },
+        )
 
     def update(
         self,
         customer_credit_id: UUID | str,
         /,
-        **params: Unpack[UpdateCustomerCreditParams],
+        *,
+        company_entity_id: UUID | None | Unset = UNSET,
+        customer_id: UUID | None | Unset = UNSET,
+        document_date: datetime.date | None | Unset = UNSET,
+        are_lines_with_tax: bool | Unset = UNSET,
+        custom_properties: Sequence[SetCustomPropertyRequest | None]
+        | None
+        | Unset = UNSET,
+        description: str | None | Unset = UNSET,
+        currency: str | Unset = UNSET,
+        amount: int | None | Unset = UNSET,
+        document_number: str | None | Unset = UNSET,
+        document_template_id: UUID | None | Unset = UNSET,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[CustomerCredit]:
-        """Like ``customer_credits.update``, returning the HTTP answer with the parsed ``CustomerCredit``."""
-        return self._request(UPDATE_CUSTOMER_CREDIT, (customer_credit_id,), params)
+        """Like ``customer_credits.update``, returning the HTTP answer with the parsed ``CustomerCredit``; the same keywords."""
+        return self._request(
+            UPDATE_CUSTOMER_CREDIT,
+            (customer_credit_id,),
+            {
+                **unknown,
+                "company_entity_id": company_entity_id,
+                "customer_id": customer_id,
+                "document_date": document_date,
+                "are_lines_with_tax": are_lines_with_tax,
+                "custom_properties": custom_properties,
+                "description": description,
+                "currency": currency,
+                "amount": amount,
+                "document_number": document_number,
+                "document_template_id": document_template_id,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "idempotency_key": idempotency_key,
+                "extra_body": extra_body,
+                "strict_response_validation": strict_response_validation,
+            },
+        )
 
     def list(
-        self, /, **params: Unpack[ListCustomerCreditsParams]
+        self,
+        *,
+        sort: str | None = None,
+        filter: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        include: list[str] | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[CustomerCreditPage]:
-        """Like ``customer_credits.list``, returning the HTTP answer with the parsed ``CustomerCreditPage`` (one page: the first, or the one ``cursor=`` names)."""
-        return self._request(LIST_CUSTOMER_CREDITS, (), {"cursor": "0", **params})
+        """Like ``customer_credits.list``, returning the HTTP answer with the parsed ``CustomerCreditPage`` (one page: the first, or the one ``cursor=`` names); the same keywords."""
+        return self._request(
+            LIST_CUSTOMER_CREDITS,
+            (),
+            {
+                **unknown,
+                "sort": sort,
+                "filter": filter,
+                "limit": limit,
+                "cursor": "0" if cursor is None else cursor,
+                "include": include,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "strict_response_validation": strict_response_validation,
+            },
+        )
 
     def create(
-        self, /, **params: Unpack[CreateCustomerCreditParams]
+        self,
+        *,
+        company_entity_id: UUID | None | Unset = UNSET,
+        document_number: str | None | Unset = UNSET,
+        description: str | None | Unset = UNSET,
+        currency: str | Unset = UNSET,
+        local_currency_fx_rate: float | None | Unset = UNSET,
+        group_currency_fx_rate: float | None | Unset = UNSET,
+        document_date: datetime.date | None | Unset = UNSET,
+        document_template_id: UUID | None | Unset = UNSET,
+        are_lines_with_tax: bool | Unset = UNSET,
+        customer_id: UUID | None | Unset = UNSET,
+        amount: int | None | Unset = UNSET,
+        lines: Sequence[CreateCustomerCreditLineRequest] | Unset = UNSET,
+        custom_properties: Sequence[SetCustomPropertyRequest | None]
+        | None
+        | Unset = UNSET,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[CustomerCredit]:
-        """Like ``customer_credits.create``, returning the HTTP answer with the parsed ``CustomerCredit``."""
-        return self._request(CREATE_CUSTOMER_CREDIT, (), params)
+        """Like ``customer_credits.create``, returning the HTTP answer with the parsed ``CustomerCredit``; the same keywords."""
+        return self._request(
+            CREATE_CUSTOMER_CREDIT,
+            (),
+            {
+                **unknown,
+                "company_entity_id": company_entity_id,
+                "document_number": document_number,
+                "description": description,
+                "currency": currency,
+                "local_currency_fx_rate": local_currency_fx_rate,
+                "group_currency_fx_rate": group_currency_fx_rate,
+                "document_date": document_date,
+                "document_template_id": document_template_id,
+                "are_lines_with_tax": are_lines_with_tax,
+                "customer_id": customer_id,
+                "amount": amount,
+                "lines": lines,
+                "custom_properties": custom_properties,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "idempotency_key": idempotency_key,
+                "extra_body": extra_body,
+                "strict_response_validation": strict_response_validation,
+            },
+        )
 
     def archive(
         self,
         customer_credit_id: UUID | str,
         /,
-        **params: Unpack[ArchiveCustomerCreditParams],
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[CustomerCredit]:
-        """Like ``customer_credits.archive``, returning the HTTP answer with the parsed ``CustomerCredit``."""
-        return self._request(ARCHIVE_CUSTOMER_CREDIT, (customer_credit_id,), params)
+        """Like ``customer_credits.archive``, returning the HTTP answer with the parsed ``CustomerCredit``; the same keywords."""
+        return self._request(
+            ARCHIVE_CUSTOMER_CREDIT,
+            (customer_credit_id,),
+            {
+                **unknown,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "strict_response_validation": strict_response_validation,
+            },
+        )
 
     def unarchive(
         self,
         customer_credit_id: UUID | str,
         /,
-        **params: Unpack[UnarchiveCustomerCreditParams],
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[CustomerCredit]:
-        """Like ``customer_credits.unarchive``, returning the HTTP answer with the parsed ``CustomerCredit``."""
-        return self._request(UNARCHIVE_CUSTOMER_CREDIT, (customer_credit_id,), params)
+        """Like ``customer_credits.unarchive``, returning the HTTP answer with the parsed ``CustomerCredit``; the same keywords."""
+        return self._request(
+            UNARCHIVE_CUSTOMER_CREDIT,
+            (customer_credit_id,),
+            {
+                **unknown,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "strict_response_validation": strict_response_validation,
+            },
+        )
 
     def post_and_send(
         self,
         customer_credit_id: UUID | str,
         /,
-        **params: Unpack[PostAndSendCustomerCreditParams],
+        *,
+        email_info: CustomerCreditEmailInfoRequest | Unset = UNSET,
+        should_submit_e_invoice: bool | None | Unset = UNSET,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[CustomerCredit]:
-        """Like ``customer_credits.post_and_send``, returning the HTTP answer with the parsed ``CustomerCredit``."""
+        """Like ``customer_credits.post_and_send``, returning the HTTP answer with the parsed ``CustomerCredit``; the same keywords."""
         return self._request(
-            POST_AND_SEND_CUSTOMER_CREDIT, (customer_credit_id,), params
+            POST_AND_SEND_CUSTOMER_CREDIT,
+            (customer_credit_id,),
+            {
+                **unknown,
+                "email_info": email_info,
+                "should_submit_e_invoice": should_submit_e_invoice,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "extra_body": extra_body,
+                "strict_response_validation": strict_response_validation,
+            },
         )
 
     def post(
         self,
         customer_credit_id: UUID | str,
         /,
-        **params: Unpack[PostCustomerCreditParams],
+        *,
+        should_submit_e_invoice: bool | None | Unset = UNSET,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[CustomerCredit]:
-        """Like ``customer_credits.post``, returning the HTTP answer with the parsed ``CustomerCredit``."""
-        return self._request(POST_CUSTOMER_CREDIT, (customer_credit_id,), params)
+        """Like ``customer_credits.post``, returning the HTTP answer with the parsed ``CustomerCredit``; the same keywords."""
+        return self._request(
+            POST_CUSTOMER_CREDIT,
+            (customer_credit_id,),
+            {
+                **unknown,
+                "should_submit_e_invoice": should_submit_e_invoice,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "extra_body": extra_body,
+                "strict_response_validation": strict_response_validation,
+            },
+        )
 
     def submit_einvoice(
         self,
         customer_credit_id: UUID | str,
         /,
-        **params: Unpack[SubmitCustomerCreditEinvoiceParams],
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[None]:
-        """Like ``customer_credits.submit_einvoice``, returning the HTTP answer with the parsed ``None``."""
+        """Like ``customer_credits.submit_einvoice``, returning the HTTP answer with the parsed ``None``; the same keywords."""
         return self._request(
-            SUBMIT_CUSTOMER_CREDIT_EINVOICE, (customer_credit_id,), params
+            SUBMIT_CUSTOMER_CREDIT_EINVOICE,
+            (customer_credit_id,),
+            {
+                **unknown,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "strict_response_validation": strict_response_validation,
+            },
         )
 
 
@@ -1500,33 +3459,152 @@ class SyncCustomerCredits:
         self,
         customer_credit_id: UUID | str,
         /,
-        **params: Unpack[GetCustomerCreditParams],
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> CustomerCredit:
         """Get customer credit.
 
         Retrieves a customer credit by its id.
+
+        Args:
+            customer_credit_id: The ``customerCreditId`` path parameter (a UUID).
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        An unknown keyword is a ``TypeError`` that names the closest one.
         """
         return (
-            self._request(GET_CUSTOMER_CREDIT, (customer_credit_id,), params)
+            self._request(
+                GET_CUSTOMER_CREDIT,
+                (customer_credit_id,),
+                {
+                    **unknown,
+                    "timeout": timeout,
+                    "max_retries": max_retries,
+                    "max_queue_wait": max_queue_wait,
+                    "extra_headers": extra_headers,
+                    "strict_response_validation": strict_response_validation,
+                },
+            )
         ).parsed
 
     def update(
         self,
         customer_credit_id: UUID | str,
         /,
-        **params: Unpack[UpdateCustomerCreditParams],
+        *,
+        company_entity_id: UUID | None | Unset = UNSET,
+        customer_id: UUID | None | Unset = UNSET,
+        document_date: datetime.date | None | Unset = UNSET,
+        are_lines_with_tax: bool | Unset = UNSET,
+        custom_properties: Sequence[SetCustomPropertyRequest | None]
+        | None
+        | Unset = UNSET,
+        description: str | None | Unset = UNSET,
+        currency: str | Unset = UNSET,
+        amount: int | None | Unset = UNSET,
+        document_number: str | None | Unset = UNSET,
+        document_template_id: UUID | None | Unset = UNSET,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> CustomerCredit:
         """Update customer credit.
 
         Updates the given customer credit. Properties left out are unchanged; properties sent as
         null are cleared.
+
+        Args:
+            customer_credit_id: The ``customerCreditId`` path parameter (a UUID).
+            company_entity_id: ID of the entity
+            customer_id: ID of the customer
+            document_date: Date when the customer credit was issued
+            are_lines_with_tax: Whether the customer credit line amount is inclusive of tax or not.
+                True means tax is already included in the line amount and will not be
+                added on top, false means tax will be added on top of the line amount
+            custom_properties: List of custom properties associated with the customer credit
+            description: Description of the customer credit
+            currency: Currency of the customer credit (ISO 4217 code, e.g. USD)
+            amount: Total customer credit amount in cents
+            document_number: Document number of the customer credit
+            document_template_id: ID of the document template that the customer credit will use
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            idempotency_key: The ``X-Idempotency-Key`` sent (default: a new UUID4 per call, the same
+                on each of its retries).
+            extra_body: More JSON properties for the body, sent as given, for a field the API has and
+                this SDK does not know yet.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        A field left out (``UNSET``) is not sent; ``None`` sends null. An unknown keyword is a
+        ``TypeError`` that names the closest one.
         """
         return (
-            self._request(UPDATE_CUSTOMER_CREDIT, (customer_credit_id,), params)
+            self._request(
+                UPDATE_CUSTOMER_CREDIT,
+                (customer_credit_id,),
+                {
+                    **unknown,
+                    "company_entity_id": company_entity_id,
+                    "customer_id": customer_id,
+                    "document_date": document_date,
+                    "are_lines_with_tax": are_lines_with_tax,
+                    "custom_properties": custom_properties,
+                    "description": description,
+                    "currency": currency,
+                    "amount": amount,
+                    "document_number": document_number,
+                    "document_template_id": document_template_id,
+                    "timeout": timeout,
+                    "max_retries": max_retries,
+                    "max_queue_wait": max_queue_wait,
+                    "extra_headers": extra_headers,
+                    "idempotency_key": idempotency_key,
+                    "extra_body": extra_body,
+                    "strict_response_validation": strict_response_validation,
+                },
+            )
         ).parsed
 
     def list(
-        self, **params: Unpack[ListCustomerCreditsParams]
+        self,
+        *,
+        sort: str | None = None,
+        filter: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        include: list[str] | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> SyncPaginator[CustomerCredit]:
         """List customer credits.
 
@@ -1534,86 +3612,403 @@ class SyncCustomerCredits:
 
         Returns a paginator: iterate it for every record of every page, ``first_page()`` for the
         first, or ``iter_pages()``. Each page is a request through the client's rate limit and
-        retries."""
-        return SyncPaginator(self._request, LIST_CUSTOMER_CREDITS, (), params)
+        retries.
 
-    def create(self, /, **params: Unpack[CreateCustomerCreditParams]) -> CustomerCredit:
+        Args:
+            sort: Sort string in the format `field:direction`, several separated by commas.
+                Directions: `asc`, `desc`. Fields: `amount`, `businessPartnerName`, `documentDate`,
+                `postingDate`, `status`.
+            filter: Filter string in the format `field:operator:value`, several separated by commas.
+                Operators: `eq`, `ne`, `in`, `not_in`, `gt`, `gte`, `lt`, `lte` (`in` and `not_in`
+                take values separated by `|`). Fields: `businessPartnerId`, `companyEntityId`,
+                `currency`, `documentDate`, `einvoiceStatus`, `id`, `postingDate`, `status`,
+                `updatedAt`.
+            limit: Maximum number of items to return. Default is 50, maximum is 200.
+            cursor: Cursor for pagination. Provide `0` for the initial request; then `nextCursor` or
+                `prevCursor` from the previous answer. Cursor values are opaque.
+            include: Related objects to include on every customer credit, e.g. `INVOICE_RECEIVABLE`.
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        An unknown keyword is a ``TypeError`` that names the closest one.
+        """
+        return SyncPaginator(
+            self._request,
+            LIST_CUSTOMER_CREDITS,
+            (),
+            {
+                **unknown,
+                "sort": sort,
+                "filter": filter,
+                "limit": limit,
+                "cursor": cursor,
+                "include": include,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "strict_response_validation": strict_response_validation,
+            },
+        )
+
+    def create(
+        self,
+        *,
+        company_entity_id: UUID | None | Unset = UNSET,
+        document_number: str | None | Unset = UNSET,
+        description: str | None | Unset = UNSET,
+        currency: str | Unset = UNSET,
+        local_currency_fx_rate: float | None | Unset = UNSET,
+        group_currency_fx_rate: float | None | Unset = UNSET,
+        document_date: datetime.date | None | Unset = UNSET,
+        document_template_id: UUID | None | Unset = UNSET,
+        are_lines_with_tax: bool | Unset = UNSET,
+        customer_id: UUID | None | Unset = UNSET,
+        amount: int | None | Unset = UNSET,
+        lines: Sequence[CreateCustomerCreditLineRequest] | Unset = UNSET,
+        custom_properties: Sequence[SetCustomPropertyRequest | None]
+        | None
+        | Unset = UNSET,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
+    ) -> CustomerCredit:
         """Create customer credit.
 
         Creates a new customer credit
+
+        Args:
+            company_entity_id: ID of the entity
+            document_number: (no description in the spec)
+            description: Description of the customer credit
+            currency: Currency of the customer credit (ISO 4217 code, e.g. USD)
+            local_currency_fx_rate: Custom foreign exchange rate for the ledger's local currency. If
+                not provided Light uses official ECB rates
+            group_currency_fx_rate: Custom foreign exchange rate for the ledger's group currency. If
+                not provided Light uses official ECB rates
+            document_date: Date when the customer credit was issued
+            document_template_id: ID of the document template that the customer credit will use
+            are_lines_with_tax: Whether the customer credit line amount is inclusive of tax or not.
+                True means tax is already included in the line amount and will not be
+                added on top, false means tax will be added on top of the line amount
+            customer_id: ID of the customer
+            amount: Total customer credit amount in cents
+            lines: List of customer credit line items
+            custom_properties: List of custom properties associated with the customer credit
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            idempotency_key: The ``X-Idempotency-Key`` sent (default: a new UUID4 per call, the same
+                on each of its retries).
+            extra_body: More JSON properties for the body, sent as given, for a field the API has and
+                this SDK does not know yet.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        A field left out (``UNSET``) is not sent; ``None`` sends null. An unknown keyword is a
+        ``TypeError`` that names the closest one.
         """
-        return (self._request(CREATE_CUSTOMER_CREDIT, (), params)).parsed
+        return (
+            self._request(
+                CREATE_CUSTOMER_CREDIT,
+                (),
+                {
+                    **unknown,
+                    "company_entity_id": company_entity_id,
+                    "document_number": document_number,
+                    "description": description,
+                    "currency": currency,
+                    "local_currency_fx_rate": local_currency_fx_rate,
+                    "group_currency_fx_rate": group_currency_fx_rate,
+                    "document_date": document_date,
+                    "document_template_id": document_template_id,
+                    "are_lines_with_tax": are_lines_with_tax,
+                    "customer_id": customer_id,
+                    "amount": amount,
+                    "lines": lines,
+                    "custom_properties": custom_properties,
+                    "timeout": timeout,
+                    "max_retries": max_retries,
+                    "max_queue_wait": max_queue_wait,
+                    "extra_headers": extra_headers,
+                    "idempotency_key": idempotency_key,
+                    "extra_body": extra_body,
+                    "strict_response_validation": strict_response_validation,
+                },
+            )
+        ).parsed
 
     def archive(
         self,
         customer_credit_id: UUID | str,
         /,
-        **params: Unpack[ArchiveCustomerCreditParams],
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> CustomerCredit:
         """Archive customer credit.
 
         Archives a customer credit.
+
+        Args:
+            customer_credit_id: The ``customerCreditId`` path parameter (a UUID).
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        An unknown keyword is a ``TypeError`` that names the closest one.
         """
         return (
-            self._request(ARCHIVE_CUSTOMER_CREDIT, (customer_credit_id,), params)
+            self._request(
+                ARCHIVE_CUSTOMER_CREDIT,
+                (customer_credit_id,),
+                {
+                    **unknown,
+                    "timeout": timeout,
+                    "max_retries": max_retries,
+                    "max_queue_wait": max_queue_wait,
+                    "extra_headers": extra_headers,
+                    "strict_response_validation": strict_response_validation,
+                },
+            )
         ).parsed
 
     def unarchive(
         self,
         customer_credit_id: UUID | str,
         /,
-        **params: Unpack[UnarchiveCustomerCreditParams],
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> CustomerCredit:
         """Unarchive customer credit.
 
         Restores an archived customer credit; a credit that is not archived is a 400.
+
+        Args:
+            customer_credit_id: The ``customerCreditId`` path parameter (a UUID).
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        An unknown keyword is a ``TypeError`` that names the closest one.
         """
         return (
-            self._request(UNARCHIVE_CUSTOMER_CREDIT, (customer_credit_id,), params)
+            self._request(
+                UNARCHIVE_CUSTOMER_CREDIT,
+                (customer_credit_id,),
+                {
+                    **unknown,
+                    "timeout": timeout,
+                    "max_retries": max_retries,
+                    "max_queue_wait": max_queue_wait,
+                    "extra_headers": extra_headers,
+                    "strict_response_validation": strict_response_validation,
+                },
+            )
         ).parsed
 
     def post_and_send(
         self,
         customer_credit_id: UUID | str,
         /,
-        **params: Unpack[PostAndSendCustomerCreditParams],
+        *,
+        email_info: CustomerCreditEmailInfoRequest | Unset = UNSET,
+        should_submit_e_invoice: bool | None | Unset = UNSET,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> CustomerCredit:
         """Post and send customer credit.
 
         Posts the customer credit and sends it via email. Optionally submits to e-invoicing if
         shouldSubmitEInvoice is set.
+
+        Args:
+            customer_credit_id: The ``customerCreditId`` path parameter (a UUID).
+            email_info: Email configuration for sending the customer credit.
+            should_submit_e_invoice: Whether to submit the customer credit to the e-invoicing system
+                (if configured). If true, the e-credit note will be submitted. If
+                false, it will not. If omitted (null), the system will auto-
+                detect: submit if the linked invoice has an e-invoice ID.
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            extra_body: More JSON properties for the body, sent as given, for a field the API has and
+                this SDK does not know yet.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        A field left out (``UNSET``) is not sent; ``None`` sends null. An unknown keyword is a
+        ``TypeError`` that names the closest one.
         """
         return (
-            self._request(POST_AND_SEND_CUSTOMER_CREDIT, (customer_credit_id,), params)
+            self._request(
+                POST_AND_SEND_CUSTOMER_CREDIT,
+                (customer_credit_id,),
+                {
+                    **unknown,
+                    "email_info": email_info,
+                    "should_submit_e_invoice": should_submit_e_invoice,
+                    "timeout": timeout,
+                    "max_retries": max_retries,
+                    "max_queue_wait": max_queue_wait,
+                    "extra_headers": extra_headers,
+                    "extra_body": extra_body,
+                    "strict_response_validation": strict_response_validation,
+                },
+            )
         ).parsed
 
     def post(
         self,
         customer_credit_id: UUID | str,
         /,
-        **params: Unpack[PostCustomerCreditParams],
+        *,
+        should_submit_e_invoice: bool | None | Unset = UNSET,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> CustomerCredit:
         """Post customer credit.
 
         Posts the given customer credit and applies to invoice if linked
+
+        Args:
+            customer_credit_id: The ``customerCreditId`` path parameter (a UUID).
+            should_submit_e_invoice: Whether to submit the customer credit to the e-invoicing system
+                (if configured). If true, the e-credit note will be submitted. If
+                false, it will not. If omitted (null), the system will auto-
+                detect: submit if the linked invoice has an e-invoice ID.
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            extra_body: More JSON properties for the body, sent as given, for a field the API has and
+                this SDK does not know yet.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        A field left out (``UNSET``) is not sent; ``None`` sends null. An unknown keyword is a
+        ``TypeError`` that names the closest one.
         """
         return (
-            self._request(POST_CUSTOMER_CREDIT, (customer_credit_id,), params)
+            self._request(
+                POST_CUSTOMER_CREDIT,
+                (customer_credit_id,),
+                {
+                    **unknown,
+                    "should_submit_e_invoice": should_submit_e_invoice,
+                    "timeout": timeout,
+                    "max_retries": max_retries,
+                    "max_queue_wait": max_queue_wait,
+                    "extra_headers": extra_headers,
+                    "extra_body": extra_body,
+                    "strict_response_validation": strict_response_validation,
+                },
+            )
         ).parsed
 
     def submit_einvoice(
         self,
         customer_credit_id: UUID | str,
         /,
-        **params: Unpack[SubmitCustomerCreditEinvoiceParams],
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> None:
         """Submit e-invoice for customer credit.
 
         Submits an e-invoice for the given customer credit. The customer credit must be posted.
+
+        Args:
+            customer_credit_id: The ``customerCreditId`` path parameter (a UUID).
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        An unknown keyword is a ``TypeError`` that names the closest one.
         """
         return (
             self._request(
-                SUBMIT_CUSTOMER_CREDIT_EINVOICE, (customer_credit_id,), params
+                SUBMIT_CUSTOMER_CREDIT_EINVOICE,
+                (customer_credit_id,),
+                {
+                    **unknown,
+                    "timeout": timeout,
+                    "max_retries": max_retries,
+                    "max_queue_wait": max_queue_wait,
+                    "extra_headers": extra_headers,
+                    "strict_response_validation": strict_response_validation,
+                },
             )
         ).parsed
 

@@ -3,20 +3,29 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Generator
-from typing import Unpack
+from collections.abc import AsyncGenerator, Generator, Mapping, Sequence
+from typing import Never
 from uuid import UUID
 
-from .._core.types import RequestOptions
+from .._core.types import (
+    NOT_GIVEN,
+    UNSET,
+    NotGiven,
+    RequestOptions,
+    TimeoutTypes,
+    Unset,
+)
+from .._generated.models.address import Address
 from .._generated.models.create_customer_request import (
     CreateCustomerRequest,
-    CreateCustomerRequestFields,
 )
 from .._generated.models.customer import Customer
 from .._generated.models.customer_page import CustomerPage
+from .._generated.models.customer_type import CustomerType, CustomerTypeLiteral
+from .._generated.models.einvoice_network import EinvoiceNetwork, EinvoiceNetworkLiteral
+from .._generated.models.set_custom_property_request import SetCustomPropertyRequest
 from .._generated.models.update_customer_request import (
     UpdateCustomerRequest,
-    UpdateCustomerRequestFields,
 )
 from .._runtime.operation import (
     AsyncRequester,
@@ -93,8 +102,43 @@ UPDATE_CUSTOMER: Operation[Customer] = Operation(
 )
 
 
-class UpdateCustomerParams(UpdateCustomerRequestFields, RequestOptions, total=False):
+class UpdateCustomerParams(RequestOptions, total=False):
     """Keywords of ``customers.update``: the request fields, the per-call options."""
+
+    name: str | Unset
+    """ Name of the customer """
+    email: str | None | Unset
+    """ Email address of the customer """
+    address: Address | None | Unset
+    """ Address of the customer """
+    billing_address: Address | None | Unset
+    """ Billing address of the customer """
+    custom_properties: Sequence[SetCustomPropertyRequest | None] | None | Unset
+    """ List of custom properties associated with the customer """
+    shipping_address: Address | None | Unset
+    """ Shipping address of the customer """
+    domain: str | None | Unset
+    """ Domain of the customer's website """
+    description: str | None | Unset
+    """ Description or notes about the customer """
+    vat_number: str | None | Unset
+    """ VAT number of the customer """
+    business_registration_number: str | None | Unset
+    """ Business registration number of the customer """
+    eas_code: str | None | Unset
+    """ Electronic Address Scheme code used for sending e-invoices """
+    einvoice_address: str | None | Unset
+    """ E-invoice address for the customer """
+    einvoice_network: EinvoiceNetwork | EinvoiceNetworkLiteral | None | Unset
+    """ E-invoice network the customer is registered on """
+    type_: CustomerType | CustomerTypeLiteral | None | Unset
+    """ Type of customer """
+    logo_url: str | None | Unset
+    """ URL to the customer's logo """
+    recipient_emails: Sequence[str | None] | None | Unset
+    """ Billing email recipients ("Send to"). Omit to leave unchanged; send an empty list to clear. """
+    cc_emails: Sequence[str | None] | None | Unset
+    """ Billing email CC recipients. Omit to leave unchanged; send an empty list to clear. """
 
 
 LIST_CUSTOMERS: Operation[CustomerPage] = Operation(
@@ -126,21 +170,21 @@ LIST_CUSTOMERS: Operation[CustomerPage] = Operation(
 class ListCustomersParams(RequestOptions, total=False):
     """Keywords of ``customers.list``: the query parameters, the per-call options."""
 
-    sort: str
+    sort: str | None
     """ Sort string in the format `field:direction`, several separated by commas. Directions: `asc`,
     `desc`. Fields: `name`, `email`, `createdAt`, `updatedAt`. """
-    filter: str
+    filter: str | None
     """ Filter string in the format `field:operator:value`, several separated by commas. Operators:
     `eq`, `ne`, `in`, `not_in`, `gt`, `gte`, `lt`, `lte` (`in` and `not_in` take values
     separated by `|`). Fields: `billingAddressCity`, `billingAddressCountry`,
     `businessRegistrationNumber`, `createdAt`, `description`, `email`, `id`, `name`, `status`,
     `updatedAt`, `vatNumber`. """
-    search_term: str
+    search_term: str | None
     """ Search term to filter results by. Performs a case-insensitive partial match across
     searchable fields. """
-    limit: int
+    limit: int | None
     """ Maximum number of items to return. Default is 50, maximum is 200. """
-    cursor: str
+    cursor: str | None
     """ Cursor for pagination. Provide `0` for the initial request; then `nextCursor` or
     `prevCursor` from the previous answer. Cursor values are opaque. """
 
@@ -165,8 +209,43 @@ CREATE_CUSTOMER: Operation[Customer] = Operation(
 )
 
 
-class CreateCustomerParams(CreateCustomerRequestFields, RequestOptions, total=False):
+class CreateCustomerParams(RequestOptions, total=False):
     """Keywords of ``customers.create``: the request fields, the per-call options."""
+
+    name: str | Unset
+    """ Name of the customer """
+    email: str | None | Unset
+    """ Email address of the customer """
+    address: Address | None | Unset
+    """ Address of the customer """
+    billing_address: Address | None | Unset
+    """ Billing address of the customer """
+    custom_properties: Sequence[SetCustomPropertyRequest | None] | None | Unset
+    """ List of custom properties associated with the customer """
+    shipping_address: Address | None | Unset
+    """ Shipping address of the customer """
+    domain: str | None | Unset
+    """ Domain of the customer's website """
+    description: str | None | Unset
+    """ Description or notes about the customer """
+    vat_number: str | None | Unset
+    """ VAT number of the customer """
+    business_registration_number: str | None | Unset
+    """ Business registration number of the customer """
+    eas_code: str | None | Unset
+    """ Electronic Address Scheme code used for sending e-invoices """
+    einvoice_address: str | None | Unset
+    """ E-invoice address for the customer """
+    einvoice_network: EinvoiceNetwork | EinvoiceNetworkLiteral | None | Unset
+    """ E-invoice network the customer is registered on """
+    type_: CustomerType | CustomerTypeLiteral | None | Unset
+    """ Type of customer """
+    logo_url: str | None | Unset
+    """ URL to the customer's logo """
+    recipient_emails: Sequence[str | None] | None | Unset
+    """ Billing email recipients ("Send to") used when sending invoices to this customer """
+    cc_emails: Sequence[str | None] | None | Unset
+    """ Billing email CC recipients used when sending invoices to this customer """
 
 
 ARCHIVE_CUSTOMER: Operation[Customer] = Operation(
@@ -224,40 +303,252 @@ class AsyncCustomersWithRawResponse:
         self._request = request
 
     async def get(
-        self, customer_id: UUID | str, /, **params: Unpack[GetCustomerByIdParams]
+        self,
+        customer_id: UUID | str,
+        /,
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[Customer]:
-        """Like ``customers.get``, returning the HTTP answer with the parsed ``Customer``."""
-        return await self._request(GET_CUSTOMER_BY_ID, (customer_id,), params)
+        """Like ``customers.get``, returning the HTTP answer with the parsed ``Customer``; the same keywords."""
+        return await self._request(
+            GET_CUSTOMER_BY_ID,
+            (customer_id,),
+            {
+                **unknown,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "strict_response_validation": strict_response_validation,
+            },
+        )
 
     async def update(
-        self, customer_id: UUID | str, /, **params: Unpack[UpdateCustomerParams]
+        self,
+        customer_id: UUID | str,
+        /,
+        *,
+        name: str | Unset = UNSET,
+        email: str | None | Unset = UNSET,
+        address: Address | None | Unset = UNSET,
+        billing_address: Address | None | Unset = UNSET,
+        custom_properties: Sequence[SetCustomPropertyRequest | None]
+        | None
+        | Unset = UNSET,
+        shipping_address: Address | None | Unset = UNSET,
+        domain: str | None | Unset = UNSET,
+        description: str | None | Unset = UNSET,
+        vat_number: str | None | Unset = UNSET,
+        business_registration_number: str | None | Unset = UNSET,
+        eas_code: str | None | Unset = UNSET,
+        einvoice_address: str | None | Unset = UNSET,
+        einvoice_network: EinvoiceNetwork
+        | EinvoiceNetworkLiteral
+        | None
+        | Unset = UNSET,
+        type_: CustomerType | CustomerTypeLiteral | None | Unset = UNSET,
+        logo_url: str | None | Unset = UNSET,
+        recipient_emails: Sequence[str | None] | None | Unset = UNSET,
+        cc_emails: Sequence[str | None] | None | Unset = UNSET,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[Customer]:
-        """Like ``customers.update``, returning the HTTP answer with the parsed ``Customer``."""
-        return await self._request(UPDATE_CUSTOMER, (customer_id,), params)
+        """Like ``customers.update``, returning the HTTP answer with the parsed ``Customer``; the same keywords."""
+        return await self._request(
+            UPDATE_CUSTOMER,
+            (customer_id,),
+            {
+                **unknown,
+                "name": name,
+                "email": email,
+                "address": address,
+                "billing_address": billing_address,
+                "custom_properties": custom_properties,
+                "shipping_address": shipping_address,
+                "domain": domain,
+                "description": description,
+                "vat_number": vat_number,
+                "business_registration_number": business_registration_number,
+                "eas_code": eas_code,
+                "einvoice_address": einvoice_address,
+                "einvoice_network": einvoice_network,
+                "type_": type_,
+                "logo_url": logo_url,
+                "recipient_emails": recipient_emails,
+                "cc_emails": cc_emails,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "idempotency_key": idempotency_key,
+                "extra_body": extra_body,
+                "strict_response_validation": strict_response_validation,
+            },
+        )
 
     async def list(
-        self, /, **params: Unpack[ListCustomersParams]
+        self,
+        *,
+        sort: str | None = None,
+        filter: str | None = None,
+        search_term: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[CustomerPage]:
-        """Like ``customers.list``, returning the HTTP answer with the parsed ``CustomerPage`` (one page: the first, or the one ``cursor=`` names)."""
-        return await self._request(LIST_CUSTOMERS, (), {"cursor": "0", **params})
+        """Like ``customers.list``, returning the HTTP answer with the parsed ``CustomerPage`` (one page: the first, or the one ``cursor=`` names); the same keywords."""
+        return await self._request(
+            LIST_CUSTOMERS,
+            (),
+            {
+                **unknown,
+                "sort": sort,
+                "filter": filter,
+                "search_term": search_term,
+                "limit": limit,
+                "cursor": "0" if cursor is None else cursor,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "strict_response_validation": strict_response_validation,
+            },
+        )
 
     async def create(
-        self, /, **params: Unpack[CreateCustomerParams]
+        self,
+        *,
+        name: str | Unset = UNSET,
+        email: str | None | Unset = UNSET,
+        address: Address | None | Unset = UNSET,
+        billing_address: Address | None | Unset = UNSET,
+        custom_properties: Sequence[SetCustomPropertyRequest | None]
+        | None
+        | Unset = UNSET,
+        shipping_address: Address | None | Unset = UNSET,
+        domain: str | None | Unset = UNSET,
+        description: str | None | Unset = UNSET,
+        vat_number: str | None | Unset = UNSET,
+        business_registration_number: str | None | Unset = UNSET,
+        eas_code: str | None | Unset = UNSET,
+        einvoice_address: str | None | Unset = UNSET,
+        einvoice_network: EinvoiceNetwork
+        | EinvoiceNetworkLiteral
+        | None
+        | Unset = UNSET,
+        type_: CustomerType | CustomerTypeLiteral | None | Unset = UNSET,
+        logo_url: str | None | Unset = UNSET,
+        recipient_emails: Sequence[str | None] | None | Unset = UNSET,
+        cc_emails: Sequence[str | None] | None | Unset = UNSET,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[Customer]:
-        """Like ``customers.create``, returning the HTTP answer with the parsed ``Customer``."""
-        return await self._request(CREATE_CUSTOMER, (), params)
+        """Like ``customers.create``, returning the HTTP answer with the parsed ``Customer``; the same keywords."""
+        return await self._request(
+            CREATE_CUSTOMER,
+            (),
+            {
+                **unknown,
+                "name": name,
+                "email": email,
+                "address": address,
+                "billing_address": billing_address,
+                "custom_properties": custom_properties,
+                "shipping_address": shipping_address,
+                "domain": domain,
+                "description": description,
+                "vat_number": vat_number,
+                "business_registration_number": business_registration_number,
+                "eas_code": eas_code,
+                "einvoice_address": einvoice_address,
+                "einvoice_network": einvoice_network,
+                "type_": type_,
+                "logo_url": logo_url,
+                "recipient_emails": recipient_emails,
+                "cc_emails": cc_emails,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "idempotency_key": idempotency_key,
+                "extra_body": extra_body,
+                "strict_response_validation": strict_response_validation,
+            },
+        )
 
     async def archive(
-        self, customer_id: UUID | str, /, **params: Unpack[ArchiveCustomerParams]
+        self,
+        customer_id: UUID | str,
+        /,
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[Customer]:
-        """Like ``customers.archive``, returning the HTTP answer with the parsed ``Customer``."""
-        return await self._request(ARCHIVE_CUSTOMER, (customer_id,), params)
+        """Like ``customers.archive``, returning the HTTP answer with the parsed ``Customer``; the same keywords."""
+        return await self._request(
+            ARCHIVE_CUSTOMER,
+            (customer_id,),
+            {
+                **unknown,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "strict_response_validation": strict_response_validation,
+            },
+        )
 
     async def activate(
-        self, customer_id: UUID | str, /, **params: Unpack[ActivateCustomerParams]
+        self,
+        customer_id: UUID | str,
+        /,
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[Customer]:
-        """Like ``customers.activate``, returning the HTTP answer with the parsed ``Customer``."""
-        return await self._request(ACTIVATE_CUSTOMER, (customer_id,), params)
+        """Like ``customers.activate``, returning the HTTP answer with the parsed ``Customer``; the same keywords."""
+        return await self._request(
+            ACTIVATE_CUSTOMER,
+            (customer_id,),
+            {
+                **unknown,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "strict_response_validation": strict_response_validation,
+            },
+        )
 
 
 class AsyncCustomers:
@@ -268,58 +559,433 @@ class AsyncCustomers:
         self.with_raw_response = AsyncCustomersWithRawResponse(request)
 
     async def get(
-        self, customer_id: UUID | str, /, **params: Unpack[GetCustomerByIdParams]
+        self,
+        customer_id: UUID | str,
+        /,
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> Customer:
         """Get customer.
 
         Retrieves a customer by its id.
+
+        Args:
+            customer_id: The ``customerId`` path parameter (a UUID).
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        An unknown keyword is a ``TypeError`` that names the closest one.
         """
-        return (await self._request(GET_CUSTOMER_BY_ID, (customer_id,), params)).parsed
+        return (
+            await self._request(
+                GET_CUSTOMER_BY_ID,
+                (customer_id,),
+                {
+                    **unknown,
+                    "timeout": timeout,
+                    "max_retries": max_retries,
+                    "max_queue_wait": max_queue_wait,
+                    "extra_headers": extra_headers,
+                    "strict_response_validation": strict_response_validation,
+                },
+            )
+        ).parsed
 
     async def update(
-        self, customer_id: UUID | str, /, **params: Unpack[UpdateCustomerParams]
+        self,
+        customer_id: UUID | str,
+        /,
+        *,
+        name: str | Unset = UNSET,
+        email: str | None | Unset = UNSET,
+        address: Address | None | Unset = UNSET,
+        billing_address: Address | None | Unset = UNSET,
+        custom_properties: Sequence[SetCustomPropertyRequest | None]
+        | None
+        | Unset = UNSET,
+        shipping_address: Address | None | Unset = UNSET,
+        domain: str | None | Unset = UNSET,
+        description: str | None | Unset = UNSET,
+        vat_number: str | None | Unset = UNSET,
+        business_registration_number: str | None | Unset = UNSET,
+        eas_code: str | None | Unset = UNSET,
+        einvoice_address: str | None | Unset = UNSET,
+        einvoice_network: EinvoiceNetwork
+        | EinvoiceNetworkLiteral
+        | None
+        | Unset = UNSET,
+        type_: CustomerType | CustomerTypeLiteral | None | Unset = UNSET,
+        logo_url: str | None | Unset = UNSET,
+        recipient_emails: Sequence[str | None] | None | Unset = UNSET,
+        cc_emails: Sequence[str | None] | None | Unset = UNSET,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> Customer:
         """Update customer.
 
         Updates an existing customer. Properties left out are unchanged; properties sent as null are
         cleared.
-        """
-        return (await self._request(UPDATE_CUSTOMER, (customer_id,), params)).parsed
 
-    def list(self, **params: Unpack[ListCustomersParams]) -> AsyncPaginator[Customer]:
+        Args:
+            customer_id: The ``customerId`` path parameter (a UUID).
+            name: Name of the customer
+            email: Email address of the customer
+            address: Address of the customer
+            billing_address: Billing address of the customer
+            custom_properties: List of custom properties associated with the customer
+            shipping_address: Shipping address of the customer
+            domain: Domain of the customer's website
+            description: Description or notes about the customer
+            vat_number: VAT number of the customer
+            business_registration_number: Business registration number of the customer
+            eas_code: Electronic Address Scheme code used for sending e-invoices
+            einvoice_address: E-invoice address for the customer
+            einvoice_network: E-invoice network the customer is registered on
+            type_: Type of customer
+            logo_url: URL to the customer's logo
+            recipient_emails: Billing email recipients ("Send to"). Omit to leave unchanged; send an
+                empty list to clear.
+            cc_emails: Billing email CC recipients. Omit to leave unchanged; send an empty list to
+                clear.
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            idempotency_key: The ``X-Idempotency-Key`` sent (default: a new UUID4 per call, the same
+                on each of its retries).
+            extra_body: More JSON properties for the body, sent as given, for a field the API has and
+                this SDK does not know yet.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        A field left out (``UNSET``) is not sent; ``None`` sends null. An unknown keyword is a
+        ``TypeError`` that names the closest one.
+        """
+        return (
+            await self._request(
+                UPDATE_CUSTOMER,
+                (customer_id,),
+                {
+                    **unknown,
+                    "name": name,
+                    "email": email,
+                    "address": address,
+                    "billing_address": billing_address,
+                    "custom_properties": custom_properties,
+                    "shipping_address": shipping_address,
+                    "domain": domain,
+                    "description": description,
+                    "vat_number": vat_number,
+                    "business_registration_number": business_registration_number,
+                    "eas_code": eas_code,
+                    "einvoice_address": einvoice_address,
+                    "einvoice_network": einvoice_network,
+                    "type_": type_,
+                    "logo_url": logo_url,
+                    "recipient_emails": recipient_emails,
+                    "cc_emails": cc_emails,
+                    "timeout": timeout,
+                    "max_retries": max_retries,
+                    "max_queue_wait": max_queue_wait,
+                    "extra_headers": extra_headers,
+                    "idempotency_key": idempotency_key,
+                    "extra_body": extra_body,
+                    "strict_response_validation": strict_response_validation,
+                },
+            )
+        ).parsed
+
+    def list(
+        self,
+        *,
+        sort: str | None = None,
+        filter: str | None = None,
+        search_term: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
+    ) -> AsyncPaginator[Customer]:
         """List customers.
 
         Lists customers, one page at a time (cursor pagination).
 
         Returns a paginator: ``async for`` it for every record of every page, ``await`` it for the
         first page, or ``iter_pages()``. Each page is a request through the client's rate limit and
-        retries."""
-        return AsyncPaginator(self._request, LIST_CUSTOMERS, (), params)
+        retries.
 
-    async def create(self, /, **params: Unpack[CreateCustomerParams]) -> Customer:
+        Args:
+            sort: Sort string in the format `field:direction`, several separated by commas.
+                Directions: `asc`, `desc`. Fields: `name`, `email`, `createdAt`, `updatedAt`.
+            filter: Filter string in the format `field:operator:value`, several separated by commas.
+                Operators: `eq`, `ne`, `in`, `not_in`, `gt`, `gte`, `lt`, `lte` (`in` and `not_in`
+                take values separated by `|`). Fields: `billingAddressCity`,
+                `billingAddressCountry`, `businessRegistrationNumber`, `createdAt`, `description`,
+                `email`, `id`, `name`, `status`, `updatedAt`, `vatNumber`.
+            search_term: Search term to filter results by. Performs a case-insensitive partial match
+                across searchable fields.
+            limit: Maximum number of items to return. Default is 50, maximum is 200.
+            cursor: Cursor for pagination. Provide `0` for the initial request; then `nextCursor` or
+                `prevCursor` from the previous answer. Cursor values are opaque.
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        An unknown keyword is a ``TypeError`` that names the closest one.
+        """
+        return AsyncPaginator(
+            self._request,
+            LIST_CUSTOMERS,
+            (),
+            {
+                **unknown,
+                "sort": sort,
+                "filter": filter,
+                "search_term": search_term,
+                "limit": limit,
+                "cursor": cursor,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "strict_response_validation": strict_response_validation,
+            },
+        )
+
+    async def create(
+        self,
+        *,
+        name: str | Unset = UNSET,
+        email: str | None | Unset = UNSET,
+        address: Address | None | Unset = UNSET,
+        billing_address: Address | None | Unset = UNSET,
+        custom_properties: Sequence[SetCustomPropertyRequest | None]
+        | None
+        | Unset = UNSET,
+        shipping_address: Address | None | Unset = UNSET,
+        domain: str | None | Unset = UNSET,
+        description: str | None | Unset = UNSET,
+        vat_number: str | None | Unset = UNSET,
+        business_registration_number: str | None | Unset = UNSET,
+        eas_code: str | None | Unset = UNSET,
+        einvoice_address: str | None | Unset = UNSET,
+        einvoice_network: EinvoiceNetwork
+        | EinvoiceNetworkLiteral
+        | None
+        | Unset = UNSET,
+        type_: CustomerType | CustomerTypeLiteral | None | Unset = UNSET,
+        logo_url: str | None | Unset = UNSET,
+        recipient_emails: Sequence[str | None] | None | Unset = UNSET,
+        cc_emails: Sequence[str | None] | None | Unset = UNSET,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
+    ) -> Customer:
         """Create customer.
 
         Creates a new customer.
+
+        Args:
+            name: Name of the customer
+            email: Email address of the customer
+            address: Address of the customer
+            billing_address: Billing address of the customer
+            custom_properties: List of custom properties associated with the customer
+            shipping_address: Shipping address of the customer
+            domain: Domain of the customer's website
+            description: Description or notes about the customer
+            vat_number: VAT number of the customer
+            business_registration_number: Business registration number of the customer
+            eas_code: Electronic Address Scheme code used for sending e-invoices
+            einvoice_address: E-invoice address for the customer
+            einvoice_network: E-invoice network the customer is registered on
+            type_: Type of customer
+            logo_url: URL to the customer's logo
+            recipient_emails: Billing email recipients ("Send to") used when sending invoices to this
+                customer
+            cc_emails: Billing email CC recipients used when sending invoices to this customer
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            idempotency_key: The ``X-Idempotency-Key`` sent (default: a new UUID4 per call, the same
+                on each of its retries).
+            extra_body: More JSON properties for the body, sent as given, for a field the API has and
+                this SDK does not know yet.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        A field left out (``UNSET``) is not sent; ``None`` sends null. An unknown keyword is a
+        ``TypeError`` that names the closest one.
         """
-        return (await self._request(CREATE_CUSTOMER, (), params)).parsed
+        return (
+            await self._request(
+                CREATE_CUSTOMER,
+                (),
+                {
+                    **unknown,
+                    "name": name,
+                    "email": email,
+                    "address": address,
+                    "billing_address": billing_address,
+                    "custom_properties": custom_properties,
+                    "shipping_address": shipping_address,
+                    "domain": domain,
+                    "description": description,
+                    "vat_number": vat_number,
+                    "business_registration_number": business_registration_number,
+                    "eas_code": eas_code,
+                    "einvoice_address": einvoice_address,
+                    "einvoice_network": einvoice_network,
+                    "type_": type_,
+                    "logo_url": logo_url,
+                    "recipient_emails": recipient_emails,
+                    "cc_emails": cc_emails,
+                    "timeout": timeout,
+                    "max_retries": max_retries,
+                    "max_queue_wait": max_queue_wait,
+                    "extra_headers": extra_headers,
+                    "idempotency_key": idempotency_key,
+                    "extra_body": extra_body,
+                    "strict_response_validation": strict_response_validation,
+                },
+            )
+        ).parsed
 
     async def archive(
-        self, customer_id: UUID | str, /, **params: Unpack[ArchiveCustomerParams]
+        self,
+        customer_id: UUID | str,
+        /,
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> Customer:
         """Archive customer.
 
         Archives a customer, which can then no longer be used in new invoices or contracts.
+
+        Args:
+            customer_id: The ``customerId`` path parameter (a UUID).
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        An unknown keyword is a ``TypeError`` that names the closest one.
         """
-        return (await self._request(ARCHIVE_CUSTOMER, (customer_id,), params)).parsed
+        return (
+            await self._request(
+                ARCHIVE_CUSTOMER,
+                (customer_id,),
+                {
+                    **unknown,
+                    "timeout": timeout,
+                    "max_retries": max_retries,
+                    "max_queue_wait": max_queue_wait,
+                    "extra_headers": extra_headers,
+                    "strict_response_validation": strict_response_validation,
+                },
+            )
+        ).parsed
 
     async def activate(
-        self, customer_id: UUID | str, /, **params: Unpack[ActivateCustomerParams]
+        self,
+        customer_id: UUID | str,
+        /,
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> Customer:
         """Activate customer.
 
         Activates an archived customer again.
+
+        Args:
+            customer_id: The ``customerId`` path parameter (a UUID).
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        An unknown keyword is a ``TypeError`` that names the closest one.
         """
-        return (await self._request(ACTIVATE_CUSTOMER, (customer_id,), params)).parsed
+        return (
+            await self._request(
+                ACTIVATE_CUSTOMER,
+                (customer_id,),
+                {
+                    **unknown,
+                    "timeout": timeout,
+                    "max_retries": max_retries,
+                    "max_queue_wait": max_queue_wait,
+                    "extra_headers": extra_headers,
+                    "strict_response_validation": strict_response_validation,
+                },
+            )
+        ).parsed
 
     def update_many(
         self,
@@ -359,40 +1025,252 @@ class SyncCustomersWithRawResponse:
         self._request = request
 
     def get(
-        self, customer_id: UUID | str, /, **params: Unpack[GetCustomerByIdParams]
+        self,
+        customer_id: UUID | str,
+        /,
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[Customer]:
-        """Like ``customers.get``, returning the HTTP answer with the parsed ``Customer``."""
-        return self._request(GET_CUSTOMER_BY_ID, (customer_id,), params)
+        """Like ``customers.get``, returning the HTTP answer with the parsed ``Customer``; the same keywords."""
+        return self._request(
+            GET_CUSTOMER_BY_ID,
+            (customer_id,),
+            {
+                **unknown,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "strict_response_validation": strict_response_validation,
+            },
+        )
 
     def update(
-        self, customer_id: UUID | str, /, **params: Unpack[UpdateCustomerParams]
+        self,
+        customer_id: UUID | str,
+        /,
+        *,
+        name: str | Unset = UNSET,
+        email: str | None | Unset = UNSET,
+        address: Address | None | Unset = UNSET,
+        billing_address: Address | None | Unset = UNSET,
+        custom_properties: Sequence[SetCustomPropertyRequest | None]
+        | None
+        | Unset = UNSET,
+        shipping_address: Address | None | Unset = UNSET,
+        domain: str | None | Unset = UNSET,
+        description: str | None | Unset = UNSET,
+        vat_number: str | None | Unset = UNSET,
+        business_registration_number: str | None | Unset = UNSET,
+        eas_code: str | None | Unset = UNSET,
+        einvoice_address: str | None | Unset = UNSET,
+        einvoice_network: EinvoiceNetwork
+        | EinvoiceNetworkLiteral
+        | None
+        | Unset = UNSET,
+        type_: CustomerType | CustomerTypeLiteral | None | Unset = UNSET,
+        logo_url: str | None | Unset = UNSET,
+        recipient_emails: Sequence[str | None] | None | Unset = UNSET,
+        cc_emails: Sequence[str | None] | None | Unset = UNSET,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[Customer]:
-        """Like ``customers.update``, returning the HTTP answer with the parsed ``Customer``."""
-        return self._request(UPDATE_CUSTOMER, (customer_id,), params)
+        """Like ``customers.update``, returning the HTTP answer with the parsed ``Customer``; the same keywords."""
+        return self._request(
+            UPDATE_CUSTOMER,
+            (customer_id,),
+            {
+                **unknown,
+                "name": name,
+                "email": email,
+                "address": address,
+                "billing_address": billing_address,
+                "custom_properties": custom_properties,
+                "shipping_address": shipping_address,
+                "domain": domain,
+                "description": description,
+                "vat_number": vat_number,
+                "business_registration_number": business_registration_number,
+                "eas_code": eas_code,
+                "einvoice_address": einvoice_address,
+                "einvoice_network": einvoice_network,
+                "type_": type_,
+                "logo_url": logo_url,
+                "recipient_emails": recipient_emails,
+                "cc_emails": cc_emails,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "idempotency_key": idempotency_key,
+                "extra_body": extra_body,
+                "strict_response_validation": strict_response_validation,
+            },
+        )
 
     def list(
-        self, /, **params: Unpack[ListCustomersParams]
+        self,
+        *,
+        sort: str | None = None,
+        filter: str | None = None,
+        search_term: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[CustomerPage]:
-        """Like ``customers.list``, returning the HTTP answer with the parsed ``CustomerPage`` (one page: the first, or the one ``cursor=`` names)."""
-        return self._request(LIST_CUSTOMERS, (), {"cursor": "0", **params})
+        """Like ``customers.list``, returning the HTTP answer with the parsed ``CustomerPage`` (one page: the first, or the one ``cursor=`` names); the same keywords."""
+        return self._request(
+            LIST_CUSTOMERS,
+            (),
+            {
+                **unknown,
+                "sort": sort,
+                "filter": filter,
+                "search_term": search_term,
+                "limit": limit,
+                "cursor": "0" if cursor is None else cursor,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "strict_response_validation": strict_response_validation,
+            },
+        )
 
     def create(
-        self, /, **params: Unpack[CreateCustomerParams]
+        self,
+        *,
+        name: str | Unset = UNSET,
+        email: str | None | Unset = UNSET,
+        address: Address | None | Unset = UNSET,
+        billing_address: Address | None | Unset = UNSET,
+        custom_properties: Sequence[SetCustomPropertyRequest | None]
+        | None
+        | Unset = UNSET,
+        shipping_address: Address | None | Unset = UNSET,
+        domain: str | None | Unset = UNSET,
+        description: str | None | Unset = UNSET,
+        vat_number: str | None | Unset = UNSET,
+        business_registration_number: str | None | Unset = UNSET,
+        eas_code: str | None | Unset = UNSET,
+        einvoice_address: str | None | Unset = UNSET,
+        einvoice_network: EinvoiceNetwork
+        | EinvoiceNetworkLiteral
+        | None
+        | Unset = UNSET,
+        type_: CustomerType | CustomerTypeLiteral | None | Unset = UNSET,
+        logo_url: str | None | Unset = UNSET,
+        recipient_emails: Sequence[str | None] | None | Unset = UNSET,
+        cc_emails: Sequence[str | None] | None | Unset = UNSET,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[Customer]:
-        """Like ``customers.create``, returning the HTTP answer with the parsed ``Customer``."""
-        return self._request(CREATE_CUSTOMER, (), params)
+        """Like ``customers.create``, returning the HTTP answer with the parsed ``Customer``; the same keywords."""
+        return self._request(
+            CREATE_CUSTOMER,
+            (),
+            {
+                **unknown,
+                "name": name,
+                "email": email,
+                "address": address,
+                "billing_address": billing_address,
+                "custom_properties": custom_properties,
+                "shipping_address": shipping_address,
+                "domain": domain,
+                "description": description,
+                "vat_number": vat_number,
+                "business_registration_number": business_registration_number,
+                "eas_code": eas_code,
+                "einvoice_address": einvoice_address,
+                "einvoice_network": einvoice_network,
+                "type_": type_,
+                "logo_url": logo_url,
+                "recipient_emails": recipient_emails,
+                "cc_emails": cc_emails,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "idempotency_key": idempotency_key,
+                "extra_body": extra_body,
+                "strict_response_validation": strict_response_validation,
+            },
+        )
 
     def archive(
-        self, customer_id: UUID | str, /, **params: Unpack[ArchiveCustomerParams]
+        self,
+        customer_id: UUID | str,
+        /,
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[Customer]:
-        """Like ``customers.archive``, returning the HTTP answer with the parsed ``Customer``."""
-        return self._request(ARCHIVE_CUSTOMER, (customer_id,), params)
+        """Like ``customers.archive``, returning the HTTP answer with the parsed ``Customer``; the same keywords."""
+        return self._request(
+            ARCHIVE_CUSTOMER,
+            (customer_id,),
+            {
+                **unknown,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "strict_response_validation": strict_response_validation,
+            },
+        )
 
     def activate(
-        self, customer_id: UUID | str, /, **params: Unpack[ActivateCustomerParams]
+        self,
+        customer_id: UUID | str,
+        /,
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> RawResponse[Customer]:
-        """Like ``customers.activate``, returning the HTTP answer with the parsed ``Customer``."""
-        return self._request(ACTIVATE_CUSTOMER, (customer_id,), params)
+        """Like ``customers.activate``, returning the HTTP answer with the parsed ``Customer``; the same keywords."""
+        return self._request(
+            ACTIVATE_CUSTOMER,
+            (customer_id,),
+            {
+                **unknown,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "strict_response_validation": strict_response_validation,
+            },
+        )
 
 
 class SyncCustomers:
@@ -403,58 +1281,433 @@ class SyncCustomers:
         self.with_raw_response = SyncCustomersWithRawResponse(request)
 
     def get(
-        self, customer_id: UUID | str, /, **params: Unpack[GetCustomerByIdParams]
+        self,
+        customer_id: UUID | str,
+        /,
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> Customer:
         """Get customer.
 
         Retrieves a customer by its id.
+
+        Args:
+            customer_id: The ``customerId`` path parameter (a UUID).
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        An unknown keyword is a ``TypeError`` that names the closest one.
         """
-        return (self._request(GET_CUSTOMER_BY_ID, (customer_id,), params)).parsed
+        return (
+            self._request(
+                GET_CUSTOMER_BY_ID,
+                (customer_id,),
+                {
+                    **unknown,
+                    "timeout": timeout,
+                    "max_retries": max_retries,
+                    "max_queue_wait": max_queue_wait,
+                    "extra_headers": extra_headers,
+                    "strict_response_validation": strict_response_validation,
+                },
+            )
+        ).parsed
 
     def update(
-        self, customer_id: UUID | str, /, **params: Unpack[UpdateCustomerParams]
+        self,
+        customer_id: UUID | str,
+        /,
+        *,
+        name: str | Unset = UNSET,
+        email: str | None | Unset = UNSET,
+        address: Address | None | Unset = UNSET,
+        billing_address: Address | None | Unset = UNSET,
+        custom_properties: Sequence[SetCustomPropertyRequest | None]
+        | None
+        | Unset = UNSET,
+        shipping_address: Address | None | Unset = UNSET,
+        domain: str | None | Unset = UNSET,
+        description: str | None | Unset = UNSET,
+        vat_number: str | None | Unset = UNSET,
+        business_registration_number: str | None | Unset = UNSET,
+        eas_code: str | None | Unset = UNSET,
+        einvoice_address: str | None | Unset = UNSET,
+        einvoice_network: EinvoiceNetwork
+        | EinvoiceNetworkLiteral
+        | None
+        | Unset = UNSET,
+        type_: CustomerType | CustomerTypeLiteral | None | Unset = UNSET,
+        logo_url: str | None | Unset = UNSET,
+        recipient_emails: Sequence[str | None] | None | Unset = UNSET,
+        cc_emails: Sequence[str | None] | None | Unset = UNSET,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> Customer:
         """Update customer.
 
         Updates an existing customer. Properties left out are unchanged; properties sent as null are
         cleared.
-        """
-        return (self._request(UPDATE_CUSTOMER, (customer_id,), params)).parsed
 
-    def list(self, **params: Unpack[ListCustomersParams]) -> SyncPaginator[Customer]:
+        Args:
+            customer_id: The ``customerId`` path parameter (a UUID).
+            name: Name of the customer
+            email: Email address of the customer
+            address: Address of the customer
+            billing_address: Billing address of the customer
+            custom_properties: List of custom properties associated with the customer
+            shipping_address: Shipping address of the customer
+            domain: Domain of the customer's website
+            description: Description or notes about the customer
+            vat_number: VAT number of the customer
+            business_registration_number: Business registration number of the customer
+            eas_code: Electronic Address Scheme code used for sending e-invoices
+            einvoice_address: E-invoice address for the customer
+            einvoice_network: E-invoice network the customer is registered on
+            type_: Type of customer
+            logo_url: URL to the customer's logo
+            recipient_emails: Billing email recipients ("Send to"). Omit to leave unchanged; send an
+                empty list to clear.
+            cc_emails: Billing email CC recipients. Omit to leave unchanged; send an empty list to
+                clear.
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            idempotency_key: The ``X-Idempotency-Key`` sent (default: a new UUID4 per call, the same
+                on each of its retries).
+            extra_body: More JSON properties for the body, sent as given, for a field the API has and
+                this SDK does not know yet.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        A field left out (``UNSET``) is not sent; ``None`` sends null. An unknown keyword is a
+        ``TypeError`` that names the closest one.
+        """
+        return (
+            self._request(
+                UPDATE_CUSTOMER,
+                (customer_id,),
+                {
+                    **unknown,
+                    "name": name,
+                    "email": email,
+                    "address": address,
+                    "billing_address": billing_address,
+                    "custom_properties": custom_properties,
+                    "shipping_address": shipping_address,
+                    "domain": domain,
+                    "description": description,
+                    "vat_number": vat_number,
+                    "business_registration_number": business_registration_number,
+                    "eas_code": eas_code,
+                    "einvoice_address": einvoice_address,
+                    "einvoice_network": einvoice_network,
+                    "type_": type_,
+                    "logo_url": logo_url,
+                    "recipient_emails": recipient_emails,
+                    "cc_emails": cc_emails,
+                    "timeout": timeout,
+                    "max_retries": max_retries,
+                    "max_queue_wait": max_queue_wait,
+                    "extra_headers": extra_headers,
+                    "idempotency_key": idempotency_key,
+                    "extra_body": extra_body,
+                    "strict_response_validation": strict_response_validation,
+                },
+            )
+        ).parsed
+
+    def list(
+        self,
+        *,
+        sort: str | None = None,
+        filter: str | None = None,
+        search_term: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
+    ) -> SyncPaginator[Customer]:
         """List customers.
 
         Lists customers, one page at a time (cursor pagination).
 
         Returns a paginator: iterate it for every record of every page, ``first_page()`` for the
         first, or ``iter_pages()``. Each page is a request through the client's rate limit and
-        retries."""
-        return SyncPaginator(self._request, LIST_CUSTOMERS, (), params)
+        retries.
 
-    def create(self, /, **params: Unpack[CreateCustomerParams]) -> Customer:
+        Args:
+            sort: Sort string in the format `field:direction`, several separated by commas.
+                Directions: `asc`, `desc`. Fields: `name`, `email`, `createdAt`, `updatedAt`.
+            filter: Filter string in the format `field:operator:value`, several separated by commas.
+                Operators: `eq`, `ne`, `in`, `not_in`, `gt`, `gte`, `lt`, `lte` (`in` and `not_in`
+                take values separated by `|`). Fields: `billingAddressCity`,
+                `billingAddressCountry`, `businessRegistrationNumber`, `createdAt`, `description`,
+                `email`, `id`, `name`, `status`, `updatedAt`, `vatNumber`.
+            search_term: Search term to filter results by. Performs a case-insensitive partial match
+                across searchable fields.
+            limit: Maximum number of items to return. Default is 50, maximum is 200.
+            cursor: Cursor for pagination. Provide `0` for the initial request; then `nextCursor` or
+                `prevCursor` from the previous answer. Cursor values are opaque.
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        An unknown keyword is a ``TypeError`` that names the closest one.
+        """
+        return SyncPaginator(
+            self._request,
+            LIST_CUSTOMERS,
+            (),
+            {
+                **unknown,
+                "sort": sort,
+                "filter": filter,
+                "search_term": search_term,
+                "limit": limit,
+                "cursor": cursor,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "max_queue_wait": max_queue_wait,
+                "extra_headers": extra_headers,
+                "strict_response_validation": strict_response_validation,
+            },
+        )
+
+    def create(
+        self,
+        *,
+        name: str | Unset = UNSET,
+        email: str | None | Unset = UNSET,
+        address: Address | None | Unset = UNSET,
+        billing_address: Address | None | Unset = UNSET,
+        custom_properties: Sequence[SetCustomPropertyRequest | None]
+        | None
+        | Unset = UNSET,
+        shipping_address: Address | None | Unset = UNSET,
+        domain: str | None | Unset = UNSET,
+        description: str | None | Unset = UNSET,
+        vat_number: str | None | Unset = UNSET,
+        business_registration_number: str | None | Unset = UNSET,
+        eas_code: str | None | Unset = UNSET,
+        einvoice_address: str | None | Unset = UNSET,
+        einvoice_network: EinvoiceNetwork
+        | EinvoiceNetworkLiteral
+        | None
+        | Unset = UNSET,
+        type_: CustomerType | CustomerTypeLiteral | None | Unset = UNSET,
+        logo_url: str | None | Unset = UNSET,
+        recipient_emails: Sequence[str | None] | None | Unset = UNSET,
+        cc_emails: Sequence[str | None] | None | Unset = UNSET,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
+    ) -> Customer:
         """Create customer.
 
         Creates a new customer.
+
+        Args:
+            name: Name of the customer
+            email: Email address of the customer
+            address: Address of the customer
+            billing_address: Billing address of the customer
+            custom_properties: List of custom properties associated with the customer
+            shipping_address: Shipping address of the customer
+            domain: Domain of the customer's website
+            description: Description or notes about the customer
+            vat_number: VAT number of the customer
+            business_registration_number: Business registration number of the customer
+            eas_code: Electronic Address Scheme code used for sending e-invoices
+            einvoice_address: E-invoice address for the customer
+            einvoice_network: E-invoice network the customer is registered on
+            type_: Type of customer
+            logo_url: URL to the customer's logo
+            recipient_emails: Billing email recipients ("Send to") used when sending invoices to this
+                customer
+            cc_emails: Billing email CC recipients used when sending invoices to this customer
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            idempotency_key: The ``X-Idempotency-Key`` sent (default: a new UUID4 per call, the same
+                on each of its retries).
+            extra_body: More JSON properties for the body, sent as given, for a field the API has and
+                this SDK does not know yet.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        A field left out (``UNSET``) is not sent; ``None`` sends null. An unknown keyword is a
+        ``TypeError`` that names the closest one.
         """
-        return (self._request(CREATE_CUSTOMER, (), params)).parsed
+        return (
+            self._request(
+                CREATE_CUSTOMER,
+                (),
+                {
+                    **unknown,
+                    "name": name,
+                    "email": email,
+                    "address": address,
+                    "billing_address": billing_address,
+                    "custom_properties": custom_properties,
+                    "shipping_address": shipping_address,
+                    "domain": domain,
+                    "description": description,
+                    "vat_number": vat_number,
+                    "business_registration_number": business_registration_number,
+                    "eas_code": eas_code,
+                    "einvoice_address": einvoice_address,
+                    "einvoice_network": einvoice_network,
+                    "type_": type_,
+                    "logo_url": logo_url,
+                    "recipient_emails": recipient_emails,
+                    "cc_emails": cc_emails,
+                    "timeout": timeout,
+                    "max_retries": max_retries,
+                    "max_queue_wait": max_queue_wait,
+                    "extra_headers": extra_headers,
+                    "idempotency_key": idempotency_key,
+                    "extra_body": extra_body,
+                    "strict_response_validation": strict_response_validation,
+                },
+            )
+        ).parsed
 
     def archive(
-        self, customer_id: UUID | str, /, **params: Unpack[ArchiveCustomerParams]
+        self,
+        customer_id: UUID | str,
+        /,
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> Customer:
         """Archive customer.
 
         Archives a customer, which can then no longer be used in new invoices or contracts.
+
+        Args:
+            customer_id: The ``customerId`` path parameter (a UUID).
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        An unknown keyword is a ``TypeError`` that names the closest one.
         """
-        return (self._request(ARCHIVE_CUSTOMER, (customer_id,), params)).parsed
+        return (
+            self._request(
+                ARCHIVE_CUSTOMER,
+                (customer_id,),
+                {
+                    **unknown,
+                    "timeout": timeout,
+                    "max_retries": max_retries,
+                    "max_queue_wait": max_queue_wait,
+                    "extra_headers": extra_headers,
+                    "strict_response_validation": strict_response_validation,
+                },
+            )
+        ).parsed
 
     def activate(
-        self, customer_id: UUID | str, /, **params: Unpack[ActivateCustomerParams]
+        self,
+        customer_id: UUID | str,
+        /,
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_queue_wait: float | None | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
+        **unknown: Never,
     ) -> Customer:
         """Activate customer.
 
         Activates an archived customer again.
+
+        Args:
+            customer_id: The ``customerId`` path parameter (a UUID).
+            timeout: Seconds, or an ``httpx.Timeout``, for the whole call: every attempt and the waits
+                between them (``None``: no timeout). Default: the client's.
+            max_retries: How many times a failed attempt may be retried (``0``: never). Default: the
+                client's.
+            max_queue_wait: The longest this call waits for its rate-limit slot before it is sent
+                (seconds; ``None``: no bound). Default: the client's.
+            extra_headers: More headers for this call; they win over the SDK's own.
+            strict_response_validation: Whether a 2xx answer that departs from the schema raises
+                ``ResponseValidationError`` (``True``) or is returned with a
+                warning. Default: the client's.
+
+        An unknown keyword is a ``TypeError`` that names the closest one.
         """
-        return (self._request(ACTIVATE_CUSTOMER, (customer_id,), params)).parsed
+        return (
+            self._request(
+                ACTIVATE_CUSTOMER,
+                (customer_id,),
+                {
+                    **unknown,
+                    "timeout": timeout,
+                    "max_retries": max_retries,
+                    "max_queue_wait": max_queue_wait,
+                    "extra_headers": extra_headers,
+                    "strict_response_validation": strict_response_validation,
+                },
+            )
+        ).parsed
 
     def update_many(
         self,

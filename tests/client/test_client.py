@@ -603,3 +603,43 @@ async def test_extra_body_refuses_a_known_field(
         f"extra_body: {key!r} is a field of UpdateCustomerRequest; pass it as {keyword}=... instead"
     )
     assert httpx_mock.get_requests() == []
+
+
+async def test_list_fields_take_any_sequence(light: Light, httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(json=CUSTOMER)
+    emails: list[str] = ["ap@example.com"]
+    await light.update_customer(
+        cc_emails=("a@example.com", "b@example.com"), recipient_emails=emails
+    )
+    (request,) = httpx_mock.get_requests()
+    assert request.content == (
+        b'{"recipientEmails":["ap@example.com"],"ccEmails":["a@example.com","b@example.com"]}'
+    )
+
+
+async def test_a_string_for_a_list_field_is_an_error(light: Light) -> None:
+    # A str is a Sequence[str] to a type checker: the runtime refuses it, naming the field.
+    with pytest.raises(ValueError, match=r"cc_emails must be a list \(or a tuple\), not a string"):
+        await light.update_customer(cc_emails="a@example.com")
+
+
+async def test_an_unknown_keyword_names_the_closest_field(light: Light) -> None:
+    """An unknown keyword lands in the method's ``**unknown`` and the runtime names the
+    closest field, as it did when every method took ``**params``; nothing is sent."""
+    with pytest.raises(
+        TypeError, match=r"UpdateCustomerRequest has no field 'nmae'; did you mean 'name'\?"
+    ):
+        await light.update_customer(nmae="Acme")
+    with pytest.raises(TypeError, match="has no field 'vatNumber'; did you mean 'vat_number'"):
+        await light.update_customer(vatNumber="DK1")
+
+
+async def test_an_answer_reads_absent_and_null_as_none(light: Light, httpx_mock: HTTPXMock) -> None:
+    answer = {key: value for key, value in CUSTOMER.items() if key != "vatNumber"}
+    httpx_mock.add_response(json={**answer, "email": None})
+    customer = await light.update_customer(name="Acme")
+    assert (customer.vat_number, customer.email) == (None, None)
+    assert "email" in customer.fields_present()
+    assert "vat_number" not in customer.fields_present()
+    assert set(customer.to_dict()) == set(answer)  # what the answer had, the null included
+    assert customer.to_dict()["email"] is None

@@ -34,7 +34,13 @@ def test_the_facts_of_each_operation(spec: dict[str, Any]) -> None:
         "PATCH",
     )
     assert update["path_parameters"] == [
-        {"python_name": "customer_id", "name": "customerId", "format": "uuid"}
+        {
+            "python_name": "customer_id",
+            "name": "customerId",
+            "format": "uuid",
+            "description": None,
+            "arg_name": "customer_id",  # its name in the signature (it repeats no keyword)
+        }
     ]
     assert update["answer_id"] == "customer_id"
     assert update["idempotency_header"] == "X-Idempotency-Key"

@@ -7,7 +7,7 @@ from uuid import UUID
 
 import pytest
 
-from light_client import UNSET, BadRequestError, LightClient, NotFoundError, Unset
+from light_client import BadRequestError, LightClient, NotFoundError
 from light_client.mock import LightMock
 
 
@@ -41,7 +41,8 @@ async def test_a_credit_created_with_lines_posted_and_linked(
     invoice_id = "0e9b7c8a-1111-4222-8333-444455556666"
     customer_id = UUID(light_mock.customer_id)
     credit = await light.customer_credits.create(customer_id=customer_id, currency="DKK")
-    assert (credit.status, credit.currency, credit.lines) == ("DRAFT", "DKK", UNSET)
+    assert (credit.status, credit.currency, credit.lines) == ("DRAFT", "DKK", None)
+    assert "lines" not in credit.fields_present()
     line = await light.customer_credits.lines.create(credit.id, description="Refund", quantity=2)
     assert (line.customer_credit_id, line.description, line.quantity) == (credit.id, "Refund", 2)
     assert isinstance(line.id, UUID)
@@ -61,8 +62,8 @@ async def test_a_credit_created_with_lines_posted_and_linked(
     link = await light.customer_credits.invoice_receivables.link_to_invoice(
         credit.id, invoice_id, amount=1250
     )
-    assert not isinstance(link.customer_credit, Unset)
-    assert not isinstance(link.invoice_receivable, Unset)
+    assert link.customer_credit is not None
+    assert link.invoice_receivable is not None
     assert (link.customer_credit.id, link.invoice_receivable.id, link.amount) == (
         credit.id,
         UUID(invoice_id),

@@ -14,29 +14,47 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 from attrs import setters as _attrs_setters
 
-from ..models.country_code import CountryCode
+from ..models.country_code import CountryCode, CountryCodeLiteral
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Address")
 
 
-def _to_country(value: CountryCode | Unset | str) -> CountryCode | Unset:
+def _to_country(value: CountryCode | str | None) -> CountryCode | None:
     # from_dict gives the member already: a StrEnum is a str, but it is not converted twice.
     if isinstance(value, CountryCode) or not isinstance(value, str):
         return value
     return CountryCode(value)
 
 
-@_attrs_define(on_setattr=_attrs_setters.NO_OP)
+@_attrs_define(on_setattr=_attrs_setters.NO_OP, init=False)
 class Address:
-    country: CountryCode | Unset = _attrs_field(default=UNSET, converter=_to_country)
+    """The ``Address`` object of Light's API.
+
+    Read from an answer, a field Light left out is ``None``, as is a null: ``fields_present()`` names
+    the fields the answer had.
+
+    Attributes:
+        country: Not exhaustive: new values may be added at any time, and clients must accept them.
+        city: (no description in the spec)
+        state: (no description in the spec)
+        zipcode: (no description in the spec)
+        street: (no description in the spec)
+        street2: (no description in the spec)
+    """
+
+    country: CountryCode | None
     """ Not exhaustive: new values may be added at any time, and clients must accept them. """
-    city: str | Unset = UNSET
-    state: str | Unset = UNSET
-    zipcode: str | Unset = UNSET
-    street: str | Unset = UNSET
-    street2: str | Unset = UNSET
+    city: str | None
+    state: str | None
+    zipcode: str | None
+    street: str | None
+    street2: str | None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # The JSON names the answer had (or the keywords given): what fields_present() and to_dict read.
+    _present: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, factory=frozenset
+    )
     JSON_NAMES: ClassVar[Mapping[str, str]] = {
         "country": "country",
         "city": "city",
@@ -46,46 +64,85 @@ class Address:
         "street2": "street2",
     }
 
+    def __init__(
+        self,
+        country: CountryCode | CountryCodeLiteral | None | Unset = UNSET,
+        city: str | None | Unset = UNSET,
+        state: str | None | Unset = UNSET,
+        zipcode: str | None | Unset = UNSET,
+        street: str | None | Unset = UNSET,
+        street2: str | None | Unset = UNSET,
+    ) -> None:
+        self.country = None if isinstance(country, Unset) else _to_country(country)
+        self.city = None if isinstance(city, Unset) else city
+        self.state = None if isinstance(state, Unset) else state
+        self.zipcode = None if isinstance(zipcode, Unset) else zipcode
+        self.street = None if isinstance(street, Unset) else street
+        self.street2 = None if isinstance(street2, Unset) else street2
+        self.additional_properties = {}
+        given: tuple[tuple[str, object], ...] = (
+            ("country", country),
+            ("city", city),
+            ("state", state),
+            ("zipcode", zipcode),
+            ("street", street),
+            ("street2", street2),
+        )
+        self._present = frozenset(
+            name for name, value in given if not isinstance(value, Unset)
+        )
+
+    def fields_present(self) -> frozenset[str]:
+        """The fields (by keyword) the answer had, a null included, or that were given to the
+        constructor; a field that is ``None`` and not here was left out."""
+        return frozenset(
+            name
+            for name, json_name in self.JSON_NAMES.items()
+            if json_name in self._present
+        )
+
     def to_dict(self) -> dict[str, Any]:
-        country: str | Unset = UNSET
-        if not isinstance(self.country, Unset):
-            country = str(self.country)
-
-        city = self.city
-
-        state = self.state
-
-        zipcode = self.zipcode
-
-        street = self.street
-
-        street2 = self.street2
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if country is not UNSET:
+        if self.country is not None:
+            country = str(self.country)
             field_dict["country"] = country
-        if city is not UNSET:
+        elif "country" in self._present:
+            field_dict["country"] = None
+        if self.city is not None:
+            city = self.city
             field_dict["city"] = city
-        if state is not UNSET:
+        elif "city" in self._present:
+            field_dict["city"] = None
+        if self.state is not None:
+            state = self.state
             field_dict["state"] = state
-        if zipcode is not UNSET:
+        elif "state" in self._present:
+            field_dict["state"] = None
+        if self.zipcode is not None:
+            zipcode = self.zipcode
             field_dict["zipcode"] = zipcode
-        if street is not UNSET:
+        elif "zipcode" in self._present:
+            field_dict["zipcode"] = None
+        if self.street is not None:
+            street = self.street
             field_dict["street"] = street
-        if street2 is not UNSET:
+        elif "street" in self._present:
+            field_dict["street"] = None
+        if self.street2 is not None:
+            street2 = self.street2
             field_dict["street2"] = street2
-
+        elif "street2" in self._present:
+            field_dict["street2"] = None
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        _country = d.pop("country", UNSET)
-        country: CountryCode | Unset
-        if isinstance(_country, Unset):
-            country = UNSET
+        _country = d.pop("country", None)
+        country: CountryCode | None
+        if _country is None:
+            country = None
         else:
             country = (
                 CountryCode._by_value.get(_country)
@@ -93,26 +150,25 @@ class Address:
                 else None
             ) or CountryCode(_country)
 
-        city = d.pop("city", UNSET)
+        city = d.pop("city", None)
 
-        state = d.pop("state", UNSET)
+        state = d.pop("state", None)
 
-        zipcode = d.pop("zipcode", UNSET)
+        zipcode = d.pop("zipcode", None)
 
-        street = d.pop("street", UNSET)
+        street = d.pop("street", None)
 
-        street2 = d.pop("street2", UNSET)
+        street2 = d.pop("street2", None)
 
-        address = cls(
-            country=country,
-            city=city,
-            state=state,
-            zipcode=zipcode,
-            street=street,
-            street2=street2,
-        )
-
+        address = cls.__new__(cls)
+        address.country = country
+        address.city = city
+        address.state = state
+        address.zipcode = zipcode
+        address.street = street
+        address.street2 = street2
         address.additional_properties = d
+        address._present = frozenset(src_dict)
         return address
 
     @property
@@ -135,7 +191,7 @@ class Address:
 class AddressFields(TypedDict, total=False):
     """The keyword arguments of ``Address(...)``: one per JSON property, all optional."""
 
-    country: CountryCode | Unset | str
+    country: CountryCode | CountryCodeLiteral | Unset
     """ Not exhaustive: new values may be added at any time, and clients must accept them. """
     city: str | Unset
     state: str | Unset

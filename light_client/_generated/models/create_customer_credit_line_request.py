@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -30,6 +30,26 @@ T = TypeVar("T", bound="CreateCustomerCreditLineRequest")
 
 @_attrs_define(on_setattr=_attrs_setters.NO_OP)
 class CreateCustomerCreditLineRequest:
+    """The ``CreateCustomerCreditLineRequest`` object of Light's API.
+
+    A field left as ``UNSET`` (the default) is not sent; ``None`` is sent as null.
+
+    Attributes:
+        product_id: ID of the product
+        quantity: Quantity of the product
+        net_transaction_amount: (no description in the spec)
+        gross_transaction_amount: (no description in the spec)
+        tax_transaction_amount: (no description in the spec)
+        description: Description of the customer credit line item
+        ledger_tax_id: ID of the tax code
+        ledger_account_id: ID of the ledger account
+        avatax_code: Avalara tax code. Used when the customer credit tax engine is AVATAX
+        custom_properties: List of custom properties associated with the line
+        accrual_template_id: ID of the accrual template
+        accrual_start_date: Start date for accrual
+        accrual_end_date: End date for accrual
+    """
+
     product_id: UUID | Unset = UNSET
     """ ID of the product """
     quantity: float | Unset = UNSET
@@ -37,17 +57,17 @@ class CreateCustomerCreditLineRequest:
     net_transaction_amount: DirectedAmount | Unset = UNSET
     gross_transaction_amount: DirectedAmount | Unset = UNSET
     tax_transaction_amount: DirectedAmount | Unset = UNSET
-    description: None | str | Unset = UNSET
+    description: str | None | Unset = UNSET
     """ Description of the customer credit line item """
-    ledger_tax_id: None | Unset | UUID = UNSET
+    ledger_tax_id: UUID | None | Unset = UNSET
     """ ID of the tax code """
-    ledger_account_id: None | Unset | UUID = UNSET
+    ledger_account_id: UUID | None | Unset = UNSET
     """ ID of the ledger account """
-    avatax_code: None | str | Unset = UNSET
+    avatax_code: str | None | Unset = UNSET
     """ Avalara tax code. Used when the customer credit tax engine is AVATAX """
-    custom_properties: list[None | SetCustomPropertyRequest] | None | Unset = UNSET
+    custom_properties: Sequence[SetCustomPropertyRequest | None] | None | Unset = UNSET
     """ List of custom properties associated with the line """
-    accrual_template_id: None | Unset | UUID = UNSET
+    accrual_template_id: UUID | None | Unset = UNSET
     """ ID of the accrual template """
     accrual_start_date: datetime.date | None | Unset = UNSET
     """ Start date for accrual """
@@ -120,7 +140,11 @@ class CreateCustomerCreditLineRequest:
         custom_properties: list[dict[str, Any] | None] | None | Unset
         if isinstance(self.custom_properties, Unset):
             custom_properties = UNSET
-        elif isinstance(self.custom_properties, list):
+        elif isinstance(self.custom_properties, Sequence):
+            if isinstance(self.custom_properties, str):
+                raise TypeError(
+                    "custom_properties must be a list (or a tuple), not a string"
+                )
             custom_properties = []
             for custom_properties_type_0_item_data in self.custom_properties:
                 custom_properties_type_0_item: dict[str, Any] | None
@@ -395,17 +419,17 @@ class CreateCustomerCreditLineRequestFields(TypedDict, total=False):
     net_transaction_amount: DirectedAmount | Unset
     gross_transaction_amount: DirectedAmount | Unset
     tax_transaction_amount: DirectedAmount | Unset
-    description: None | str | Unset
+    description: str | None | Unset
     """ Description of the customer credit line item """
-    ledger_tax_id: None | Unset | UUID
+    ledger_tax_id: UUID | None | Unset
     """ ID of the tax code """
-    ledger_account_id: None | Unset | UUID
+    ledger_account_id: UUID | None | Unset
     """ ID of the ledger account """
-    avatax_code: None | str | Unset
+    avatax_code: str | None | Unset
     """ Avalara tax code. Used when the customer credit tax engine is AVATAX """
-    custom_properties: list[None | SetCustomPropertyRequest] | None | Unset
+    custom_properties: Sequence[SetCustomPropertyRequest | None] | None | Unset
     """ List of custom properties associated with the line """
-    accrual_template_id: None | Unset | UUID
+    accrual_template_id: UUID | None | Unset
     """ ID of the accrual template """
     accrual_start_date: datetime.date | None | Unset
     """ Start date for accrual """

@@ -21,29 +21,48 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="CustomPropertyValue")
 
 
-@_attrs_define(on_setattr=_attrs_setters.NO_OP)
+@_attrs_define(on_setattr=_attrs_setters.NO_OP, init=False)
 class CustomPropertyValue:
-    """List of values. Note that this will be a single value unless the group input type supports multiple values"""
+    """List of values. Note that this will be a single value unless the group input type supports multiple values
 
-    id: UUID | Unset = UNSET
+    Read from an answer, a field Light left out is ``None``, as is a null: ``fields_present()`` names
+    the fields the answer had.
+
+    Attributes:
+        id: Unique identifier for the object
+        group_id: ID of the custom property group
+        group_internal_name: Internal name of the custom property group
+        company_id: ID of the company
+        internal_name: Internal name of the custom property value
+        label: Label of the custom property value
+        context: Context/description of the custom property value
+        created_at: Timestamp when the custom property value was created
+        updated_at: Timestamp when the custom property value was last updated
+    """
+
+    id: UUID | None
     """ Unique identifier for the object """
-    group_id: UUID | Unset = UNSET
+    group_id: UUID | None
     """ ID of the custom property group """
-    group_internal_name: str | Unset = UNSET
+    group_internal_name: str | None
     """ Internal name of the custom property group """
-    company_id: UUID | Unset = UNSET
+    company_id: UUID | None
     """ ID of the company """
-    internal_name: str | Unset = UNSET
+    internal_name: str | None
     """ Internal name of the custom property value """
-    label: str | Unset = UNSET
+    label: str | None
     """ Label of the custom property value """
-    context: None | str | Unset = UNSET
+    context: None | str
     """ Context/description of the custom property value """
-    created_at: datetime.datetime | Unset = UNSET
+    created_at: datetime.datetime | None
     """ Timestamp when the custom property value was created """
-    updated_at: datetime.datetime | Unset = UNSET
+    updated_at: datetime.datetime | None
     """ Timestamp when the custom property value was last updated """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # The JSON names the answer had (or the keywords given): what fields_present() and to_dict read.
+    _present: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, factory=frozenset
+    )
     JSON_NAMES: ClassVar[Mapping[str, str]] = {
         "id": "id",
         "group_id": "groupId",
@@ -56,122 +75,163 @@ class CustomPropertyValue:
         "updated_at": "updatedAt",
     }
 
+    def __init__(
+        self,
+        id: UUID | None | Unset = UNSET,
+        group_id: UUID | None | Unset = UNSET,
+        group_internal_name: str | None | Unset = UNSET,
+        company_id: UUID | None | Unset = UNSET,
+        internal_name: str | None | Unset = UNSET,
+        label: str | None | Unset = UNSET,
+        context: None | str | Unset = UNSET,
+        created_at: datetime.datetime | None | Unset = UNSET,
+        updated_at: datetime.datetime | None | Unset = UNSET,
+    ) -> None:
+        self.id = None if isinstance(id, Unset) else id
+        self.group_id = None if isinstance(group_id, Unset) else group_id
+        self.group_internal_name = (
+            None if isinstance(group_internal_name, Unset) else group_internal_name
+        )
+        self.company_id = None if isinstance(company_id, Unset) else company_id
+        self.internal_name = None if isinstance(internal_name, Unset) else internal_name
+        self.label = None if isinstance(label, Unset) else label
+        self.context = None if isinstance(context, Unset) else context
+        self.created_at = None if isinstance(created_at, Unset) else created_at
+        self.updated_at = None if isinstance(updated_at, Unset) else updated_at
+        self.additional_properties = {}
+        given: tuple[tuple[str, object], ...] = (
+            ("id", id),
+            ("groupId", group_id),
+            ("groupInternalName", group_internal_name),
+            ("companyId", company_id),
+            ("internalName", internal_name),
+            ("label", label),
+            ("context", context),
+            ("createdAt", created_at),
+            ("updatedAt", updated_at),
+        )
+        self._present = frozenset(
+            name for name, value in given if not isinstance(value, Unset)
+        )
+
+    def fields_present(self) -> frozenset[str]:
+        """The fields (by keyword) the answer had, a null included, or that were given to the
+        constructor; a field that is ``None`` and not here was left out."""
+        return frozenset(
+            name
+            for name, json_name in self.JSON_NAMES.items()
+            if json_name in self._present
+        )
+
     def to_dict(self) -> dict[str, Any]:
-        id: str | Unset = UNSET
-        if not isinstance(self.id, Unset):
-            id = str(self.id)
-
-        group_id: str | Unset = UNSET
-        if not isinstance(self.group_id, Unset):
-            group_id = str(self.group_id)
-
-        group_internal_name = self.group_internal_name
-
-        company_id: str | Unset = UNSET
-        if not isinstance(self.company_id, Unset):
-            company_id = str(self.company_id)
-
-        internal_name = self.internal_name
-
-        label = self.label
-
-        context: None | str | Unset
-        if isinstance(self.context, Unset):
-            context = UNSET
-        else:
-            context = self.context
-
-        created_at: str | Unset = UNSET
-        if not isinstance(self.created_at, Unset):
-            created_at = self.created_at.isoformat()
-
-        updated_at: str | Unset = UNSET
-        if not isinstance(self.updated_at, Unset):
-            updated_at = self.updated_at.isoformat()
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
+        if self.id is not None:
+            id = str(self.id)
             field_dict["id"] = id
-        if group_id is not UNSET:
+        elif "id" in self._present:
+            field_dict["id"] = None
+        if self.group_id is not None:
+            group_id = str(self.group_id)
             field_dict["groupId"] = group_id
-        if group_internal_name is not UNSET:
+        elif "groupId" in self._present:
+            field_dict["groupId"] = None
+        if self.group_internal_name is not None:
+            group_internal_name = self.group_internal_name
             field_dict["groupInternalName"] = group_internal_name
-        if company_id is not UNSET:
+        elif "groupInternalName" in self._present:
+            field_dict["groupInternalName"] = None
+        if self.company_id is not None:
+            company_id = str(self.company_id)
             field_dict["companyId"] = company_id
-        if internal_name is not UNSET:
+        elif "companyId" in self._present:
+            field_dict["companyId"] = None
+        if self.internal_name is not None:
+            internal_name = self.internal_name
             field_dict["internalName"] = internal_name
-        if label is not UNSET:
+        elif "internalName" in self._present:
+            field_dict["internalName"] = None
+        if self.label is not None:
+            label = self.label
             field_dict["label"] = label
-        if context is not UNSET:
+        elif "label" in self._present:
+            field_dict["label"] = None
+        if self.context is not None:
+            context: None | str
+            context = self.context
             field_dict["context"] = context
-        if created_at is not UNSET:
+        elif "context" in self._present:
+            field_dict["context"] = None
+        if self.created_at is not None:
+            created_at = self.created_at.isoformat()
             field_dict["createdAt"] = created_at
-        if updated_at is not UNSET:
+        elif "createdAt" in self._present:
+            field_dict["createdAt"] = None
+        if self.updated_at is not None:
+            updated_at = self.updated_at.isoformat()
             field_dict["updatedAt"] = updated_at
-
+        elif "updatedAt" in self._present:
+            field_dict["updatedAt"] = None
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        _id = d.pop("id", UNSET)
-        id: UUID | Unset
-        if isinstance(_id, Unset):
-            id = UNSET
+        _id = d.pop("id", None)
+        id: UUID | None
+        if _id is None:
+            id = None
         else:
             id = UUID(_id)
 
-        _group_id = d.pop("groupId", UNSET)
-        group_id: UUID | Unset
-        if isinstance(_group_id, Unset):
-            group_id = UNSET
+        _group_id = d.pop("groupId", None)
+        group_id: UUID | None
+        if _group_id is None:
+            group_id = None
         else:
             group_id = UUID(_group_id)
 
-        group_internal_name = d.pop("groupInternalName", UNSET)
+        group_internal_name = d.pop("groupInternalName", None)
 
-        _company_id = d.pop("companyId", UNSET)
-        company_id: UUID | Unset
-        if isinstance(_company_id, Unset):
-            company_id = UNSET
+        _company_id = d.pop("companyId", None)
+        company_id: UUID | None
+        if _company_id is None:
+            company_id = None
         else:
             company_id = UUID(_company_id)
 
-        internal_name = d.pop("internalName", UNSET)
+        internal_name = d.pop("internalName", None)
 
-        label = d.pop("label", UNSET)
+        label = d.pop("label", None)
 
-        context: None | str | Unset = d.pop("context", UNSET)
+        context: None | str = d.pop("context", None)
 
-        _created_at = d.pop("createdAt", UNSET)
-        created_at: datetime.datetime | Unset
-        if isinstance(_created_at, Unset):
-            created_at = UNSET
+        _created_at = d.pop("createdAt", None)
+        created_at: datetime.datetime | None
+        if _created_at is None:
+            created_at = None
         else:
             created_at = datetime.datetime.fromisoformat(_created_at)
 
-        _updated_at = d.pop("updatedAt", UNSET)
-        updated_at: datetime.datetime | Unset
-        if isinstance(_updated_at, Unset):
-            updated_at = UNSET
+        _updated_at = d.pop("updatedAt", None)
+        updated_at: datetime.datetime | None
+        if _updated_at is None:
+            updated_at = None
         else:
             updated_at = datetime.datetime.fromisoformat(_updated_at)
 
-        custom_property_value = cls(
-            id=id,
-            group_id=group_id,
-            group_internal_name=group_internal_name,
-            company_id=company_id,
-            internal_name=internal_name,
-            label=label,
-            context=context,
-            created_at=created_at,
-            updated_at=updated_at,
-        )
-
+        custom_property_value = cls.__new__(cls)
+        custom_property_value.id = id
+        custom_property_value.group_id = group_id
+        custom_property_value.group_internal_name = group_internal_name
+        custom_property_value.company_id = company_id
+        custom_property_value.internal_name = internal_name
+        custom_property_value.label = label
+        custom_property_value.context = context
+        custom_property_value.created_at = created_at
+        custom_property_value.updated_at = updated_at
         custom_property_value.additional_properties = d
+        custom_property_value._present = frozenset(src_dict)
         return custom_property_value
 
     @property
@@ -206,7 +266,7 @@ class CustomPropertyValueFields(TypedDict, total=False):
     """ Internal name of the custom property value """
     label: str | Unset
     """ Label of the custom property value """
-    context: None | str | Unset
+    context: str | None | Unset
     """ Context/description of the custom property value """
     created_at: datetime.datetime | Unset
     """ Timestamp when the custom property value was created """

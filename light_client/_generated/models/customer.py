@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -18,9 +18,9 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 from attrs import setters as _attrs_setters
 
-from ..models.customer_status import CustomerStatus
-from ..models.customer_type import CustomerType
-from ..models.einvoice_network import EinvoiceNetwork
+from ..models.customer_status import CustomerStatus, CustomerStatusLiteral
+from ..models.customer_type import CustomerType, CustomerTypeLiteral
+from ..models.einvoice_network import EinvoiceNetwork, EinvoiceNetworkLiteral
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -32,79 +32,110 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Customer")
 
 
-def _to_status(value: CustomerStatus | Unset | str) -> CustomerStatus | Unset:
+def _to_status(value: CustomerStatus | str | None) -> CustomerStatus | None:
     # from_dict gives the member already: a StrEnum is a str, but it is not converted twice.
     if isinstance(value, CustomerStatus) or not isinstance(value, str):
         return value
     return CustomerStatus(value)
 
 
-def _to_einvoice_network(
-    value: EinvoiceNetwork | None | Unset | str,
-) -> EinvoiceNetwork | None | Unset:
+def _to_einvoice_network(value: EinvoiceNetwork | str | None) -> EinvoiceNetwork | None:
     # from_dict gives the member already: a StrEnum is a str, but it is not converted twice.
     if isinstance(value, EinvoiceNetwork) or not isinstance(value, str):
         return value
     return EinvoiceNetwork(value)
 
 
-def _to_type_(value: CustomerType | None | Unset | str) -> CustomerType | None | Unset:
+def _to_type_(value: CustomerType | str | None) -> CustomerType | None:
     # from_dict gives the member already: a StrEnum is a str, but it is not converted twice.
     if isinstance(value, CustomerType) or not isinstance(value, str):
         return value
     return CustomerType(value)
 
 
-@_attrs_define(on_setattr=_attrs_setters.NO_OP)
+@_attrs_define(on_setattr=_attrs_setters.NO_OP, init=False)
 class Customer:
+    """The ``Customer`` object of Light's API.
+
+    Read from an answer, a field Light left out is ``None``, as is a null: ``fields_present()`` names
+    the fields the answer had.
+
+    Attributes:
+        id: Unique identifier for the object
+        name: Name of the customer
+        email: Email address of the customer
+        address: (no description in the spec)
+        billing_address: (no description in the spec)
+        shipping_address: (no description in the spec)
+        status: - `ACTIVE` - The customer is active and can be used in invoices and contracts
+            - `ARCHIVED` - The customer is archived and cannot be used in new invoices or contracts
+
+            Not exhaustive: new values may be added at any time, and clients must accept them.
+        description: Description or notes about the customer
+        vat_number: VAT number of the customer
+        business_registration_number: Business registration number of the customer
+        eas_code: Electronic Address Scheme code used for sending e-invoices
+        einvoice_address: E-invoice address for the customer
+        einvoice_network: E-invoice network the customer is registered on
+        type_: Type of customer
+        logo_url: URL to the customer's logo
+        domain: Domain of the customer's website
+        external_source: (no description in the spec)
+        created_at: Timestamp when the customer was created
+        updated_at: Timestamp when the customer was last updated
+        custom_properties: List of custom properties associated with the customer
+        recipient_emails: Billing email recipients ("Send to") used when sending invoices to this customer
+        cc_emails: Billing email CC recipients used when sending invoices to this customer
+    """
+
     id: UUID
     """ Unique identifier for the object """
-    name: str | Unset = UNSET
+    name: str | None
     """ Name of the customer """
-    email: None | str | Unset = UNSET
+    email: None | str
     """ Email address of the customer """
-    address: Address | None | Unset = UNSET
-    billing_address: Address | None | Unset = UNSET
-    shipping_address: Address | None | Unset = UNSET
-    status: CustomerStatus | Unset = _attrs_field(default=UNSET, converter=_to_status)
+    address: Address | None
+    billing_address: Address | None
+    shipping_address: Address | None
+    status: CustomerStatus | None
     """ - `ACTIVE` - The customer is active and can be used in invoices and contracts
     - `ARCHIVED` - The customer is archived and cannot be used in new invoices or contracts
 
     Not exhaustive: new values may be added at any time, and clients must accept them. """
-    description: None | str | Unset = UNSET
+    description: None | str
     """ Description or notes about the customer """
-    vat_number: None | str | Unset = UNSET
+    vat_number: None | str
     """ VAT number of the customer """
-    business_registration_number: None | str | Unset = UNSET
+    business_registration_number: None | str
     """ Business registration number of the customer """
-    eas_code: None | str | Unset = UNSET
+    eas_code: None | str
     """ Electronic Address Scheme code used for sending e-invoices """
-    einvoice_address: None | str | Unset = UNSET
+    einvoice_address: None | str
     """ E-invoice address for the customer """
-    einvoice_network: EinvoiceNetwork | None | Unset = _attrs_field(
-        default=UNSET, converter=_to_einvoice_network
-    )
+    einvoice_network: EinvoiceNetwork | None
     """ E-invoice network the customer is registered on """
-    type_: CustomerType | None | Unset = _attrs_field(
-        default=UNSET, converter=_to_type_
-    )
+    type_: CustomerType | None
     """ Type of customer """
-    logo_url: None | str | Unset = UNSET
+    logo_url: None | str
     """ URL to the customer's logo """
-    domain: None | str | Unset = UNSET
+    domain: None | str
     """ Domain of the customer's website """
-    external_source: ExternalSource | None | Unset = UNSET
-    created_at: datetime.datetime | Unset = UNSET
+    external_source: ExternalSource | None
+    created_at: datetime.datetime | None
     """ Timestamp when the customer was created """
-    updated_at: datetime.datetime | Unset = UNSET
+    updated_at: datetime.datetime | None
     """ Timestamp when the customer was last updated """
-    custom_properties: list[CustomProperty | None] | None | Unset = UNSET
+    custom_properties: list[CustomProperty | None] | None
     """ List of custom properties associated with the customer """
-    recipient_emails: list[str] | Unset = UNSET
+    recipient_emails: list[str] | None
     """ Billing email recipients ("Send to") used when sending invoices to this customer """
-    cc_emails: list[str] | Unset = UNSET
+    cc_emails: list[str] | None
     """ Billing email CC recipients used when sending invoices to this customer """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # The JSON names the answer had (or the keywords given): what fields_present() and to_dict read.
+    _present: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, factory=frozenset
+    )
     JSON_NAMES: ClassVar[Mapping[str, str]] = {
         "id": "id",
         "name": "name",
@@ -130,195 +161,290 @@ class Customer:
         "cc_emails": "ccEmails",
     }
 
+    def __init__(
+        self,
+        id: UUID,
+        name: str | None | Unset = UNSET,
+        email: None | str | Unset = UNSET,
+        address: Address | None | Unset = UNSET,
+        billing_address: Address | None | Unset = UNSET,
+        shipping_address: Address | None | Unset = UNSET,
+        status: CustomerStatus | CustomerStatusLiteral | None | Unset = UNSET,
+        description: None | str | Unset = UNSET,
+        vat_number: None | str | Unset = UNSET,
+        business_registration_number: None | str | Unset = UNSET,
+        eas_code: None | str | Unset = UNSET,
+        einvoice_address: None | str | Unset = UNSET,
+        einvoice_network: EinvoiceNetwork
+        | EinvoiceNetworkLiteral
+        | None
+        | Unset = UNSET,
+        type_: CustomerType | CustomerTypeLiteral | None | Unset = UNSET,
+        logo_url: None | str | Unset = UNSET,
+        domain: None | str | Unset = UNSET,
+        external_source: ExternalSource | None | Unset = UNSET,
+        created_at: datetime.datetime | None | Unset = UNSET,
+        updated_at: datetime.datetime | None | Unset = UNSET,
+        custom_properties: list[CustomProperty | None] | None | Unset = UNSET,
+        recipient_emails: Sequence[str] | None | Unset = UNSET,
+        cc_emails: Sequence[str] | None | Unset = UNSET,
+    ) -> None:
+        self.id = id
+        self.name = None if isinstance(name, Unset) else name
+        self.email = None if isinstance(email, Unset) else email
+        self.address = None if isinstance(address, Unset) else address
+        self.billing_address = (
+            None if isinstance(billing_address, Unset) else billing_address
+        )
+        self.shipping_address = (
+            None if isinstance(shipping_address, Unset) else shipping_address
+        )
+        self.status = None if isinstance(status, Unset) else _to_status(status)
+        self.description = None if isinstance(description, Unset) else description
+        self.vat_number = None if isinstance(vat_number, Unset) else vat_number
+        self.business_registration_number = (
+            None
+            if isinstance(business_registration_number, Unset)
+            else business_registration_number
+        )
+        self.eas_code = None if isinstance(eas_code, Unset) else eas_code
+        self.einvoice_address = (
+            None if isinstance(einvoice_address, Unset) else einvoice_address
+        )
+        self.einvoice_network = (
+            None
+            if isinstance(einvoice_network, Unset)
+            else _to_einvoice_network(einvoice_network)
+        )
+        self.type_ = None if isinstance(type_, Unset) else _to_type_(type_)
+        self.logo_url = None if isinstance(logo_url, Unset) else logo_url
+        self.domain = None if isinstance(domain, Unset) else domain
+        self.external_source = (
+            None if isinstance(external_source, Unset) else external_source
+        )
+        self.created_at = None if isinstance(created_at, Unset) else created_at
+        self.updated_at = None if isinstance(updated_at, Unset) else updated_at
+        self.custom_properties = (
+            None if isinstance(custom_properties, Unset) else custom_properties
+        )
+        self.recipient_emails = (
+            None
+            if isinstance(recipient_emails, Unset)
+            else (None if recipient_emails is None else list(recipient_emails))
+        )
+        self.cc_emails = (
+            None
+            if isinstance(cc_emails, Unset)
+            else (None if cc_emails is None else list(cc_emails))
+        )
+        self.additional_properties = {}
+        given: tuple[tuple[str, object], ...] = (
+            ("id", id),
+            ("name", name),
+            ("email", email),
+            ("address", address),
+            ("billingAddress", billing_address),
+            ("shippingAddress", shipping_address),
+            ("status", status),
+            ("description", description),
+            ("vatNumber", vat_number),
+            ("businessRegistrationNumber", business_registration_number),
+            ("easCode", eas_code),
+            ("einvoiceAddress", einvoice_address),
+            ("einvoiceNetwork", einvoice_network),
+            ("type", type_),
+            ("logoUrl", logo_url),
+            ("domain", domain),
+            ("externalSource", external_source),
+            ("createdAt", created_at),
+            ("updatedAt", updated_at),
+            ("customProperties", custom_properties),
+            ("recipientEmails", recipient_emails),
+            ("ccEmails", cc_emails),
+        )
+        self._present = frozenset(
+            name for name, value in given if not isinstance(value, Unset)
+        )
+
+    def fields_present(self) -> frozenset[str]:
+        """The fields (by keyword) the answer had, a null included, or that were given to the
+        constructor; a field that is ``None`` and not here was left out."""
+        return frozenset(
+            name
+            for name, json_name in self.JSON_NAMES.items()
+            if json_name in self._present
+        )
+
     def to_dict(self) -> dict[str, Any]:
-        id = str(self.id)
-
-        name = self.name
-
-        email: None | str | Unset
-        if isinstance(self.email, Unset):
-            email = UNSET
-        else:
-            email = self.email
-
-        address: dict[str, Any] | None | Unset
-        if isinstance(self.address, Unset):
-            address = UNSET
-        elif isinstance(self.address, Address):
-            address = self.address.to_dict()
-        else:
-            address = self.address
-
-        billing_address: dict[str, Any] | None | Unset
-        if isinstance(self.billing_address, Unset):
-            billing_address = UNSET
-        elif isinstance(self.billing_address, Address):
-            billing_address = self.billing_address.to_dict()
-        else:
-            billing_address = self.billing_address
-
-        shipping_address: dict[str, Any] | None | Unset
-        if isinstance(self.shipping_address, Unset):
-            shipping_address = UNSET
-        elif isinstance(self.shipping_address, Address):
-            shipping_address = self.shipping_address.to_dict()
-        else:
-            shipping_address = self.shipping_address
-
-        status: str | Unset = UNSET
-        if not isinstance(self.status, Unset):
-            status = str(self.status)
-
-        description: None | str | Unset
-        if isinstance(self.description, Unset):
-            description = UNSET
-        else:
-            description = self.description
-
-        vat_number: None | str | Unset
-        if isinstance(self.vat_number, Unset):
-            vat_number = UNSET
-        else:
-            vat_number = self.vat_number
-
-        business_registration_number: None | str | Unset
-        if isinstance(self.business_registration_number, Unset):
-            business_registration_number = UNSET
-        else:
-            business_registration_number = self.business_registration_number
-
-        eas_code: None | str | Unset
-        if isinstance(self.eas_code, Unset):
-            eas_code = UNSET
-        else:
-            eas_code = self.eas_code
-
-        einvoice_address: None | str | Unset
-        if isinstance(self.einvoice_address, Unset):
-            einvoice_address = UNSET
-        else:
-            einvoice_address = self.einvoice_address
-
-        einvoice_network: None | str | Unset
-        if isinstance(self.einvoice_network, Unset):
-            einvoice_network = UNSET
-        elif isinstance(self.einvoice_network, EinvoiceNetwork):
-            einvoice_network = str(self.einvoice_network)
-        else:
-            einvoice_network = self.einvoice_network
-
-        type_: None | str | Unset
-        if isinstance(self.type_, Unset):
-            type_ = UNSET
-        elif isinstance(self.type_, CustomerType):
-            type_ = str(self.type_)
-        else:
-            type_ = self.type_
-
-        logo_url: None | str | Unset
-        if isinstance(self.logo_url, Unset):
-            logo_url = UNSET
-        else:
-            logo_url = self.logo_url
-
-        domain: None | str | Unset
-        if isinstance(self.domain, Unset):
-            domain = UNSET
-        else:
-            domain = self.domain
-
-        external_source: dict[str, Any] | None | Unset
-        if isinstance(self.external_source, Unset):
-            external_source = UNSET
-        elif isinstance(self.external_source, ExternalSource):
-            external_source = self.external_source.to_dict()
-        else:
-            external_source = self.external_source
-
-        created_at: str | Unset = UNSET
-        if not isinstance(self.created_at, Unset):
-            created_at = self.created_at.isoformat()
-
-        updated_at: str | Unset = UNSET
-        if not isinstance(self.updated_at, Unset):
-            updated_at = self.updated_at.isoformat()
-
-        custom_properties: list[dict[str, Any] | None] | None | Unset
-        if isinstance(self.custom_properties, Unset):
-            custom_properties = UNSET
-        elif isinstance(self.custom_properties, list):
-            custom_properties = []
-            for custom_properties_type_0_item_data in self.custom_properties:
-                custom_properties_type_0_item: dict[str, Any] | None
-                if isinstance(custom_properties_type_0_item_data, CustomProperty):
-                    custom_properties_type_0_item = (
-                        custom_properties_type_0_item_data.to_dict()
-                    )
-                else:
-                    custom_properties_type_0_item = custom_properties_type_0_item_data
-                custom_properties.append(custom_properties_type_0_item)
-
-        else:
-            custom_properties = self.custom_properties
-
-        recipient_emails: list[str] | Unset = UNSET
-        if not isinstance(self.recipient_emails, Unset):
-            recipient_emails = self.recipient_emails
-
-        cc_emails: list[str] | Unset = UNSET
-        if not isinstance(self.cc_emails, Unset):
-            cc_emails = self.cc_emails
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-            }
-        )
-        if name is not UNSET:
+        id = str(self.id)
+        field_dict["id"] = id
+        if self.name is not None:
+            name = self.name
             field_dict["name"] = name
-        if email is not UNSET:
+        elif "name" in self._present:
+            field_dict["name"] = None
+        if self.email is not None:
+            email: None | str
+            email = self.email
             field_dict["email"] = email
-        if address is not UNSET:
+        elif "email" in self._present:
+            field_dict["email"] = None
+        if self.address is not None:
+            address: dict[str, Any] | None
+            if isinstance(self.address, Address):
+                address = self.address.to_dict()
+            else:
+                address = self.address
             field_dict["address"] = address
-        if billing_address is not UNSET:
+        elif "address" in self._present:
+            field_dict["address"] = None
+        if self.billing_address is not None:
+            billing_address: dict[str, Any] | None
+            if isinstance(self.billing_address, Address):
+                billing_address = self.billing_address.to_dict()
+            else:
+                billing_address = self.billing_address
             field_dict["billingAddress"] = billing_address
-        if shipping_address is not UNSET:
+        elif "billingAddress" in self._present:
+            field_dict["billingAddress"] = None
+        if self.shipping_address is not None:
+            shipping_address: dict[str, Any] | None
+            if isinstance(self.shipping_address, Address):
+                shipping_address = self.shipping_address.to_dict()
+            else:
+                shipping_address = self.shipping_address
             field_dict["shippingAddress"] = shipping_address
-        if status is not UNSET:
+        elif "shippingAddress" in self._present:
+            field_dict["shippingAddress"] = None
+        if self.status is not None:
+            status = str(self.status)
             field_dict["status"] = status
-        if description is not UNSET:
+        elif "status" in self._present:
+            field_dict["status"] = None
+        if self.description is not None:
+            description: None | str
+            description = self.description
             field_dict["description"] = description
-        if vat_number is not UNSET:
+        elif "description" in self._present:
+            field_dict["description"] = None
+        if self.vat_number is not None:
+            vat_number: None | str
+            vat_number = self.vat_number
             field_dict["vatNumber"] = vat_number
-        if business_registration_number is not UNSET:
+        elif "vatNumber" in self._present:
+            field_dict["vatNumber"] = None
+        if self.business_registration_number is not None:
+            business_registration_number: None | str
+            business_registration_number = self.business_registration_number
             field_dict["businessRegistrationNumber"] = business_registration_number
-        if eas_code is not UNSET:
+        elif "businessRegistrationNumber" in self._present:
+            field_dict["businessRegistrationNumber"] = None
+        if self.eas_code is not None:
+            eas_code: None | str
+            eas_code = self.eas_code
             field_dict["easCode"] = eas_code
-        if einvoice_address is not UNSET:
+        elif "easCode" in self._present:
+            field_dict["easCode"] = None
+        if self.einvoice_address is not None:
+            einvoice_address: None | str
+            einvoice_address = self.einvoice_address
             field_dict["einvoiceAddress"] = einvoice_address
-        if einvoice_network is not UNSET:
+        elif "einvoiceAddress" in self._present:
+            field_dict["einvoiceAddress"] = None
+        if self.einvoice_network is not None:
+            einvoice_network: None | str
+            if isinstance(self.einvoice_network, EinvoiceNetwork):
+                einvoice_network = str(self.einvoice_network)
+            else:
+                einvoice_network = self.einvoice_network
             field_dict["einvoiceNetwork"] = einvoice_network
-        if type_ is not UNSET:
+        elif "einvoiceNetwork" in self._present:
+            field_dict["einvoiceNetwork"] = None
+        if self.type_ is not None:
+            type_: None | str
+            if isinstance(self.type_, CustomerType):
+                type_ = str(self.type_)
+            else:
+                type_ = self.type_
             field_dict["type"] = type_
-        if logo_url is not UNSET:
+        elif "type" in self._present:
+            field_dict["type"] = None
+        if self.logo_url is not None:
+            logo_url: None | str
+            logo_url = self.logo_url
             field_dict["logoUrl"] = logo_url
-        if domain is not UNSET:
+        elif "logoUrl" in self._present:
+            field_dict["logoUrl"] = None
+        if self.domain is not None:
+            domain: None | str
+            domain = self.domain
             field_dict["domain"] = domain
-        if external_source is not UNSET:
+        elif "domain" in self._present:
+            field_dict["domain"] = None
+        if self.external_source is not None:
+            external_source: dict[str, Any] | None
+            if isinstance(self.external_source, ExternalSource):
+                external_source = self.external_source.to_dict()
+            else:
+                external_source = self.external_source
             field_dict["externalSource"] = external_source
-        if created_at is not UNSET:
+        elif "externalSource" in self._present:
+            field_dict["externalSource"] = None
+        if self.created_at is not None:
+            created_at = self.created_at.isoformat()
             field_dict["createdAt"] = created_at
-        if updated_at is not UNSET:
+        elif "createdAt" in self._present:
+            field_dict["createdAt"] = None
+        if self.updated_at is not None:
+            updated_at = self.updated_at.isoformat()
             field_dict["updatedAt"] = updated_at
-        if custom_properties is not UNSET:
-            field_dict["customProperties"] = custom_properties
-        if recipient_emails is not UNSET:
-            field_dict["recipientEmails"] = recipient_emails
-        if cc_emails is not UNSET:
-            field_dict["ccEmails"] = cc_emails
+        elif "updatedAt" in self._present:
+            field_dict["updatedAt"] = None
+        if self.custom_properties is not None:
+            custom_properties: list[dict[str, Any] | None] | None
+            if isinstance(self.custom_properties, Sequence):
+                if isinstance(self.custom_properties, str):
+                    raise TypeError(
+                        "custom_properties must be a list (or a tuple), not a string"
+                    )
+                custom_properties = []
+                for custom_properties_type_0_item_data in self.custom_properties:
+                    custom_properties_type_0_item: dict[str, Any] | None
+                    if isinstance(custom_properties_type_0_item_data, CustomProperty):
+                        custom_properties_type_0_item = (
+                            custom_properties_type_0_item_data.to_dict()
+                        )
+                    else:
+                        custom_properties_type_0_item = (
+                            custom_properties_type_0_item_data
+                        )
+                    custom_properties.append(custom_properties_type_0_item)
 
+            else:
+                custom_properties = self.custom_properties
+            field_dict["customProperties"] = custom_properties
+        elif "customProperties" in self._present:
+            field_dict["customProperties"] = None
+        if self.recipient_emails is not None:
+            if isinstance(self.recipient_emails, str):
+                raise TypeError(
+                    "recipient_emails must be a list (or a tuple), not a string"
+                )
+            recipient_emails = list(self.recipient_emails)
+
+            field_dict["recipientEmails"] = recipient_emails
+        elif "recipientEmails" in self._present:
+            field_dict["recipientEmails"] = None
+        if self.cc_emails is not None:
+            if isinstance(self.cc_emails, str):
+                raise TypeError("cc_emails must be a list (or a tuple), not a string")
+            cc_emails = list(self.cc_emails)
+
+            field_dict["ccEmails"] = cc_emails
+        elif "ccEmails" in self._present:
+            field_dict["ccEmails"] = None
         return field_dict
 
     @classmethod
@@ -326,13 +452,13 @@ class Customer:
         d = dict(src_dict)
         id = UUID(d.pop("id"))
 
-        name = d.pop("name", UNSET)
+        name = d.pop("name", None)
 
-        email: None | str | Unset = d.pop("email", UNSET)
+        email: None | str = d.pop("email", None)
 
-        _address = d.pop("address", UNSET)
-        address: Address | None | Unset
-        if _address is None or isinstance(_address, Unset):
+        _address = d.pop("address", None)
+        address: Address | None
+        if _address is None:
             address = _address
         else:
             try:
@@ -342,11 +468,11 @@ class Customer:
 
                 address = address_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                address = cast(Address | None | Unset, _address)
+                address = cast(Address | None, _address)
 
-        _billing_address = d.pop("billingAddress", UNSET)
-        billing_address: Address | None | Unset
-        if _billing_address is None or isinstance(_billing_address, Unset):
+        _billing_address = d.pop("billingAddress", None)
+        billing_address: Address | None
+        if _billing_address is None:
             billing_address = _billing_address
         else:
             try:
@@ -356,11 +482,11 @@ class Customer:
 
                 billing_address = billing_address_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                billing_address = cast(Address | None | Unset, _billing_address)
+                billing_address = cast(Address | None, _billing_address)
 
-        _shipping_address = d.pop("shippingAddress", UNSET)
-        shipping_address: Address | None | Unset
-        if _shipping_address is None or isinstance(_shipping_address, Unset):
+        _shipping_address = d.pop("shippingAddress", None)
+        shipping_address: Address | None
+        if _shipping_address is None:
             shipping_address = _shipping_address
         else:
             try:
@@ -370,12 +496,12 @@ class Customer:
 
                 shipping_address = shipping_address_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                shipping_address = cast(Address | None | Unset, _shipping_address)
+                shipping_address = cast(Address | None, _shipping_address)
 
-        _status = d.pop("status", UNSET)
-        status: CustomerStatus | Unset
-        if isinstance(_status, Unset):
-            status = UNSET
+        _status = d.pop("status", None)
+        status: CustomerStatus | None
+        if _status is None:
+            status = None
         else:
             status = (
                 CustomerStatus._by_value.get(_status)
@@ -383,21 +509,21 @@ class Customer:
                 else None
             ) or CustomerStatus(_status)
 
-        description: None | str | Unset = d.pop("description", UNSET)
+        description: None | str = d.pop("description", None)
 
-        vat_number: None | str | Unset = d.pop("vatNumber", UNSET)
+        vat_number: None | str = d.pop("vatNumber", None)
 
-        business_registration_number: None | str | Unset = d.pop(
-            "businessRegistrationNumber", UNSET
+        business_registration_number: None | str = d.pop(
+            "businessRegistrationNumber", None
         )
 
-        eas_code: None | str | Unset = d.pop("easCode", UNSET)
+        eas_code: None | str = d.pop("easCode", None)
 
-        einvoice_address: None | str | Unset = d.pop("einvoiceAddress", UNSET)
+        einvoice_address: None | str = d.pop("einvoiceAddress", None)
 
-        _einvoice_network = d.pop("einvoiceNetwork", UNSET)
-        einvoice_network: EinvoiceNetwork | None | Unset
-        if _einvoice_network is None or isinstance(_einvoice_network, Unset):
+        _einvoice_network = d.pop("einvoiceNetwork", None)
+        einvoice_network: EinvoiceNetwork | None
+        if _einvoice_network is None:
             einvoice_network = _einvoice_network
         else:
             try:
@@ -411,13 +537,11 @@ class Customer:
 
                 einvoice_network = einvoice_network_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                einvoice_network = cast(
-                    EinvoiceNetwork | None | Unset, _einvoice_network
-                )
+                einvoice_network = cast(EinvoiceNetwork | None, _einvoice_network)
 
-        _type_ = d.pop("type", UNSET)
-        type_: CustomerType | None | Unset
-        if _type_ is None or isinstance(_type_, Unset):
+        _type_ = d.pop("type", None)
+        type_: CustomerType | None
+        if _type_ is None:
             type_ = _type_
         else:
             try:
@@ -431,15 +555,15 @@ class Customer:
 
                 type_ = type_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                type_ = cast(CustomerType | None | Unset, _type_)
+                type_ = cast(CustomerType | None, _type_)
 
-        logo_url: None | str | Unset = d.pop("logoUrl", UNSET)
+        logo_url: None | str = d.pop("logoUrl", None)
 
-        domain: None | str | Unset = d.pop("domain", UNSET)
+        domain: None | str = d.pop("domain", None)
 
-        _external_source = d.pop("externalSource", UNSET)
-        external_source: ExternalSource | None | Unset
-        if _external_source is None or isinstance(_external_source, Unset):
+        _external_source = d.pop("externalSource", None)
+        external_source: ExternalSource | None
+        if _external_source is None:
             external_source = _external_source
         else:
             try:
@@ -449,25 +573,25 @@ class Customer:
 
                 external_source = external_source_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                external_source = cast(ExternalSource | None | Unset, _external_source)
+                external_source = cast(ExternalSource | None, _external_source)
 
-        _created_at = d.pop("createdAt", UNSET)
-        created_at: datetime.datetime | Unset
-        if isinstance(_created_at, Unset):
-            created_at = UNSET
+        _created_at = d.pop("createdAt", None)
+        created_at: datetime.datetime | None
+        if _created_at is None:
+            created_at = None
         else:
             created_at = datetime.datetime.fromisoformat(_created_at)
 
-        _updated_at = d.pop("updatedAt", UNSET)
-        updated_at: datetime.datetime | Unset
-        if isinstance(_updated_at, Unset):
-            updated_at = UNSET
+        _updated_at = d.pop("updatedAt", None)
+        updated_at: datetime.datetime | None
+        if _updated_at is None:
+            updated_at = None
         else:
             updated_at = datetime.datetime.fromisoformat(_updated_at)
 
-        _custom_properties = d.pop("customProperties", UNSET)
-        custom_properties: list[CustomProperty | None] | None | Unset
-        if _custom_properties is None or isinstance(_custom_properties, Unset):
+        _custom_properties = d.pop("customProperties", None)
+        custom_properties: list[CustomProperty | None] | None
+        if _custom_properties is None:
             custom_properties = _custom_properties
         else:
             try:
@@ -501,39 +625,48 @@ class Customer:
                 custom_properties = custom_properties_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 custom_properties = cast(
-                    list[CustomProperty | None] | None | Unset, _custom_properties
+                    list[CustomProperty | None] | None, _custom_properties
                 )
 
-        recipient_emails = cast(list[str], d.pop("recipientEmails", UNSET))
+        _recipient_emails = d.pop("recipientEmails", None)
+        recipient_emails: list[str] | None
+        if _recipient_emails is None:
+            recipient_emails = None
+        else:
+            recipient_emails = cast(list[str], _recipient_emails)
 
-        cc_emails = cast(list[str], d.pop("ccEmails", UNSET))
+        _cc_emails = d.pop("ccEmails", None)
+        cc_emails: list[str] | None
+        if _cc_emails is None:
+            cc_emails = None
+        else:
+            cc_emails = cast(list[str], _cc_emails)
 
-        customer = cls(
-            id=id,
-            name=name,
-            email=email,
-            address=address,
-            billing_address=billing_address,
-            shipping_address=shipping_address,
-            status=status,
-            description=description,
-            vat_number=vat_number,
-            business_registration_number=business_registration_number,
-            eas_code=eas_code,
-            einvoice_address=einvoice_address,
-            einvoice_network=einvoice_network,
-            type_=type_,
-            logo_url=logo_url,
-            domain=domain,
-            external_source=external_source,
-            created_at=created_at,
-            updated_at=updated_at,
-            custom_properties=custom_properties,
-            recipient_emails=recipient_emails,
-            cc_emails=cc_emails,
-        )
-
+        customer = cls.__new__(cls)
+        customer.id = id
+        customer.name = name
+        customer.email = email
+        customer.address = address
+        customer.billing_address = billing_address
+        customer.shipping_address = shipping_address
+        customer.status = status
+        customer.description = description
+        customer.vat_number = vat_number
+        customer.business_registration_number = business_registration_number
+        customer.eas_code = eas_code
+        customer.einvoice_address = einvoice_address
+        customer.einvoice_network = einvoice_network
+        customer.type_ = type_
+        customer.logo_url = logo_url
+        customer.domain = domain
+        customer.external_source = external_source
+        customer.created_at = created_at
+        customer.updated_at = updated_at
+        customer.custom_properties = custom_properties
+        customer.recipient_emails = recipient_emails
+        customer.cc_emails = cc_emails
         customer.additional_properties = d
+        customer._present = frozenset(src_dict)
         return customer
 
     @property
@@ -560,44 +693,44 @@ class CustomerFields(TypedDict, total=False):
     """ Unique identifier for the object """
     name: str | Unset
     """ Name of the customer """
-    email: None | str | Unset
+    email: str | None | Unset
     """ Email address of the customer """
     address: Address | None | Unset
     billing_address: Address | None | Unset
     shipping_address: Address | None | Unset
-    status: CustomerStatus | Unset | str
+    status: CustomerStatus | CustomerStatusLiteral | Unset
     """ - `ACTIVE` - The customer is active and can be used in invoices and contracts
     - `ARCHIVED` - The customer is archived and cannot be used in new invoices or contracts
 
     Not exhaustive: new values may be added at any time, and clients must accept them. """
-    description: None | str | Unset
+    description: str | None | Unset
     """ Description or notes about the customer """
-    vat_number: None | str | Unset
+    vat_number: str | None | Unset
     """ VAT number of the customer """
-    business_registration_number: None | str | Unset
+    business_registration_number: str | None | Unset
     """ Business registration number of the customer """
-    eas_code: None | str | Unset
+    eas_code: str | None | Unset
     """ Electronic Address Scheme code used for sending e-invoices """
-    einvoice_address: None | str | Unset
+    einvoice_address: str | None | Unset
     """ E-invoice address for the customer """
-    einvoice_network: EinvoiceNetwork | None | Unset | str
+    einvoice_network: EinvoiceNetwork | EinvoiceNetworkLiteral | None | Unset
     """ E-invoice network the customer is registered on """
-    type_: CustomerType | None | Unset | str
+    type_: CustomerType | CustomerTypeLiteral | None | Unset
     """ Type of customer """
-    logo_url: None | str | Unset
+    logo_url: str | None | Unset
     """ URL to the customer's logo """
-    domain: None | str | Unset
+    domain: str | None | Unset
     """ Domain of the customer's website """
     external_source: ExternalSource | None | Unset
     created_at: datetime.datetime | Unset
     """ Timestamp when the customer was created """
     updated_at: datetime.datetime | Unset
     """ Timestamp when the customer was last updated """
-    custom_properties: list[CustomProperty | None] | None | Unset
+    custom_properties: Sequence[CustomProperty | None] | None | Unset
     """ List of custom properties associated with the customer """
-    recipient_emails: list[str] | Unset
+    recipient_emails: Sequence[str] | Unset
     """ Billing email recipients ("Send to") used when sending invoices to this customer """
-    cc_emails: list[str] | Unset
+    cc_emails: Sequence[str] | Unset
     """ Billing email CC recipients used when sending invoices to this customer """
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -18,7 +18,10 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 from attrs import setters as _attrs_setters
 
-from ..models.customer_credit_status import CustomerCreditStatus
+from ..models.customer_credit_status import (
+    CustomerCreditStatus,
+    CustomerCreditStatusLiteral,
+)
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -29,53 +32,80 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="CustomerCredit")
 
 
-def _to_status(
-    value: CustomerCreditStatus | Unset | str,
-) -> CustomerCreditStatus | Unset:
+def _to_status(value: CustomerCreditStatus | str | None) -> CustomerCreditStatus | None:
     # from_dict gives the member already: a StrEnum is a str, but it is not converted twice.
     if isinstance(value, CustomerCreditStatus) or not isinstance(value, str):
         return value
     return CustomerCreditStatus(value)
 
 
-@_attrs_define(on_setattr=_attrs_setters.NO_OP)
+@_attrs_define(on_setattr=_attrs_setters.NO_OP, init=False)
 class CustomerCredit:
+    """The ``CustomerCredit`` object of Light's API.
+
+    Read from an answer, a field Light left out is ``None``, as is a null: ``fields_present()`` names
+    the fields the answer had.
+
+    Attributes:
+        id: Unique identifier for the object
+        company_id: ID of the company
+        company_entity_id: ID of the entity
+        amount: Total customer credit amount in cents
+        customer_name: Name of the customer
+        customer_id: ID of the customer
+        status: Not exhaustive: new values may be added at any time, and clients must accept them.
+        description: Description of the customer credit
+        currency: (no description in the spec)
+        document_date: Date when the customer credit was issued
+        valuation_date: Date used when applying foreign exchange rate
+        are_lines_with_tax: Whether the customer credit line amount is inclusive of tax or not. True means tax is already
+            included in the line amount and will not be added on top, false means tax will be added on top
+            of the line amount
+        lines: List of customer credit line items
+        created_at: Timestamp when the customer credit was created
+        updated_at: Timestamp when the customer credit was last updated
+        updated_by: ID of the user who last updated the customer credit
+        linked_invoice_receivable: (no description in the spec)
+    """
+
     id: UUID
     """ Unique identifier for the object """
-    company_id: UUID | Unset = UNSET
+    company_id: UUID | None
     """ ID of the company """
-    company_entity_id: None | Unset | UUID = UNSET
+    company_entity_id: None | UUID
     """ ID of the entity """
-    amount: int | None | Unset = UNSET
+    amount: int | None
     """ Total customer credit amount in cents """
-    customer_name: None | str | Unset = UNSET
+    customer_name: None | str
     """ Name of the customer """
-    customer_id: None | Unset | UUID = UNSET
+    customer_id: None | UUID
     """ ID of the customer """
-    status: CustomerCreditStatus | Unset = _attrs_field(
-        default=UNSET, converter=_to_status
-    )
+    status: CustomerCreditStatus | None
     """ Not exhaustive: new values may be added at any time, and clients must accept them. """
-    description: None | str | Unset = UNSET
+    description: None | str
     """ Description of the customer credit """
-    currency: str | Unset = UNSET
-    document_date: datetime.date | None | Unset = UNSET
+    currency: str | None
+    document_date: datetime.date | None
     """ Date when the customer credit was issued """
-    valuation_date: datetime.date | None | Unset = UNSET
+    valuation_date: datetime.date | None
     """ Date used when applying foreign exchange rate """
-    are_lines_with_tax: bool | Unset = UNSET
+    are_lines_with_tax: bool | None
     """ Whether the customer credit line amount is inclusive of tax or not. True means tax is already included in
     the line amount and will not be added on top, false means tax will be added on top of the line amount """
-    lines: list[CustomerCreditLine] | Unset = UNSET
+    lines: list[CustomerCreditLine] | None
     """ List of customer credit line items """
-    created_at: datetime.datetime | Unset = UNSET
+    created_at: datetime.datetime | None
     """ Timestamp when the customer credit was created """
-    updated_at: datetime.datetime | Unset = UNSET
+    updated_at: datetime.datetime | None
     """ Timestamp when the customer credit was last updated """
-    updated_by: None | Unset | UUID = UNSET
+    updated_by: None | UUID
     """ ID of the user who last updated the customer credit """
-    linked_invoice_receivable: None | RelatedDocument | Unset = UNSET
+    linked_invoice_receivable: None | RelatedDocument
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # The JSON names the answer had (or the keywords given): what fields_present() and to_dict read.
+    _present: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, factory=frozenset
+    )
     JSON_NAMES: ClassVar[Mapping[str, str]] = {
         "id": "id",
         "company_id": "companyId",
@@ -96,142 +126,211 @@ class CustomerCredit:
         "linked_invoice_receivable": "linkedInvoiceReceivable",
     }
 
+    def __init__(
+        self,
+        id: UUID,
+        company_id: UUID | None | Unset = UNSET,
+        company_entity_id: None | UUID | Unset = UNSET,
+        amount: int | None | Unset = UNSET,
+        customer_name: None | str | Unset = UNSET,
+        customer_id: None | UUID | Unset = UNSET,
+        status: CustomerCreditStatus
+        | CustomerCreditStatusLiteral
+        | None
+        | Unset = UNSET,
+        description: None | str | Unset = UNSET,
+        currency: str | None | Unset = UNSET,
+        document_date: datetime.date | None | Unset = UNSET,
+        valuation_date: datetime.date | None | Unset = UNSET,
+        are_lines_with_tax: bool | None | Unset = UNSET,
+        lines: Sequence[CustomerCreditLine] | None | Unset = UNSET,
+        created_at: datetime.datetime | None | Unset = UNSET,
+        updated_at: datetime.datetime | None | Unset = UNSET,
+        updated_by: None | UUID | Unset = UNSET,
+        linked_invoice_receivable: None | RelatedDocument | Unset = UNSET,
+    ) -> None:
+        self.id = id
+        self.company_id = None if isinstance(company_id, Unset) else company_id
+        self.company_entity_id = (
+            None if isinstance(company_entity_id, Unset) else company_entity_id
+        )
+        self.amount = None if isinstance(amount, Unset) else amount
+        self.customer_name = None if isinstance(customer_name, Unset) else customer_name
+        self.customer_id = None if isinstance(customer_id, Unset) else customer_id
+        self.status = None if isinstance(status, Unset) else _to_status(status)
+        self.description = None if isinstance(description, Unset) else description
+        self.currency = None if isinstance(currency, Unset) else currency
+        self.document_date = None if isinstance(document_date, Unset) else document_date
+        self.valuation_date = (
+            None if isinstance(valuation_date, Unset) else valuation_date
+        )
+        self.are_lines_with_tax = (
+            None if isinstance(are_lines_with_tax, Unset) else are_lines_with_tax
+        )
+        self.lines = (
+            None
+            if isinstance(lines, Unset)
+            else (None if lines is None else list(lines))
+        )
+        self.created_at = None if isinstance(created_at, Unset) else created_at
+        self.updated_at = None if isinstance(updated_at, Unset) else updated_at
+        self.updated_by = None if isinstance(updated_by, Unset) else updated_by
+        self.linked_invoice_receivable = (
+            None
+            if isinstance(linked_invoice_receivable, Unset)
+            else linked_invoice_receivable
+        )
+        self.additional_properties = {}
+        given: tuple[tuple[str, object], ...] = (
+            ("id", id),
+            ("companyId", company_id),
+            ("companyEntityId", company_entity_id),
+            ("amount", amount),
+            ("customerName", customer_name),
+            ("customerId", customer_id),
+            ("status", status),
+            ("description", description),
+            ("currency", currency),
+            ("documentDate", document_date),
+            ("valuationDate", valuation_date),
+            ("areLinesWithTax", are_lines_with_tax),
+            ("lines", lines),
+            ("createdAt", created_at),
+            ("updatedAt", updated_at),
+            ("updatedBy", updated_by),
+            ("linkedInvoiceReceivable", linked_invoice_receivable),
+        )
+        self._present = frozenset(
+            name for name, value in given if not isinstance(value, Unset)
+        )
+
+    def fields_present(self) -> frozenset[str]:
+        """The fields (by keyword) the answer had, a null included, or that were given to the
+        constructor; a field that is ``None`` and not here was left out."""
+        return frozenset(
+            name
+            for name, json_name in self.JSON_NAMES.items()
+            if json_name in self._present
+        )
+
     def to_dict(self) -> dict[str, Any]:
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
         id = str(self.id)
-
-        company_id: str | Unset = UNSET
-        if not isinstance(self.company_id, Unset):
+        field_dict["id"] = id
+        if self.company_id is not None:
             company_id = str(self.company_id)
-
-        company_entity_id: None | str | Unset
-        if isinstance(self.company_entity_id, Unset):
-            company_entity_id = UNSET
-        elif isinstance(self.company_entity_id, UUID):
-            company_entity_id = str(self.company_entity_id)
-        else:
-            company_entity_id = self.company_entity_id
-
-        amount: int | None | Unset
-        if isinstance(self.amount, Unset):
-            amount = UNSET
-        else:
+            field_dict["companyId"] = company_id
+        elif "companyId" in self._present:
+            field_dict["companyId"] = None
+        if self.company_entity_id is not None:
+            company_entity_id: None | str
+            if isinstance(self.company_entity_id, UUID):
+                company_entity_id = str(self.company_entity_id)
+            else:
+                company_entity_id = self.company_entity_id
+            field_dict["companyEntityId"] = company_entity_id
+        elif "companyEntityId" in self._present:
+            field_dict["companyEntityId"] = None
+        if self.amount is not None:
+            amount: int | None
             amount = self.amount
-
-        customer_name: None | str | Unset
-        if isinstance(self.customer_name, Unset):
-            customer_name = UNSET
-        else:
+            field_dict["amount"] = amount
+        elif "amount" in self._present:
+            field_dict["amount"] = None
+        if self.customer_name is not None:
+            customer_name: None | str
             customer_name = self.customer_name
-
-        customer_id: None | str | Unset
-        if isinstance(self.customer_id, Unset):
-            customer_id = UNSET
-        elif isinstance(self.customer_id, UUID):
-            customer_id = str(self.customer_id)
-        else:
-            customer_id = self.customer_id
-
-        status: str | Unset = UNSET
-        if not isinstance(self.status, Unset):
+            field_dict["customerName"] = customer_name
+        elif "customerName" in self._present:
+            field_dict["customerName"] = None
+        if self.customer_id is not None:
+            customer_id: None | str
+            if isinstance(self.customer_id, UUID):
+                customer_id = str(self.customer_id)
+            else:
+                customer_id = self.customer_id
+            field_dict["customerId"] = customer_id
+        elif "customerId" in self._present:
+            field_dict["customerId"] = None
+        if self.status is not None:
             status = str(self.status)
-
-        description: None | str | Unset
-        if isinstance(self.description, Unset):
-            description = UNSET
-        else:
+            field_dict["status"] = status
+        elif "status" in self._present:
+            field_dict["status"] = None
+        if self.description is not None:
+            description: None | str
             description = self.description
-
-        currency = self.currency
-
-        document_date: None | str | Unset
-        if isinstance(self.document_date, Unset):
-            document_date = UNSET
-        elif isinstance(self.document_date, datetime.date):
-            document_date = self.document_date.isoformat()
-        else:
-            document_date = self.document_date
-
-        valuation_date: None | str | Unset
-        if isinstance(self.valuation_date, Unset):
-            valuation_date = UNSET
-        elif isinstance(self.valuation_date, datetime.date):
-            valuation_date = self.valuation_date.isoformat()
-        else:
-            valuation_date = self.valuation_date
-
-        are_lines_with_tax = self.are_lines_with_tax
-
-        lines: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.lines, Unset):
+            field_dict["description"] = description
+        elif "description" in self._present:
+            field_dict["description"] = None
+        if self.currency is not None:
+            currency = self.currency
+            field_dict["currency"] = currency
+        elif "currency" in self._present:
+            field_dict["currency"] = None
+        if self.document_date is not None:
+            document_date: None | str
+            if isinstance(self.document_date, datetime.date):
+                document_date = self.document_date.isoformat()
+            else:
+                document_date = self.document_date
+            field_dict["documentDate"] = document_date
+        elif "documentDate" in self._present:
+            field_dict["documentDate"] = None
+        if self.valuation_date is not None:
+            valuation_date: None | str
+            if isinstance(self.valuation_date, datetime.date):
+                valuation_date = self.valuation_date.isoformat()
+            else:
+                valuation_date = self.valuation_date
+            field_dict["valuationDate"] = valuation_date
+        elif "valuationDate" in self._present:
+            field_dict["valuationDate"] = None
+        if self.are_lines_with_tax is not None:
+            are_lines_with_tax = self.are_lines_with_tax
+            field_dict["areLinesWithTax"] = are_lines_with_tax
+        elif "areLinesWithTax" in self._present:
+            field_dict["areLinesWithTax"] = None
+        if self.lines is not None:
+            if isinstance(self.lines, str):
+                raise TypeError("lines must be a list (or a tuple), not a string")
             lines = []
             for lines_item_data in self.lines:
                 lines_item = lines_item_data.to_dict()
                 lines.append(lines_item)
 
-        created_at: str | Unset = UNSET
-        if not isinstance(self.created_at, Unset):
-            created_at = self.created_at.isoformat()
-
-        updated_at: str | Unset = UNSET
-        if not isinstance(self.updated_at, Unset):
-            updated_at = self.updated_at.isoformat()
-
-        updated_by: None | str | Unset
-        if isinstance(self.updated_by, Unset):
-            updated_by = UNSET
-        elif isinstance(self.updated_by, UUID):
-            updated_by = str(self.updated_by)
-        else:
-            updated_by = self.updated_by
-
-        linked_invoice_receivable: dict[str, Any] | None | Unset
-        if isinstance(self.linked_invoice_receivable, Unset):
-            linked_invoice_receivable = UNSET
-        elif isinstance(self.linked_invoice_receivable, RelatedDocument):
-            linked_invoice_receivable = self.linked_invoice_receivable.to_dict()
-        else:
-            linked_invoice_receivable = self.linked_invoice_receivable
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-            }
-        )
-        if company_id is not UNSET:
-            field_dict["companyId"] = company_id
-        if company_entity_id is not UNSET:
-            field_dict["companyEntityId"] = company_entity_id
-        if amount is not UNSET:
-            field_dict["amount"] = amount
-        if customer_name is not UNSET:
-            field_dict["customerName"] = customer_name
-        if customer_id is not UNSET:
-            field_dict["customerId"] = customer_id
-        if status is not UNSET:
-            field_dict["status"] = status
-        if description is not UNSET:
-            field_dict["description"] = description
-        if currency is not UNSET:
-            field_dict["currency"] = currency
-        if document_date is not UNSET:
-            field_dict["documentDate"] = document_date
-        if valuation_date is not UNSET:
-            field_dict["valuationDate"] = valuation_date
-        if are_lines_with_tax is not UNSET:
-            field_dict["areLinesWithTax"] = are_lines_with_tax
-        if lines is not UNSET:
             field_dict["lines"] = lines
-        if created_at is not UNSET:
+        elif "lines" in self._present:
+            field_dict["lines"] = None
+        if self.created_at is not None:
+            created_at = self.created_at.isoformat()
             field_dict["createdAt"] = created_at
-        if updated_at is not UNSET:
+        elif "createdAt" in self._present:
+            field_dict["createdAt"] = None
+        if self.updated_at is not None:
+            updated_at = self.updated_at.isoformat()
             field_dict["updatedAt"] = updated_at
-        if updated_by is not UNSET:
+        elif "updatedAt" in self._present:
+            field_dict["updatedAt"] = None
+        if self.updated_by is not None:
+            updated_by: None | str
+            if isinstance(self.updated_by, UUID):
+                updated_by = str(self.updated_by)
+            else:
+                updated_by = self.updated_by
             field_dict["updatedBy"] = updated_by
-        if linked_invoice_receivable is not UNSET:
+        elif "updatedBy" in self._present:
+            field_dict["updatedBy"] = None
+        if self.linked_invoice_receivable is not None:
+            linked_invoice_receivable: dict[str, Any] | None
+            if isinstance(self.linked_invoice_receivable, RelatedDocument):
+                linked_invoice_receivable = self.linked_invoice_receivable.to_dict()
+            else:
+                linked_invoice_receivable = self.linked_invoice_receivable
             field_dict["linkedInvoiceReceivable"] = linked_invoice_receivable
-
+        elif "linkedInvoiceReceivable" in self._present:
+            field_dict["linkedInvoiceReceivable"] = None
         return field_dict
 
     @classmethod
@@ -239,16 +338,16 @@ class CustomerCredit:
         d = dict(src_dict)
         id = UUID(d.pop("id"))
 
-        _company_id = d.pop("companyId", UNSET)
-        company_id: UUID | Unset
-        if isinstance(_company_id, Unset):
-            company_id = UNSET
+        _company_id = d.pop("companyId", None)
+        company_id: UUID | None
+        if _company_id is None:
+            company_id = None
         else:
             company_id = UUID(_company_id)
 
-        _company_entity_id = d.pop("companyEntityId", UNSET)
-        company_entity_id: None | Unset | UUID
-        if _company_entity_id is None or isinstance(_company_entity_id, Unset):
+        _company_entity_id = d.pop("companyEntityId", None)
+        company_entity_id: None | UUID
+        if _company_entity_id is None:
             company_entity_id = _company_entity_id
         else:
             try:
@@ -258,15 +357,15 @@ class CustomerCredit:
 
                 company_entity_id = company_entity_id_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                company_entity_id = cast(None | Unset | UUID, _company_entity_id)
+                company_entity_id = cast(None | UUID, _company_entity_id)
 
-        amount: int | None | Unset = d.pop("amount", UNSET)
+        amount: int | None = d.pop("amount", None)
 
-        customer_name: None | str | Unset = d.pop("customerName", UNSET)
+        customer_name: None | str = d.pop("customerName", None)
 
-        _customer_id = d.pop("customerId", UNSET)
-        customer_id: None | Unset | UUID
-        if _customer_id is None or isinstance(_customer_id, Unset):
+        _customer_id = d.pop("customerId", None)
+        customer_id: None | UUID
+        if _customer_id is None:
             customer_id = _customer_id
         else:
             try:
@@ -276,12 +375,12 @@ class CustomerCredit:
 
                 customer_id = customer_id_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                customer_id = cast(None | Unset | UUID, _customer_id)
+                customer_id = cast(None | UUID, _customer_id)
 
-        _status = d.pop("status", UNSET)
-        status: CustomerCreditStatus | Unset
-        if isinstance(_status, Unset):
-            status = UNSET
+        _status = d.pop("status", None)
+        status: CustomerCreditStatus | None
+        if _status is None:
+            status = None
         else:
             status = (
                 CustomerCreditStatus._by_value.get(_status)
@@ -289,13 +388,13 @@ class CustomerCredit:
                 else None
             ) or CustomerCreditStatus(_status)
 
-        description: None | str | Unset = d.pop("description", UNSET)
+        description: None | str = d.pop("description", None)
 
-        currency = d.pop("currency", UNSET)
+        currency = d.pop("currency", None)
 
-        _document_date = d.pop("documentDate", UNSET)
-        document_date: datetime.date | None | Unset
-        if _document_date is None or isinstance(_document_date, Unset):
+        _document_date = d.pop("documentDate", None)
+        document_date: datetime.date | None
+        if _document_date is None:
             document_date = _document_date
         else:
             try:
@@ -305,11 +404,11 @@ class CustomerCredit:
 
                 document_date = document_date_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                document_date = cast(datetime.date | None | Unset, _document_date)
+                document_date = cast(datetime.date | None, _document_date)
 
-        _valuation_date = d.pop("valuationDate", UNSET)
-        valuation_date: datetime.date | None | Unset
-        if _valuation_date is None or isinstance(_valuation_date, Unset):
+        _valuation_date = d.pop("valuationDate", None)
+        valuation_date: datetime.date | None
+        if _valuation_date is None:
             valuation_date = _valuation_date
         else:
             try:
@@ -319,36 +418,39 @@ class CustomerCredit:
 
                 valuation_date = valuation_date_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                valuation_date = cast(datetime.date | None | Unset, _valuation_date)
+                valuation_date = cast(datetime.date | None, _valuation_date)
 
-        are_lines_with_tax = d.pop("areLinesWithTax", UNSET)
+        are_lines_with_tax = d.pop("areLinesWithTax", None)
 
-        _lines = d.pop("lines", UNSET)
-        lines: list[CustomerCreditLine] | Unset = UNSET
-        if _lines is not UNSET:
+        _lines = d.pop("lines", None)
+        lines: list[CustomerCreditLine] | None
+        if _lines is None:
+            lines = None
+        else:
             lines = []
+            _lines = _lines
             for lines_item_data in _lines:
                 lines_item = CustomerCreditLine.from_dict(lines_item_data)
 
                 lines.append(lines_item)
 
-        _created_at = d.pop("createdAt", UNSET)
-        created_at: datetime.datetime | Unset
-        if isinstance(_created_at, Unset):
-            created_at = UNSET
+        _created_at = d.pop("createdAt", None)
+        created_at: datetime.datetime | None
+        if _created_at is None:
+            created_at = None
         else:
             created_at = datetime.datetime.fromisoformat(_created_at)
 
-        _updated_at = d.pop("updatedAt", UNSET)
-        updated_at: datetime.datetime | Unset
-        if isinstance(_updated_at, Unset):
-            updated_at = UNSET
+        _updated_at = d.pop("updatedAt", None)
+        updated_at: datetime.datetime | None
+        if _updated_at is None:
+            updated_at = None
         else:
             updated_at = datetime.datetime.fromisoformat(_updated_at)
 
-        _updated_by = d.pop("updatedBy", UNSET)
-        updated_by: None | Unset | UUID
-        if _updated_by is None or isinstance(_updated_by, Unset):
+        _updated_by = d.pop("updatedBy", None)
+        updated_by: None | UUID
+        if _updated_by is None:
             updated_by = _updated_by
         else:
             try:
@@ -358,13 +460,11 @@ class CustomerCredit:
 
                 updated_by = updated_by_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                updated_by = cast(None | Unset | UUID, _updated_by)
+                updated_by = cast(None | UUID, _updated_by)
 
-        _linked_invoice_receivable = d.pop("linkedInvoiceReceivable", UNSET)
-        linked_invoice_receivable: None | RelatedDocument | Unset
-        if _linked_invoice_receivable is None or isinstance(
-            _linked_invoice_receivable, Unset
-        ):
+        _linked_invoice_receivable = d.pop("linkedInvoiceReceivable", None)
+        linked_invoice_receivable: None | RelatedDocument
+        if _linked_invoice_receivable is None:
             linked_invoice_receivable = _linked_invoice_receivable
         else:
             try:
@@ -377,30 +477,29 @@ class CustomerCredit:
                 linked_invoice_receivable = linked_invoice_receivable_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 linked_invoice_receivable = cast(
-                    None | RelatedDocument | Unset, _linked_invoice_receivable
+                    None | RelatedDocument, _linked_invoice_receivable
                 )
 
-        customer_credit = cls(
-            id=id,
-            company_id=company_id,
-            company_entity_id=company_entity_id,
-            amount=amount,
-            customer_name=customer_name,
-            customer_id=customer_id,
-            status=status,
-            description=description,
-            currency=currency,
-            document_date=document_date,
-            valuation_date=valuation_date,
-            are_lines_with_tax=are_lines_with_tax,
-            lines=lines,
-            created_at=created_at,
-            updated_at=updated_at,
-            updated_by=updated_by,
-            linked_invoice_receivable=linked_invoice_receivable,
-        )
-
+        customer_credit = cls.__new__(cls)
+        customer_credit.id = id
+        customer_credit.company_id = company_id
+        customer_credit.company_entity_id = company_entity_id
+        customer_credit.amount = amount
+        customer_credit.customer_name = customer_name
+        customer_credit.customer_id = customer_id
+        customer_credit.status = status
+        customer_credit.description = description
+        customer_credit.currency = currency
+        customer_credit.document_date = document_date
+        customer_credit.valuation_date = valuation_date
+        customer_credit.are_lines_with_tax = are_lines_with_tax
+        customer_credit.lines = lines
+        customer_credit.created_at = created_at
+        customer_credit.updated_at = updated_at
+        customer_credit.updated_by = updated_by
+        customer_credit.linked_invoice_receivable = linked_invoice_receivable
         customer_credit.additional_properties = d
+        customer_credit._present = frozenset(src_dict)
         return customer_credit
 
     @property
@@ -427,17 +526,17 @@ class CustomerCreditFields(TypedDict, total=False):
     """ Unique identifier for the object """
     company_id: UUID | Unset
     """ ID of the company """
-    company_entity_id: None | Unset | UUID
+    company_entity_id: UUID | None | Unset
     """ ID of the entity """
     amount: int | None | Unset
     """ Total customer credit amount in cents """
-    customer_name: None | str | Unset
+    customer_name: str | None | Unset
     """ Name of the customer """
-    customer_id: None | Unset | UUID
+    customer_id: UUID | None | Unset
     """ ID of the customer """
-    status: CustomerCreditStatus | Unset | str
+    status: CustomerCreditStatus | CustomerCreditStatusLiteral | Unset
     """ Not exhaustive: new values may be added at any time, and clients must accept them. """
-    description: None | str | Unset
+    description: str | None | Unset
     """ Description of the customer credit """
     currency: str | Unset
     document_date: datetime.date | None | Unset
@@ -447,15 +546,15 @@ class CustomerCreditFields(TypedDict, total=False):
     are_lines_with_tax: bool | Unset
     """ Whether the customer credit line amount is inclusive of tax or not. True means tax is already included in
     the line amount and will not be added on top, false means tax will be added on top of the line amount """
-    lines: list[CustomerCreditLine] | Unset
+    lines: Sequence[CustomerCreditLine] | Unset
     """ List of customer credit line items """
     created_at: datetime.datetime | Unset
     """ Timestamp when the customer credit was created """
     updated_at: datetime.datetime | Unset
     """ Timestamp when the customer credit was last updated """
-    updated_by: None | Unset | UUID
+    updated_by: UUID | None | Unset
     """ ID of the user who last updated the customer credit """
-    linked_invoice_receivable: None | RelatedDocument | Unset
+    linked_invoice_receivable: RelatedDocument | None | Unset
 
 
 from ..models.customer_credit_line import CustomerCreditLine

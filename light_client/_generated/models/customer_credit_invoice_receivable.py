@@ -26,19 +26,36 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="CustomerCreditInvoiceReceivable")
 
 
-@_attrs_define(on_setattr=_attrs_setters.NO_OP)
+@_attrs_define(on_setattr=_attrs_setters.NO_OP, init=False)
 class CustomerCreditInvoiceReceivable:
-    company_id: UUID | Unset = UNSET
+    """The ``CustomerCreditInvoiceReceivable`` object of Light's API.
+
+    Read from an answer, a field Light left out is ``None``, as is a null: ``fields_present()`` names
+    the fields the answer had.
+
+    Attributes:
+        company_id: ID of the company
+        customer_credit: Invoice payable details
+        invoice_receivable: Invoice payable details
+        amount: Amount of the customer credit applied to the sales invoice, in the smallest currency unit
+        linked_at: Timestamp when the customer credit was linked to the sales invoice
+    """
+
+    company_id: UUID | None
     """ ID of the company """
-    customer_credit: RelatedDocument | Unset = UNSET
+    customer_credit: RelatedDocument | None
     """ Invoice payable details """
-    invoice_receivable: RelatedDocument | Unset = UNSET
+    invoice_receivable: RelatedDocument | None
     """ Invoice payable details """
-    amount: int | Unset = UNSET
+    amount: int | None
     """ Amount of the customer credit applied to the sales invoice, in the smallest currency unit """
-    linked_at: datetime.datetime | Unset = UNSET
+    linked_at: datetime.datetime | None
     """ Timestamp when the customer credit was linked to the sales invoice """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # The JSON names the answer had (or the keywords given): what fields_present() and to_dict read.
+    _present: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, factory=frozenset
+    )
     JSON_NAMES: ClassVar[Mapping[str, str]] = {
         "company_id": "companyId",
         "customer_credit": "customerCredit",
@@ -47,83 +64,115 @@ class CustomerCreditInvoiceReceivable:
         "linked_at": "linkedAt",
     }
 
+    def __init__(
+        self,
+        company_id: UUID | None | Unset = UNSET,
+        customer_credit: RelatedDocument | None | Unset = UNSET,
+        invoice_receivable: RelatedDocument | None | Unset = UNSET,
+        amount: int | None | Unset = UNSET,
+        linked_at: datetime.datetime | None | Unset = UNSET,
+    ) -> None:
+        self.company_id = None if isinstance(company_id, Unset) else company_id
+        self.customer_credit = (
+            None if isinstance(customer_credit, Unset) else customer_credit
+        )
+        self.invoice_receivable = (
+            None if isinstance(invoice_receivable, Unset) else invoice_receivable
+        )
+        self.amount = None if isinstance(amount, Unset) else amount
+        self.linked_at = None if isinstance(linked_at, Unset) else linked_at
+        self.additional_properties = {}
+        given: tuple[tuple[str, object], ...] = (
+            ("companyId", company_id),
+            ("customerCredit", customer_credit),
+            ("invoiceReceivable", invoice_receivable),
+            ("amount", amount),
+            ("linkedAt", linked_at),
+        )
+        self._present = frozenset(
+            name for name, value in given if not isinstance(value, Unset)
+        )
+
+    def fields_present(self) -> frozenset[str]:
+        """The fields (by keyword) the answer had, a null included, or that were given to the
+        constructor; a field that is ``None`` and not here was left out."""
+        return frozenset(
+            name
+            for name, json_name in self.JSON_NAMES.items()
+            if json_name in self._present
+        )
+
     def to_dict(self) -> dict[str, Any]:
-        company_id: str | Unset = UNSET
-        if not isinstance(self.company_id, Unset):
-            company_id = str(self.company_id)
-
-        customer_credit: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.customer_credit, Unset):
-            customer_credit = self.customer_credit.to_dict()
-
-        invoice_receivable: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.invoice_receivable, Unset):
-            invoice_receivable = self.invoice_receivable.to_dict()
-
-        amount = self.amount
-
-        linked_at: str | Unset = UNSET
-        if not isinstance(self.linked_at, Unset):
-            linked_at = self.linked_at.isoformat()
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if company_id is not UNSET:
+        if self.company_id is not None:
+            company_id = str(self.company_id)
             field_dict["companyId"] = company_id
-        if customer_credit is not UNSET:
+        elif "companyId" in self._present:
+            field_dict["companyId"] = None
+        if self.customer_credit is not None:
+            customer_credit = self.customer_credit.to_dict()
             field_dict["customerCredit"] = customer_credit
-        if invoice_receivable is not UNSET:
+        elif "customerCredit" in self._present:
+            field_dict["customerCredit"] = None
+        if self.invoice_receivable is not None:
+            invoice_receivable = self.invoice_receivable.to_dict()
             field_dict["invoiceReceivable"] = invoice_receivable
-        if amount is not UNSET:
+        elif "invoiceReceivable" in self._present:
+            field_dict["invoiceReceivable"] = None
+        if self.amount is not None:
+            amount = self.amount
             field_dict["amount"] = amount
-        if linked_at is not UNSET:
+        elif "amount" in self._present:
+            field_dict["amount"] = None
+        if self.linked_at is not None:
+            linked_at = self.linked_at.isoformat()
             field_dict["linkedAt"] = linked_at
-
+        elif "linkedAt" in self._present:
+            field_dict["linkedAt"] = None
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        _company_id = d.pop("companyId", UNSET)
-        company_id: UUID | Unset
-        if isinstance(_company_id, Unset):
-            company_id = UNSET
+        _company_id = d.pop("companyId", None)
+        company_id: UUID | None
+        if _company_id is None:
+            company_id = None
         else:
             company_id = UUID(_company_id)
 
-        _customer_credit = d.pop("customerCredit", UNSET)
-        customer_credit: RelatedDocument | Unset
-        if isinstance(_customer_credit, Unset):
-            customer_credit = UNSET
+        _customer_credit = d.pop("customerCredit", None)
+        customer_credit: RelatedDocument | None
+        if _customer_credit is None:
+            customer_credit = None
         else:
             customer_credit = RelatedDocument.from_dict(_customer_credit)
 
-        _invoice_receivable = d.pop("invoiceReceivable", UNSET)
-        invoice_receivable: RelatedDocument | Unset
-        if isinstance(_invoice_receivable, Unset):
-            invoice_receivable = UNSET
+        _invoice_receivable = d.pop("invoiceReceivable", None)
+        invoice_receivable: RelatedDocument | None
+        if _invoice_receivable is None:
+            invoice_receivable = None
         else:
             invoice_receivable = RelatedDocument.from_dict(_invoice_receivable)
 
-        amount = d.pop("amount", UNSET)
+        amount = d.pop("amount", None)
 
-        _linked_at = d.pop("linkedAt", UNSET)
-        linked_at: datetime.datetime | Unset
-        if isinstance(_linked_at, Unset):
-            linked_at = UNSET
+        _linked_at = d.pop("linkedAt", None)
+        linked_at: datetime.datetime | None
+        if _linked_at is None:
+            linked_at = None
         else:
             linked_at = datetime.datetime.fromisoformat(_linked_at)
 
-        customer_credit_invoice_receivable = cls(
-            company_id=company_id,
-            customer_credit=customer_credit,
-            invoice_receivable=invoice_receivable,
-            amount=amount,
-            linked_at=linked_at,
-        )
-
+        customer_credit_invoice_receivable = cls.__new__(cls)
+        customer_credit_invoice_receivable.company_id = company_id
+        customer_credit_invoice_receivable.customer_credit = customer_credit
+        customer_credit_invoice_receivable.invoice_receivable = invoice_receivable
+        customer_credit_invoice_receivable.amount = amount
+        customer_credit_invoice_receivable.linked_at = linked_at
         customer_credit_invoice_receivable.additional_properties = d
+        customer_credit_invoice_receivable._present = frozenset(src_dict)
         return customer_credit_invoice_receivable
 
     @property

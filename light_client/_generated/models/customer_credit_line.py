@@ -27,42 +27,72 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="CustomerCreditLine")
 
 
-@_attrs_define(on_setattr=_attrs_setters.NO_OP)
+@_attrs_define(on_setattr=_attrs_setters.NO_OP, init=False)
 class CustomerCreditLine:
-    id: UUID | Unset = UNSET
+    """The ``CustomerCreditLine`` object of Light's API.
+
+    Read from an answer, a field Light left out is ``None``, as is a null: ``fields_present()`` names
+    the fields the answer had.
+
+    Attributes:
+        id: Unique identifier for the object
+        company_id: ID of the company
+        customer_credit_id: ID of the customer credit this line belongs to
+        gross_transaction_amount: (no description in the spec)
+        net_transaction_amount: (no description in the spec)
+        description: Description of the customer credit line item
+        ledger_tax_id: ID of the tax code
+        tax_transaction_amount: (no description in the spec)
+        ledger_account_id: ID of the ledger account
+        avatax_code: Avalara tax code. Used when the customer credit tax engine is AVATAX
+        product_id: ID of the product
+        quantity: Quantity of the product
+        created_at: Timestamp when the customer credit was created
+        updated_at: Timestamp when the customer credit was last updated
+        accrual_template_id: ID of the accrual template
+        accrual_start_date: Start date for accrual
+        accrual_end_date: End date for accrual
+        accrual_default_duration: Default duration for accrual in months
+    """
+
+    id: UUID | None
     """ Unique identifier for the object """
-    company_id: UUID | Unset = UNSET
+    company_id: UUID | None
     """ ID of the company """
-    customer_credit_id: UUID | Unset = UNSET
+    customer_credit_id: UUID | None
     """ ID of the customer credit this line belongs to """
-    gross_transaction_amount: DirectedAmount | None | Unset = UNSET
-    net_transaction_amount: DirectedAmount | None | Unset = UNSET
-    description: None | str | Unset = UNSET
+    gross_transaction_amount: DirectedAmount | None
+    net_transaction_amount: DirectedAmount | None
+    description: None | str
     """ Description of the customer credit line item """
-    ledger_tax_id: None | Unset | UUID = UNSET
+    ledger_tax_id: None | UUID
     """ ID of the tax code """
-    tax_transaction_amount: DirectedAmount | None | Unset = UNSET
-    ledger_account_id: None | Unset | UUID = UNSET
+    tax_transaction_amount: DirectedAmount | None
+    ledger_account_id: None | UUID
     """ ID of the ledger account """
-    avatax_code: None | str | Unset = UNSET
+    avatax_code: None | str
     """ Avalara tax code. Used when the customer credit tax engine is AVATAX """
-    product_id: UUID | Unset = UNSET
+    product_id: UUID | None
     """ ID of the product """
-    quantity: float | Unset = UNSET
+    quantity: float | None
     """ Quantity of the product """
-    created_at: datetime.datetime | Unset = UNSET
+    created_at: datetime.datetime | None
     """ Timestamp when the customer credit was created """
-    updated_at: datetime.datetime | Unset = UNSET
+    updated_at: datetime.datetime | None
     """ Timestamp when the customer credit was last updated """
-    accrual_template_id: None | Unset | UUID = UNSET
+    accrual_template_id: None | UUID
     """ ID of the accrual template """
-    accrual_start_date: datetime.date | None | Unset = UNSET
+    accrual_start_date: datetime.date | None
     """ Start date for accrual """
-    accrual_end_date: datetime.date | None | Unset = UNSET
+    accrual_end_date: datetime.date | None
     """ End date for accrual """
-    accrual_default_duration: int | None | Unset = UNSET
+    accrual_default_duration: int | None
     """ Default duration for accrual in months """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # The JSON names the answer had (or the keywords given): what fields_present() and to_dict read.
+    _present: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, factory=frozenset
+    )
     JSON_NAMES: ClassVar[Mapping[str, str]] = {
         "id": "id",
         "company_id": "companyId",
@@ -84,186 +114,262 @@ class CustomerCreditLine:
         "accrual_default_duration": "accrualDefaultDuration",
     }
 
+    def __init__(
+        self,
+        id: UUID | None | Unset = UNSET,
+        company_id: UUID | None | Unset = UNSET,
+        customer_credit_id: UUID | None | Unset = UNSET,
+        gross_transaction_amount: DirectedAmount | None | Unset = UNSET,
+        net_transaction_amount: DirectedAmount | None | Unset = UNSET,
+        description: None | str | Unset = UNSET,
+        ledger_tax_id: None | UUID | Unset = UNSET,
+        tax_transaction_amount: DirectedAmount | None | Unset = UNSET,
+        ledger_account_id: None | UUID | Unset = UNSET,
+        avatax_code: None | str | Unset = UNSET,
+        product_id: UUID | None | Unset = UNSET,
+        quantity: float | None | Unset = UNSET,
+        created_at: datetime.datetime | None | Unset = UNSET,
+        updated_at: datetime.datetime | None | Unset = UNSET,
+        accrual_template_id: None | UUID | Unset = UNSET,
+        accrual_start_date: datetime.date | None | Unset = UNSET,
+        accrual_end_date: datetime.date | None | Unset = UNSET,
+        accrual_default_duration: int | None | Unset = UNSET,
+    ) -> None:
+        self.id = None if isinstance(id, Unset) else id
+        self.company_id = None if isinstance(company_id, Unset) else company_id
+        self.customer_credit_id = (
+            None if isinstance(customer_credit_id, Unset) else customer_credit_id
+        )
+        self.gross_transaction_amount = (
+            None
+            if isinstance(gross_transaction_amount, Unset)
+            else gross_transaction_amount
+        )
+        self.net_transaction_amount = (
+            None
+            if isinstance(net_transaction_amount, Unset)
+            else net_transaction_amount
+        )
+        self.description = None if isinstance(description, Unset) else description
+        self.ledger_tax_id = None if isinstance(ledger_tax_id, Unset) else ledger_tax_id
+        self.tax_transaction_amount = (
+            None
+            if isinstance(tax_transaction_amount, Unset)
+            else tax_transaction_amount
+        )
+        self.ledger_account_id = (
+            None if isinstance(ledger_account_id, Unset) else ledger_account_id
+        )
+        self.avatax_code = None if isinstance(avatax_code, Unset) else avatax_code
+        self.product_id = None if isinstance(product_id, Unset) else product_id
+        self.quantity = None if isinstance(quantity, Unset) else quantity
+        self.created_at = None if isinstance(created_at, Unset) else created_at
+        self.updated_at = None if isinstance(updated_at, Unset) else updated_at
+        self.accrual_template_id = (
+            None if isinstance(accrual_template_id, Unset) else accrual_template_id
+        )
+        self.accrual_start_date = (
+            None if isinstance(accrual_start_date, Unset) else accrual_start_date
+        )
+        self.accrual_end_date = (
+            None if isinstance(accrual_end_date, Unset) else accrual_end_date
+        )
+        self.accrual_default_duration = (
+            None
+            if isinstance(accrual_default_duration, Unset)
+            else accrual_default_duration
+        )
+        self.additional_properties = {}
+        given: tuple[tuple[str, object], ...] = (
+            ("id", id),
+            ("companyId", company_id),
+            ("customerCreditId", customer_credit_id),
+            ("grossTransactionAmount", gross_transaction_amount),
+            ("netTransactionAmount", net_transaction_amount),
+            ("description", description),
+            ("ledgerTaxId", ledger_tax_id),
+            ("taxTransactionAmount", tax_transaction_amount),
+            ("ledgerAccountId", ledger_account_id),
+            ("avataxCode", avatax_code),
+            ("productId", product_id),
+            ("quantity", quantity),
+            ("createdAt", created_at),
+            ("updatedAt", updated_at),
+            ("accrualTemplateId", accrual_template_id),
+            ("accrualStartDate", accrual_start_date),
+            ("accrualEndDate", accrual_end_date),
+            ("accrualDefaultDuration", accrual_default_duration),
+        )
+        self._present = frozenset(
+            name for name, value in given if not isinstance(value, Unset)
+        )
+
+    def fields_present(self) -> frozenset[str]:
+        """The fields (by keyword) the answer had, a null included, or that were given to the
+        constructor; a field that is ``None`` and not here was left out."""
+        return frozenset(
+            name
+            for name, json_name in self.JSON_NAMES.items()
+            if json_name in self._present
+        )
+
     def to_dict(self) -> dict[str, Any]:
-        id: str | Unset = UNSET
-        if not isinstance(self.id, Unset):
-            id = str(self.id)
-
-        company_id: str | Unset = UNSET
-        if not isinstance(self.company_id, Unset):
-            company_id = str(self.company_id)
-
-        customer_credit_id: str | Unset = UNSET
-        if not isinstance(self.customer_credit_id, Unset):
-            customer_credit_id = str(self.customer_credit_id)
-
-        gross_transaction_amount: dict[str, Any] | None | Unset
-        if isinstance(self.gross_transaction_amount, Unset):
-            gross_transaction_amount = UNSET
-        elif isinstance(self.gross_transaction_amount, DirectedAmount):
-            gross_transaction_amount = self.gross_transaction_amount.to_dict()
-        else:
-            gross_transaction_amount = self.gross_transaction_amount
-
-        net_transaction_amount: dict[str, Any] | None | Unset
-        if isinstance(self.net_transaction_amount, Unset):
-            net_transaction_amount = UNSET
-        elif isinstance(self.net_transaction_amount, DirectedAmount):
-            net_transaction_amount = self.net_transaction_amount.to_dict()
-        else:
-            net_transaction_amount = self.net_transaction_amount
-
-        description: None | str | Unset
-        if isinstance(self.description, Unset):
-            description = UNSET
-        else:
-            description = self.description
-
-        ledger_tax_id: None | str | Unset
-        if isinstance(self.ledger_tax_id, Unset):
-            ledger_tax_id = UNSET
-        elif isinstance(self.ledger_tax_id, UUID):
-            ledger_tax_id = str(self.ledger_tax_id)
-        else:
-            ledger_tax_id = self.ledger_tax_id
-
-        tax_transaction_amount: dict[str, Any] | None | Unset
-        if isinstance(self.tax_transaction_amount, Unset):
-            tax_transaction_amount = UNSET
-        elif isinstance(self.tax_transaction_amount, DirectedAmount):
-            tax_transaction_amount = self.tax_transaction_amount.to_dict()
-        else:
-            tax_transaction_amount = self.tax_transaction_amount
-
-        ledger_account_id: None | str | Unset
-        if isinstance(self.ledger_account_id, Unset):
-            ledger_account_id = UNSET
-        elif isinstance(self.ledger_account_id, UUID):
-            ledger_account_id = str(self.ledger_account_id)
-        else:
-            ledger_account_id = self.ledger_account_id
-
-        avatax_code: None | str | Unset
-        if isinstance(self.avatax_code, Unset):
-            avatax_code = UNSET
-        else:
-            avatax_code = self.avatax_code
-
-        product_id: str | Unset = UNSET
-        if not isinstance(self.product_id, Unset):
-            product_id = str(self.product_id)
-
-        quantity = self.quantity
-
-        created_at: str | Unset = UNSET
-        if not isinstance(self.created_at, Unset):
-            created_at = self.created_at.isoformat()
-
-        updated_at: str | Unset = UNSET
-        if not isinstance(self.updated_at, Unset):
-            updated_at = self.updated_at.isoformat()
-
-        accrual_template_id: None | str | Unset
-        if isinstance(self.accrual_template_id, Unset):
-            accrual_template_id = UNSET
-        elif isinstance(self.accrual_template_id, UUID):
-            accrual_template_id = str(self.accrual_template_id)
-        else:
-            accrual_template_id = self.accrual_template_id
-
-        accrual_start_date: None | str | Unset
-        if isinstance(self.accrual_start_date, Unset):
-            accrual_start_date = UNSET
-        elif isinstance(self.accrual_start_date, datetime.date):
-            accrual_start_date = self.accrual_start_date.isoformat()
-        else:
-            accrual_start_date = self.accrual_start_date
-
-        accrual_end_date: None | str | Unset
-        if isinstance(self.accrual_end_date, Unset):
-            accrual_end_date = UNSET
-        elif isinstance(self.accrual_end_date, datetime.date):
-            accrual_end_date = self.accrual_end_date.isoformat()
-        else:
-            accrual_end_date = self.accrual_end_date
-
-        accrual_default_duration: int | None | Unset
-        if isinstance(self.accrual_default_duration, Unset):
-            accrual_default_duration = UNSET
-        else:
-            accrual_default_duration = self.accrual_default_duration
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
+        if self.id is not None:
+            id = str(self.id)
             field_dict["id"] = id
-        if company_id is not UNSET:
+        elif "id" in self._present:
+            field_dict["id"] = None
+        if self.company_id is not None:
+            company_id = str(self.company_id)
             field_dict["companyId"] = company_id
-        if customer_credit_id is not UNSET:
+        elif "companyId" in self._present:
+            field_dict["companyId"] = None
+        if self.customer_credit_id is not None:
+            customer_credit_id = str(self.customer_credit_id)
             field_dict["customerCreditId"] = customer_credit_id
-        if gross_transaction_amount is not UNSET:
+        elif "customerCreditId" in self._present:
+            field_dict["customerCreditId"] = None
+        if self.gross_transaction_amount is not None:
+            gross_transaction_amount: dict[str, Any] | None
+            if isinstance(self.gross_transaction_amount, DirectedAmount):
+                gross_transaction_amount = self.gross_transaction_amount.to_dict()
+            else:
+                gross_transaction_amount = self.gross_transaction_amount
             field_dict["grossTransactionAmount"] = gross_transaction_amount
-        if net_transaction_amount is not UNSET:
+        elif "grossTransactionAmount" in self._present:
+            field_dict["grossTransactionAmount"] = None
+        if self.net_transaction_amount is not None:
+            net_transaction_amount: dict[str, Any] | None
+            if isinstance(self.net_transaction_amount, DirectedAmount):
+                net_transaction_amount = self.net_transaction_amount.to_dict()
+            else:
+                net_transaction_amount = self.net_transaction_amount
             field_dict["netTransactionAmount"] = net_transaction_amount
-        if description is not UNSET:
+        elif "netTransactionAmount" in self._present:
+            field_dict["netTransactionAmount"] = None
+        if self.description is not None:
+            description: None | str
+            description = self.description
             field_dict["description"] = description
-        if ledger_tax_id is not UNSET:
+        elif "description" in self._present:
+            field_dict["description"] = None
+        if self.ledger_tax_id is not None:
+            ledger_tax_id: None | str
+            if isinstance(self.ledger_tax_id, UUID):
+                ledger_tax_id = str(self.ledger_tax_id)
+            else:
+                ledger_tax_id = self.ledger_tax_id
             field_dict["ledgerTaxId"] = ledger_tax_id
-        if tax_transaction_amount is not UNSET:
+        elif "ledgerTaxId" in self._present:
+            field_dict["ledgerTaxId"] = None
+        if self.tax_transaction_amount is not None:
+            tax_transaction_amount: dict[str, Any] | None
+            if isinstance(self.tax_transaction_amount, DirectedAmount):
+                tax_transaction_amount = self.tax_transaction_amount.to_dict()
+            else:
+                tax_transaction_amount = self.tax_transaction_amount
             field_dict["taxTransactionAmount"] = tax_transaction_amount
-        if ledger_account_id is not UNSET:
+        elif "taxTransactionAmount" in self._present:
+            field_dict["taxTransactionAmount"] = None
+        if self.ledger_account_id is not None:
+            ledger_account_id: None | str
+            if isinstance(self.ledger_account_id, UUID):
+                ledger_account_id = str(self.ledger_account_id)
+            else:
+                ledger_account_id = self.ledger_account_id
             field_dict["ledgerAccountId"] = ledger_account_id
-        if avatax_code is not UNSET:
+        elif "ledgerAccountId" in self._present:
+            field_dict["ledgerAccountId"] = None
+        if self.avatax_code is not None:
+            avatax_code: None | str
+            avatax_code = self.avatax_code
             field_dict["avataxCode"] = avatax_code
-        if product_id is not UNSET:
+        elif "avataxCode" in self._present:
+            field_dict["avataxCode"] = None
+        if self.product_id is not None:
+            product_id = str(self.product_id)
             field_dict["productId"] = product_id
-        if quantity is not UNSET:
+        elif "productId" in self._present:
+            field_dict["productId"] = None
+        if self.quantity is not None:
+            quantity = self.quantity
             field_dict["quantity"] = quantity
-        if created_at is not UNSET:
+        elif "quantity" in self._present:
+            field_dict["quantity"] = None
+        if self.created_at is not None:
+            created_at = self.created_at.isoformat()
             field_dict["createdAt"] = created_at
-        if updated_at is not UNSET:
+        elif "createdAt" in self._present:
+            field_dict["createdAt"] = None
+        if self.updated_at is not None:
+            updated_at = self.updated_at.isoformat()
             field_dict["updatedAt"] = updated_at
-        if accrual_template_id is not UNSET:
+        elif "updatedAt" in self._present:
+            field_dict["updatedAt"] = None
+        if self.accrual_template_id is not None:
+            accrual_template_id: None | str
+            if isinstance(self.accrual_template_id, UUID):
+                accrual_template_id = str(self.accrual_template_id)
+            else:
+                accrual_template_id = self.accrual_template_id
             field_dict["accrualTemplateId"] = accrual_template_id
-        if accrual_start_date is not UNSET:
+        elif "accrualTemplateId" in self._present:
+            field_dict["accrualTemplateId"] = None
+        if self.accrual_start_date is not None:
+            accrual_start_date: None | str
+            if isinstance(self.accrual_start_date, datetime.date):
+                accrual_start_date = self.accrual_start_date.isoformat()
+            else:
+                accrual_start_date = self.accrual_start_date
             field_dict["accrualStartDate"] = accrual_start_date
-        if accrual_end_date is not UNSET:
+        elif "accrualStartDate" in self._present:
+            field_dict["accrualStartDate"] = None
+        if self.accrual_end_date is not None:
+            accrual_end_date: None | str
+            if isinstance(self.accrual_end_date, datetime.date):
+                accrual_end_date = self.accrual_end_date.isoformat()
+            else:
+                accrual_end_date = self.accrual_end_date
             field_dict["accrualEndDate"] = accrual_end_date
-        if accrual_default_duration is not UNSET:
+        elif "accrualEndDate" in self._present:
+            field_dict["accrualEndDate"] = None
+        if self.accrual_default_duration is not None:
+            accrual_default_duration: int | None
+            accrual_default_duration = self.accrual_default_duration
             field_dict["accrualDefaultDuration"] = accrual_default_duration
-
+        elif "accrualDefaultDuration" in self._present:
+            field_dict["accrualDefaultDuration"] = None
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        _id = d.pop("id", UNSET)
-        id: UUID | Unset
-        if isinstance(_id, Unset):
-            id = UNSET
+        _id = d.pop("id", None)
+        id: UUID | None
+        if _id is None:
+            id = None
         else:
             id = UUID(_id)
 
-        _company_id = d.pop("companyId", UNSET)
-        company_id: UUID | Unset
-        if isinstance(_company_id, Unset):
-            company_id = UNSET
+        _company_id = d.pop("companyId", None)
+        company_id: UUID | None
+        if _company_id is None:
+            company_id = None
         else:
             company_id = UUID(_company_id)
 
-        _customer_credit_id = d.pop("customerCreditId", UNSET)
-        customer_credit_id: UUID | Unset
-        if isinstance(_customer_credit_id, Unset):
-            customer_credit_id = UNSET
+        _customer_credit_id = d.pop("customerCreditId", None)
+        customer_credit_id: UUID | None
+        if _customer_credit_id is None:
+            customer_credit_id = None
         else:
             customer_credit_id = UUID(_customer_credit_id)
 
-        _gross_transaction_amount = d.pop("grossTransactionAmount", UNSET)
-        gross_transaction_amount: DirectedAmount | None | Unset
-        if _gross_transaction_amount is None or isinstance(
-            _gross_transaction_amount, Unset
-        ):
+        _gross_transaction_amount = d.pop("grossTransactionAmount", None)
+        gross_transaction_amount: DirectedAmount | None
+        if _gross_transaction_amount is None:
             gross_transaction_amount = _gross_transaction_amount
         else:
             try:
@@ -276,14 +382,12 @@ class CustomerCreditLine:
                 gross_transaction_amount = gross_transaction_amount_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 gross_transaction_amount = cast(
-                    DirectedAmount | None | Unset, _gross_transaction_amount
+                    DirectedAmount | None, _gross_transaction_amount
                 )
 
-        _net_transaction_amount = d.pop("netTransactionAmount", UNSET)
-        net_transaction_amount: DirectedAmount | None | Unset
-        if _net_transaction_amount is None or isinstance(
-            _net_transaction_amount, Unset
-        ):
+        _net_transaction_amount = d.pop("netTransactionAmount", None)
+        net_transaction_amount: DirectedAmount | None
+        if _net_transaction_amount is None:
             net_transaction_amount = _net_transaction_amount
         else:
             try:
@@ -296,14 +400,14 @@ class CustomerCreditLine:
                 net_transaction_amount = net_transaction_amount_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 net_transaction_amount = cast(
-                    DirectedAmount | None | Unset, _net_transaction_amount
+                    DirectedAmount | None, _net_transaction_amount
                 )
 
-        description: None | str | Unset = d.pop("description", UNSET)
+        description: None | str = d.pop("description", None)
 
-        _ledger_tax_id = d.pop("ledgerTaxId", UNSET)
-        ledger_tax_id: None | Unset | UUID
-        if _ledger_tax_id is None or isinstance(_ledger_tax_id, Unset):
+        _ledger_tax_id = d.pop("ledgerTaxId", None)
+        ledger_tax_id: None | UUID
+        if _ledger_tax_id is None:
             ledger_tax_id = _ledger_tax_id
         else:
             try:
@@ -313,13 +417,11 @@ class CustomerCreditLine:
 
                 ledger_tax_id = ledger_tax_id_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                ledger_tax_id = cast(None | Unset | UUID, _ledger_tax_id)
+                ledger_tax_id = cast(None | UUID, _ledger_tax_id)
 
-        _tax_transaction_amount = d.pop("taxTransactionAmount", UNSET)
-        tax_transaction_amount: DirectedAmount | None | Unset
-        if _tax_transaction_amount is None or isinstance(
-            _tax_transaction_amount, Unset
-        ):
+        _tax_transaction_amount = d.pop("taxTransactionAmount", None)
+        tax_transaction_amount: DirectedAmount | None
+        if _tax_transaction_amount is None:
             tax_transaction_amount = _tax_transaction_amount
         else:
             try:
@@ -332,12 +434,12 @@ class CustomerCreditLine:
                 tax_transaction_amount = tax_transaction_amount_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 tax_transaction_amount = cast(
-                    DirectedAmount | None | Unset, _tax_transaction_amount
+                    DirectedAmount | None, _tax_transaction_amount
                 )
 
-        _ledger_account_id = d.pop("ledgerAccountId", UNSET)
-        ledger_account_id: None | Unset | UUID
-        if _ledger_account_id is None or isinstance(_ledger_account_id, Unset):
+        _ledger_account_id = d.pop("ledgerAccountId", None)
+        ledger_account_id: None | UUID
+        if _ledger_account_id is None:
             ledger_account_id = _ledger_account_id
         else:
             try:
@@ -347,36 +449,36 @@ class CustomerCreditLine:
 
                 ledger_account_id = ledger_account_id_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                ledger_account_id = cast(None | Unset | UUID, _ledger_account_id)
+                ledger_account_id = cast(None | UUID, _ledger_account_id)
 
-        avatax_code: None | str | Unset = d.pop("avataxCode", UNSET)
+        avatax_code: None | str = d.pop("avataxCode", None)
 
-        _product_id = d.pop("productId", UNSET)
-        product_id: UUID | Unset
-        if isinstance(_product_id, Unset):
-            product_id = UNSET
+        _product_id = d.pop("productId", None)
+        product_id: UUID | None
+        if _product_id is None:
+            product_id = None
         else:
             product_id = UUID(_product_id)
 
-        quantity = d.pop("quantity", UNSET)
+        quantity = d.pop("quantity", None)
 
-        _created_at = d.pop("createdAt", UNSET)
-        created_at: datetime.datetime | Unset
-        if isinstance(_created_at, Unset):
-            created_at = UNSET
+        _created_at = d.pop("createdAt", None)
+        created_at: datetime.datetime | None
+        if _created_at is None:
+            created_at = None
         else:
             created_at = datetime.datetime.fromisoformat(_created_at)
 
-        _updated_at = d.pop("updatedAt", UNSET)
-        updated_at: datetime.datetime | Unset
-        if isinstance(_updated_at, Unset):
-            updated_at = UNSET
+        _updated_at = d.pop("updatedAt", None)
+        updated_at: datetime.datetime | None
+        if _updated_at is None:
+            updated_at = None
         else:
             updated_at = datetime.datetime.fromisoformat(_updated_at)
 
-        _accrual_template_id = d.pop("accrualTemplateId", UNSET)
-        accrual_template_id: None | Unset | UUID
-        if _accrual_template_id is None or isinstance(_accrual_template_id, Unset):
+        _accrual_template_id = d.pop("accrualTemplateId", None)
+        accrual_template_id: None | UUID
+        if _accrual_template_id is None:
             accrual_template_id = _accrual_template_id
         else:
             try:
@@ -386,11 +488,11 @@ class CustomerCreditLine:
 
                 accrual_template_id = accrual_template_id_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                accrual_template_id = cast(None | Unset | UUID, _accrual_template_id)
+                accrual_template_id = cast(None | UUID, _accrual_template_id)
 
-        _accrual_start_date = d.pop("accrualStartDate", UNSET)
-        accrual_start_date: datetime.date | None | Unset
-        if _accrual_start_date is None or isinstance(_accrual_start_date, Unset):
+        _accrual_start_date = d.pop("accrualStartDate", None)
+        accrual_start_date: datetime.date | None
+        if _accrual_start_date is None:
             accrual_start_date = _accrual_start_date
         else:
             try:
@@ -402,13 +504,11 @@ class CustomerCreditLine:
 
                 accrual_start_date = accrual_start_date_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                accrual_start_date = cast(
-                    datetime.date | None | Unset, _accrual_start_date
-                )
+                accrual_start_date = cast(datetime.date | None, _accrual_start_date)
 
-        _accrual_end_date = d.pop("accrualEndDate", UNSET)
-        accrual_end_date: datetime.date | None | Unset
-        if _accrual_end_date is None or isinstance(_accrual_end_date, Unset):
+        _accrual_end_date = d.pop("accrualEndDate", None)
+        accrual_end_date: datetime.date | None
+        if _accrual_end_date is None:
             accrual_end_date = _accrual_end_date
         else:
             try:
@@ -418,34 +518,31 @@ class CustomerCreditLine:
 
                 accrual_end_date = accrual_end_date_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                accrual_end_date = cast(datetime.date | None | Unset, _accrual_end_date)
+                accrual_end_date = cast(datetime.date | None, _accrual_end_date)
 
-        accrual_default_duration: int | None | Unset = d.pop(
-            "accrualDefaultDuration", UNSET
-        )
+        accrual_default_duration: int | None = d.pop("accrualDefaultDuration", None)
 
-        customer_credit_line = cls(
-            id=id,
-            company_id=company_id,
-            customer_credit_id=customer_credit_id,
-            gross_transaction_amount=gross_transaction_amount,
-            net_transaction_amount=net_transaction_amount,
-            description=description,
-            ledger_tax_id=ledger_tax_id,
-            tax_transaction_amount=tax_transaction_amount,
-            ledger_account_id=ledger_account_id,
-            avatax_code=avatax_code,
-            product_id=product_id,
-            quantity=quantity,
-            created_at=created_at,
-            updated_at=updated_at,
-            accrual_template_id=accrual_template_id,
-            accrual_start_date=accrual_start_date,
-            accrual_end_date=accrual_end_date,
-            accrual_default_duration=accrual_default_duration,
-        )
-
+        customer_credit_line = cls.__new__(cls)
+        customer_credit_line.id = id
+        customer_credit_line.company_id = company_id
+        customer_credit_line.customer_credit_id = customer_credit_id
+        customer_credit_line.gross_transaction_amount = gross_transaction_amount
+        customer_credit_line.net_transaction_amount = net_transaction_amount
+        customer_credit_line.description = description
+        customer_credit_line.ledger_tax_id = ledger_tax_id
+        customer_credit_line.tax_transaction_amount = tax_transaction_amount
+        customer_credit_line.ledger_account_id = ledger_account_id
+        customer_credit_line.avatax_code = avatax_code
+        customer_credit_line.product_id = product_id
+        customer_credit_line.quantity = quantity
+        customer_credit_line.created_at = created_at
+        customer_credit_line.updated_at = updated_at
+        customer_credit_line.accrual_template_id = accrual_template_id
+        customer_credit_line.accrual_start_date = accrual_start_date
+        customer_credit_line.accrual_end_date = accrual_end_date
+        customer_credit_line.accrual_default_duration = accrual_default_duration
         customer_credit_line.additional_properties = d
+        customer_credit_line._present = frozenset(src_dict)
         return customer_credit_line
 
     @property
@@ -476,14 +573,14 @@ class CustomerCreditLineFields(TypedDict, total=False):
     """ ID of the customer credit this line belongs to """
     gross_transaction_amount: DirectedAmount | None | Unset
     net_transaction_amount: DirectedAmount | None | Unset
-    description: None | str | Unset
+    description: str | None | Unset
     """ Description of the customer credit line item """
-    ledger_tax_id: None | Unset | UUID
+    ledger_tax_id: UUID | None | Unset
     """ ID of the tax code """
     tax_transaction_amount: DirectedAmount | None | Unset
-    ledger_account_id: None | Unset | UUID
+    ledger_account_id: UUID | None | Unset
     """ ID of the ledger account """
-    avatax_code: None | str | Unset
+    avatax_code: str | None | Unset
     """ Avalara tax code. Used when the customer credit tax engine is AVATAX """
     product_id: UUID | Unset
     """ ID of the product """
@@ -493,7 +590,7 @@ class CustomerCreditLineFields(TypedDict, total=False):
     """ Timestamp when the customer credit was created """
     updated_at: datetime.datetime | Unset
     """ Timestamp when the customer credit was last updated """
-    accrual_template_id: None | Unset | UUID
+    accrual_template_id: UUID | None | Unset
     """ ID of the accrual template """
     accrual_start_date: datetime.date | None | Unset
     """ Start date for accrual """

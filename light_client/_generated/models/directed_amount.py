@@ -14,67 +14,103 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 from attrs import setters as _attrs_setters
 
-from ..models.dc_sign import DcSign
+from ..models.dc_sign import DcSign, DcSignLiteral
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="DirectedAmount")
 
 
-def _to_dc_sign(value: DcSign | Unset | str) -> DcSign | Unset:
+def _to_dc_sign(value: DcSign | str | None) -> DcSign | None:
     # from_dict gives the member already: a StrEnum is a str, but it is not converted twice.
     if isinstance(value, DcSign) or not isinstance(value, str):
         return value
     return DcSign(value)
 
 
-@_attrs_define(on_setattr=_attrs_setters.NO_OP)
+@_attrs_define(on_setattr=_attrs_setters.NO_OP, init=False)
 class DirectedAmount:
-    amount: int | Unset = UNSET
-    dc_sign: DcSign | Unset = _attrs_field(default=UNSET, converter=_to_dc_sign)
+    """The ``DirectedAmount`` object of Light's API.
+
+    Read from an answer, a field Light left out is ``None``, as is a null: ``fields_present()`` names
+    the fields the answer had.
+
+    Attributes:
+        amount: (no description in the spec)
+        dc_sign: Not exhaustive: new values may be added at any time, and clients must accept them.
+    """
+
+    amount: int | None
+    dc_sign: DcSign | None
     """ Not exhaustive: new values may be added at any time, and clients must accept them. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # The JSON names the answer had (or the keywords given): what fields_present() and to_dict read.
+    _present: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, factory=frozenset
+    )
     JSON_NAMES: ClassVar[Mapping[str, str]] = {
         "amount": "amount",
         "dc_sign": "dcSign",
     }
 
+    def __init__(
+        self,
+        amount: int | None | Unset = UNSET,
+        dc_sign: DcSign | DcSignLiteral | None | Unset = UNSET,
+    ) -> None:
+        self.amount = None if isinstance(amount, Unset) else amount
+        self.dc_sign = None if isinstance(dc_sign, Unset) else _to_dc_sign(dc_sign)
+        self.additional_properties = {}
+        given: tuple[tuple[str, object], ...] = (
+            ("amount", amount),
+            ("dcSign", dc_sign),
+        )
+        self._present = frozenset(
+            name for name, value in given if not isinstance(value, Unset)
+        )
+
+    def fields_present(self) -> frozenset[str]:
+        """The fields (by keyword) the answer had, a null included, or that were given to the
+        constructor; a field that is ``None`` and not here was left out."""
+        return frozenset(
+            name
+            for name, json_name in self.JSON_NAMES.items()
+            if json_name in self._present
+        )
+
     def to_dict(self) -> dict[str, Any]:
-        amount = self.amount
-
-        dc_sign: str | Unset = UNSET
-        if not isinstance(self.dc_sign, Unset):
-            dc_sign = str(self.dc_sign)
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if amount is not UNSET:
+        if self.amount is not None:
+            amount = self.amount
             field_dict["amount"] = amount
-        if dc_sign is not UNSET:
+        elif "amount" in self._present:
+            field_dict["amount"] = None
+        if self.dc_sign is not None:
+            dc_sign = str(self.dc_sign)
             field_dict["dcSign"] = dc_sign
-
+        elif "dcSign" in self._present:
+            field_dict["dcSign"] = None
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        amount = d.pop("amount", UNSET)
+        amount = d.pop("amount", None)
 
-        _dc_sign = d.pop("dcSign", UNSET)
-        dc_sign: DcSign | Unset
-        if isinstance(_dc_sign, Unset):
-            dc_sign = UNSET
+        _dc_sign = d.pop("dcSign", None)
+        dc_sign: DcSign | None
+        if _dc_sign is None:
+            dc_sign = None
         else:
             dc_sign = (
                 DcSign._by_value.get(_dc_sign) if isinstance(_dc_sign, str) else None
             ) or DcSign(_dc_sign)
 
-        directed_amount = cls(
-            amount=amount,
-            dc_sign=dc_sign,
-        )
-
+        directed_amount = cls.__new__(cls)
+        directed_amount.amount = amount
+        directed_amount.dc_sign = dc_sign
         directed_amount.additional_properties = d
+        directed_amount._present = frozenset(src_dict)
         return directed_amount
 
     @property
@@ -98,5 +134,5 @@ class DirectedAmountFields(TypedDict, total=False):
     """The keyword arguments of ``DirectedAmount(...)``: one per JSON property, all optional."""
 
     amount: int | Unset
-    dc_sign: DcSign | Unset | str
+    dc_sign: DcSign | DcSignLiteral | Unset
     """ Not exhaustive: new values may be added at any time, and clients must accept them. """

@@ -28,6 +28,8 @@ class ErrorContext:
     """Optional context providing additional information about the error. This can include any relevant data that might
     help in understanding or resolving the error
 
+    A field left as ``UNSET`` (the default) is not sent; ``None`` is sent as null.
+
     """
 
     additional_properties: dict[str, ErrorContextValue | None] = _attrs_field(

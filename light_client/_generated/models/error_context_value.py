@@ -19,6 +19,12 @@ T = TypeVar("T", bound="ErrorContextValue")
 
 @_attrs_define(on_setattr=_attrs_setters.NO_OP)
 class ErrorContextValue:
+    """The ``ErrorContextValue`` object of Light's API.
+
+    A field left as ``UNSET`` (the default) is not sent; ``None`` is sent as null.
+
+    """
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     JSON_NAMES: ClassVar[Mapping[str, str]] = {}
 

@@ -14,62 +14,102 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 from attrs import setters as _attrs_setters
 
-from ..models.external_source_name import ExternalSourceName
+from ..models.external_source_name import ExternalSourceName, ExternalSourceNameLiteral
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ExternalSource")
 
 
-def _to_name(value: ExternalSourceName | Unset | str) -> ExternalSourceName | Unset:
+def _to_name(value: ExternalSourceName | str | None) -> ExternalSourceName | None:
     # from_dict gives the member already: a StrEnum is a str, but it is not converted twice.
     if isinstance(value, ExternalSourceName) or not isinstance(value, str):
         return value
     return ExternalSourceName(value)
 
 
-@_attrs_define(on_setattr=_attrs_setters.NO_OP)
+@_attrs_define(on_setattr=_attrs_setters.NO_OP, init=False)
 class ExternalSource:
-    """The external system where this product was synced from"""
+    """The external system where this product was synced from
 
-    name: ExternalSourceName | Unset = _attrs_field(default=UNSET, converter=_to_name)
+    Read from an answer, a field Light left out is ``None``, as is a null: ``fields_present()`` names
+    the fields the answer had.
+
+    Attributes:
+        name: - `CHARGEBEE` - Data synced from Chargebee
+            - `HUBSPOT` - Data synced from HubSpot
+            - `SALESFORCE` - Data synced from Salesforce
+            - `STRIPE` - Data synced from Stripe
+
+            Not exhaustive: new values may be added at any time, and clients must accept them.
+        external_id: The ID of the object in the external source system
+    """
+
+    name: ExternalSourceName | None
     """ - `CHARGEBEE` - Data synced from Chargebee
     - `HUBSPOT` - Data synced from HubSpot
     - `SALESFORCE` - Data synced from Salesforce
     - `STRIPE` - Data synced from Stripe
 
     Not exhaustive: new values may be added at any time, and clients must accept them. """
-    external_id: str | Unset = UNSET
+    external_id: str | None
     """ The ID of the object in the external source system """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # The JSON names the answer had (or the keywords given): what fields_present() and to_dict read.
+    _present: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, factory=frozenset
+    )
     JSON_NAMES: ClassVar[Mapping[str, str]] = {
         "name": "name",
         "external_id": "externalId",
     }
 
+    def __init__(
+        self,
+        name: ExternalSourceName | ExternalSourceNameLiteral | None | Unset = UNSET,
+        external_id: str | None | Unset = UNSET,
+    ) -> None:
+        self.name = None if isinstance(name, Unset) else _to_name(name)
+        self.external_id = None if isinstance(external_id, Unset) else external_id
+        self.additional_properties = {}
+        given: tuple[tuple[str, object], ...] = (
+            ("name", name),
+            ("externalId", external_id),
+        )
+        self._present = frozenset(
+            name for name, value in given if not isinstance(value, Unset)
+        )
+
+    def fields_present(self) -> frozenset[str]:
+        """The fields (by keyword) the answer had, a null included, or that were given to the
+        constructor; a field that is ``None`` and not here was left out."""
+        return frozenset(
+            name
+            for name, json_name in self.JSON_NAMES.items()
+            if json_name in self._present
+        )
+
     def to_dict(self) -> dict[str, Any]:
-        name: str | Unset = UNSET
-        if not isinstance(self.name, Unset):
-            name = str(self.name)
-
-        external_id = self.external_id
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if name is not UNSET:
+        if self.name is not None:
+            name = str(self.name)
             field_dict["name"] = name
-        if external_id is not UNSET:
+        elif "name" in self._present:
+            field_dict["name"] = None
+        if self.external_id is not None:
+            external_id = self.external_id
             field_dict["externalId"] = external_id
-
+        elif "externalId" in self._present:
+            field_dict["externalId"] = None
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        _name = d.pop("name", UNSET)
-        name: ExternalSourceName | Unset
-        if isinstance(_name, Unset):
-            name = UNSET
+        _name = d.pop("name", None)
+        name: ExternalSourceName | None
+        if _name is None:
+            name = None
         else:
             name = (
                 ExternalSourceName._by_value.get(_name)
@@ -77,14 +117,13 @@ class ExternalSource:
                 else None
             ) or ExternalSourceName(_name)
 
-        external_id = d.pop("externalId", UNSET)
+        external_id = d.pop("externalId", None)
 
-        external_source = cls(
-            name=name,
-            external_id=external_id,
-        )
-
+        external_source = cls.__new__(cls)
+        external_source.name = name
+        external_source.external_id = external_id
         external_source.additional_properties = d
+        external_source._present = frozenset(src_dict)
         return external_source
 
     @property
@@ -107,7 +146,7 @@ class ExternalSource:
 class ExternalSourceFields(TypedDict, total=False):
     """The keyword arguments of ``ExternalSource(...)``: one per JSON property, all optional."""
 
-    name: ExternalSourceName | Unset | str
+    name: ExternalSourceName | ExternalSourceNameLiteral | Unset
     """ - `CHARGEBEE` - Data synced from Chargebee
     - `HUBSPOT` - Data synced from HubSpot
     - `SALESFORCE` - Data synced from Salesforce

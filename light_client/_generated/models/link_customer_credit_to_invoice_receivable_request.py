@@ -21,6 +21,17 @@ T = TypeVar("T", bound="LinkCustomerCreditToInvoiceReceivableRequest")
 
 @_attrs_define(on_setattr=_attrs_setters.NO_OP)
 class LinkCustomerCreditToInvoiceReceivableRequest:
+    """The ``LinkCustomerCreditToInvoiceReceivableRequest`` object of Light's API.
+
+    A field left as ``UNSET`` (the default) is not sent; ``None`` is sent as null.
+
+    Attributes:
+        amount: Amount of the customer credit to apply to the sales invoice, in the smallest currency unit. If
+            omitted, the remaining unallocated customer-credit balance is applied, capped by the invoice
+            receivable's remaining balance. Partial allocation is not supported for entities configured with
+            an e-invoicing provider.
+    """
+
     amount: int | None | Unset = UNSET
     """ Amount of the customer credit to apply to the sales invoice, in the smallest currency unit. If omitted, the
     remaining unallocated customer-credit balance is applied, capped by the invoice receivable's remaining balance.

@@ -28,6 +28,17 @@ T = TypeVar("T", bound="PostAndSendCustomerCreditRequest")
 
 @_attrs_define(on_setattr=_attrs_setters.NO_OP)
 class PostAndSendCustomerCreditRequest:
+    """The ``PostAndSendCustomerCreditRequest`` object of Light's API.
+
+    A field left as ``UNSET`` (the default) is not sent; ``None`` is sent as null.
+
+    Attributes:
+        email_info: Email configuration for sending the customer credit.
+        should_submit_e_invoice: Whether to submit the customer credit to the e-invoicing system (if configured). If true, the
+            e-credit note will be submitted. If false, it will not. If omitted (null), the system will auto-
+            detect: submit if the linked invoice has an e-invoice ID.
+    """
+
     email_info: CustomerCreditEmailInfoRequest | Unset = UNSET
     """ Email configuration for sending the customer credit. """
     should_submit_e_invoice: bool | None | Unset = UNSET

@@ -21,6 +21,16 @@ T = TypeVar("T", bound="PostCustomerCreditRequest")
 
 @_attrs_define(on_setattr=_attrs_setters.NO_OP)
 class PostCustomerCreditRequest:
+    """The ``PostCustomerCreditRequest`` object of Light's API.
+
+    A field left as ``UNSET`` (the default) is not sent; ``None`` is sent as null.
+
+    Attributes:
+        should_submit_e_invoice: Whether to submit the customer credit to the e-invoicing system (if configured). If true, the
+            e-credit note will be submitted. If false, it will not. If omitted (null), the system will auto-
+            detect: submit if the linked invoice has an e-invoice ID.
+    """
+
     should_submit_e_invoice: bool | None | Unset = UNSET
     """ Whether to submit the customer credit to the e-invoicing system (if configured). If true, the e-credit note
     will be submitted. If false, it will not. If omitted (null), the system will auto-detect: submit if the linked

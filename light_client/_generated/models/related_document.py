@@ -17,35 +17,51 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 from attrs import setters as _attrs_setters
 
-from ..models.document_status import DocumentStatus
+from ..models.document_status import DocumentStatus, DocumentStatusLiteral
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="RelatedDocument")
 
 
-def _to_status(value: DocumentStatus | Unset | str) -> DocumentStatus | Unset:
+def _to_status(value: DocumentStatus | str | None) -> DocumentStatus | None:
     # from_dict gives the member already: a StrEnum is a str, but it is not converted twice.
     if isinstance(value, DocumentStatus) or not isinstance(value, str):
         return value
     return DocumentStatus(value)
 
 
-@_attrs_define(on_setattr=_attrs_setters.NO_OP)
+@_attrs_define(on_setattr=_attrs_setters.NO_OP, init=False)
 class RelatedDocument:
-    """Invoice payable details"""
+    """Invoice payable details
 
-    id: UUID | Unset = UNSET
+    Read from an answer, a field Light left out is ``None``, as is a null: ``fields_present()`` names
+    the fields the answer had.
+
+    Attributes:
+        id: Unique identifier for the object
+        document_number: Document number
+        document_date: Date the accounting document was issued
+        status: Not exhaustive: new values may be added at any time, and clients must accept them.
+        amount: The amount of the accounting document in cents
+        currency: (no description in the spec)
+    """
+
+    id: UUID | None
     """ Unique identifier for the object """
-    document_number: None | str | Unset = UNSET
+    document_number: None | str
     """ Document number """
-    document_date: datetime.date | None | Unset = UNSET
+    document_date: datetime.date | None
     """ Date the accounting document was issued """
-    status: DocumentStatus | Unset = _attrs_field(default=UNSET, converter=_to_status)
+    status: DocumentStatus | None
     """ Not exhaustive: new values may be added at any time, and clients must accept them. """
-    amount: int | None | Unset = UNSET
+    amount: int | None
     """ The amount of the accounting document in cents """
-    currency: str | Unset = UNSET
+    currency: str | None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # The JSON names the answer had (or the keywords given): what fields_present() and to_dict read.
+    _present: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, factory=frozenset
+    )
     JSON_NAMES: ClassVar[Mapping[str, str]] = {
         "id": "id",
         "document_number": "documentNumber",
@@ -55,70 +71,101 @@ class RelatedDocument:
         "currency": "currency",
     }
 
+    def __init__(
+        self,
+        id: UUID | None | Unset = UNSET,
+        document_number: None | str | Unset = UNSET,
+        document_date: datetime.date | None | Unset = UNSET,
+        status: DocumentStatus | DocumentStatusLiteral | None | Unset = UNSET,
+        amount: int | None | Unset = UNSET,
+        currency: str | None | Unset = UNSET,
+    ) -> None:
+        self.id = None if isinstance(id, Unset) else id
+        self.document_number = (
+            None if isinstance(document_number, Unset) else document_number
+        )
+        self.document_date = None if isinstance(document_date, Unset) else document_date
+        self.status = None if isinstance(status, Unset) else _to_status(status)
+        self.amount = None if isinstance(amount, Unset) else amount
+        self.currency = None if isinstance(currency, Unset) else currency
+        self.additional_properties = {}
+        given: tuple[tuple[str, object], ...] = (
+            ("id", id),
+            ("documentNumber", document_number),
+            ("documentDate", document_date),
+            ("status", status),
+            ("amount", amount),
+            ("currency", currency),
+        )
+        self._present = frozenset(
+            name for name, value in given if not isinstance(value, Unset)
+        )
+
+    def fields_present(self) -> frozenset[str]:
+        """The fields (by keyword) the answer had, a null included, or that were given to the
+        constructor; a field that is ``None`` and not here was left out."""
+        return frozenset(
+            name
+            for name, json_name in self.JSON_NAMES.items()
+            if json_name in self._present
+        )
+
     def to_dict(self) -> dict[str, Any]:
-        id: str | Unset = UNSET
-        if not isinstance(self.id, Unset):
-            id = str(self.id)
-
-        document_number: None | str | Unset
-        if isinstance(self.document_number, Unset):
-            document_number = UNSET
-        else:
-            document_number = self.document_number
-
-        document_date: None | str | Unset
-        if isinstance(self.document_date, Unset):
-            document_date = UNSET
-        elif isinstance(self.document_date, datetime.date):
-            document_date = self.document_date.isoformat()
-        else:
-            document_date = self.document_date
-
-        status: str | Unset = UNSET
-        if not isinstance(self.status, Unset):
-            status = str(self.status)
-
-        amount: int | None | Unset
-        if isinstance(self.amount, Unset):
-            amount = UNSET
-        else:
-            amount = self.amount
-
-        currency = self.currency
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
+        if self.id is not None:
+            id = str(self.id)
             field_dict["id"] = id
-        if document_number is not UNSET:
+        elif "id" in self._present:
+            field_dict["id"] = None
+        if self.document_number is not None:
+            document_number: None | str
+            document_number = self.document_number
             field_dict["documentNumber"] = document_number
-        if document_date is not UNSET:
+        elif "documentNumber" in self._present:
+            field_dict["documentNumber"] = None
+        if self.document_date is not None:
+            document_date: None | str
+            if isinstance(self.document_date, datetime.date):
+                document_date = self.document_date.isoformat()
+            else:
+                document_date = self.document_date
             field_dict["documentDate"] = document_date
-        if status is not UNSET:
+        elif "documentDate" in self._present:
+            field_dict["documentDate"] = None
+        if self.status is not None:
+            status = str(self.status)
             field_dict["status"] = status
-        if amount is not UNSET:
+        elif "status" in self._present:
+            field_dict["status"] = None
+        if self.amount is not None:
+            amount: int | None
+            amount = self.amount
             field_dict["amount"] = amount
-        if currency is not UNSET:
+        elif "amount" in self._present:
+            field_dict["amount"] = None
+        if self.currency is not None:
+            currency = self.currency
             field_dict["currency"] = currency
-
+        elif "currency" in self._present:
+            field_dict["currency"] = None
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        _id = d.pop("id", UNSET)
-        id: UUID | Unset
-        if isinstance(_id, Unset):
-            id = UNSET
+        _id = d.pop("id", None)
+        id: UUID | None
+        if _id is None:
+            id = None
         else:
             id = UUID(_id)
 
-        document_number: None | str | Unset = d.pop("documentNumber", UNSET)
+        document_number: None | str = d.pop("documentNumber", None)
 
-        _document_date = d.pop("documentDate", UNSET)
-        document_date: datetime.date | None | Unset
-        if _document_date is None or isinstance(_document_date, Unset):
+        _document_date = d.pop("documentDate", None)
+        document_date: datetime.date | None
+        if _document_date is None:
             document_date = _document_date
         else:
             try:
@@ -128,12 +175,12 @@ class RelatedDocument:
 
                 document_date = document_date_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
-                document_date = cast(datetime.date | None | Unset, _document_date)
+                document_date = cast(datetime.date | None, _document_date)
 
-        _status = d.pop("status", UNSET)
-        status: DocumentStatus | Unset
-        if isinstance(_status, Unset):
-            status = UNSET
+        _status = d.pop("status", None)
+        status: DocumentStatus | None
+        if _status is None:
+            status = None
         else:
             status = (
                 DocumentStatus._by_value.get(_status)
@@ -141,20 +188,19 @@ class RelatedDocument:
                 else None
             ) or DocumentStatus(_status)
 
-        amount: int | None | Unset = d.pop("amount", UNSET)
+        amount: int | None = d.pop("amount", None)
 
-        currency = d.pop("currency", UNSET)
+        currency = d.pop("currency", None)
 
-        related_document = cls(
-            id=id,
-            document_number=document_number,
-            document_date=document_date,
-            status=status,
-            amount=amount,
-            currency=currency,
-        )
-
+        related_document = cls.__new__(cls)
+        related_document.id = id
+        related_document.document_number = document_number
+        related_document.document_date = document_date
+        related_document.status = status
+        related_document.amount = amount
+        related_document.currency = currency
         related_document.additional_properties = d
+        related_document._present = frozenset(src_dict)
         return related_document
 
     @property
@@ -179,11 +225,11 @@ class RelatedDocumentFields(TypedDict, total=False):
 
     id: UUID | Unset
     """ Unique identifier for the object """
-    document_number: None | str | Unset
+    document_number: str | None | Unset
     """ Document number """
     document_date: datetime.date | None | Unset
     """ Date the accounting document was issued """
-    status: DocumentStatus | Unset | str
+    status: DocumentStatus | DocumentStatusLiteral | Unset
     """ Not exhaustive: new values may be added at any time, and clients must accept them. """
     amount: int | None | Unset
     """ The amount of the accounting document in cents """

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -29,26 +29,45 @@ T = TypeVar("T", bound="UpdateCustomerCreditRequest")
 
 @_attrs_define(on_setattr=_attrs_setters.NO_OP)
 class UpdateCustomerCreditRequest:
-    company_entity_id: None | Unset | UUID = UNSET
+    """The ``UpdateCustomerCreditRequest`` object of Light's API.
+
+    A field left as ``UNSET`` (the default) is not sent; ``None`` is sent as null.
+
+    Attributes:
+        company_entity_id: ID of the entity
+        customer_id: ID of the customer
+        document_date: Date when the customer credit was issued
+        are_lines_with_tax: Whether the customer credit line amount is inclusive of tax or not. True means tax is already
+            included in the line amount and will not be added on top, false means tax will be added on top
+            of the line amount
+        custom_properties: List of custom properties associated with the customer credit
+        description: Description of the customer credit
+        currency: Currency of the customer credit (ISO 4217 code, e.g. USD)
+        amount: Total customer credit amount in cents
+        document_number: Document number of the customer credit
+        document_template_id: ID of the document template that the customer credit will use
+    """
+
+    company_entity_id: UUID | None | Unset = UNSET
     """ ID of the entity """
-    customer_id: None | Unset | UUID = UNSET
+    customer_id: UUID | None | Unset = UNSET
     """ ID of the customer """
     document_date: datetime.date | None | Unset = UNSET
     """ Date when the customer credit was issued """
     are_lines_with_tax: bool | Unset = UNSET
     """ Whether the customer credit line amount is inclusive of tax or not. True means tax is already included in
     the line amount and will not be added on top, false means tax will be added on top of the line amount """
-    custom_properties: list[None | SetCustomPropertyRequest] | None | Unset = UNSET
+    custom_properties: Sequence[SetCustomPropertyRequest | None] | None | Unset = UNSET
     """ List of custom properties associated with the customer credit """
-    description: None | str | Unset = UNSET
+    description: str | None | Unset = UNSET
     """ Description of the customer credit """
     currency: str | Unset = UNSET
     """ Currency of the customer credit (ISO 4217 code, e.g. USD) """
     amount: int | None | Unset = UNSET
     """ Total customer credit amount in cents """
-    document_number: None | str | Unset = UNSET
+    document_number: str | None | Unset = UNSET
     """ Document number of the customer credit """
-    document_template_id: None | Unset | UUID = UNSET
+    document_template_id: UUID | None | Unset = UNSET
     """ ID of the document template that the customer credit will use """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     JSON_NAMES: ClassVar[Mapping[str, str]] = {
@@ -94,7 +113,11 @@ class UpdateCustomerCreditRequest:
         custom_properties: list[dict[str, Any] | None] | None | Unset
         if isinstance(self.custom_properties, Unset):
             custom_properties = UNSET
-        elif isinstance(self.custom_properties, list):
+        elif isinstance(self.custom_properties, Sequence):
+            if isinstance(self.custom_properties, str):
+                raise TypeError(
+                    "custom_properties must be a list (or a tuple), not a string"
+                )
             custom_properties = []
             for custom_properties_type_0_item_data in self.custom_properties:
                 custom_properties_type_0_item: dict[str, Any] | None
@@ -313,26 +336,26 @@ class UpdateCustomerCreditRequest:
 class UpdateCustomerCreditRequestFields(TypedDict, total=False):
     """The keyword arguments of ``UpdateCustomerCreditRequest(...)``: one per JSON property, all optional."""
 
-    company_entity_id: None | Unset | UUID
+    company_entity_id: UUID | None | Unset
     """ ID of the entity """
-    customer_id: None | Unset | UUID
+    customer_id: UUID | None | Unset
     """ ID of the customer """
     document_date: datetime.date | None | Unset
     """ Date when the customer credit was issued """
     are_lines_with_tax: bool | Unset
     """ Whether the customer credit line amount is inclusive of tax or not. True means tax is already included in
     the line amount and will not be added on top, false means tax will be added on top of the line amount """
-    custom_properties: list[None | SetCustomPropertyRequest] | None | Unset
+    custom_properties: Sequence[SetCustomPropertyRequest | None] | None | Unset
     """ List of custom properties associated with the customer credit """
-    description: None | str | Unset
+    description: str | None | Unset
     """ Description of the customer credit """
     currency: str | Unset
     """ Currency of the customer credit (ISO 4217 code, e.g. USD) """
     amount: int | None | Unset
     """ Total customer credit amount in cents """
-    document_number: None | str | Unset
+    document_number: str | None | Unset
     """ Document number of the customer credit """
-    document_template_id: None | Unset | UUID
+    document_template_id: UUID | None | Unset
     """ ID of the document template that the customer credit will use """
 
 

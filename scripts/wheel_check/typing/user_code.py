@@ -31,9 +31,10 @@ async def async_user(light: LightClient) -> None:
     customer = await light.customers.update(CUSTOMER_ID, name="Acme", email=None, address=Address())
     assert_type(customer, Customer)
     assert_type(customer.id, UUID)  # always returned: typed as present
-    assert_type(customer.name, str | Unset)
+    assert_type(customer.name, str | None)  # left out or null: None
     assert_type(or_none(customer.email), str | None)
-    assert_type(customer.updated_at, datetime.datetime | Unset)
+    assert_type(customer.updated_at, datetime.datetime | None)
+    assert_type(customer.fields_present(), frozenset[str])
     credit = await light.customer_credits.update(UUID(CUSTOMER_ID), amount=1, description=UNSET)
     assert_type(credit, CustomerCredit)
     assert_type(credit.id, UUID)
@@ -41,7 +42,7 @@ async def async_user(light: LightClient) -> None:
     assert_type(raw, RawResponse[Customer])
     await light.customers.update(
         CUSTOMER_ID,
-        type_="NEW_KIND",
+        type_=CustomerType("NEW_KIND"),  # a value Light added after this SDK was generated
         timeout=5,
         max_retries=0,
         idempotency_key="order-1",
