@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from .._core.checks import shorten
+from .._core.errors import InvalidArgumentError
 from .errors import ResponseValidationError
 from .schemas import document
 
@@ -313,7 +314,7 @@ def check_request(schema_name: str, document: Any) -> None:
     problem = schema_problem(schema_name, document)
     if problem is not None:
         where = json_path(problem.absolute_path) or "body"
-        raise ValueError(shorten(f"{schema_name}: {where}: {problem.message}"))
+        raise InvalidArgumentError(shorten(f"{schema_name}: {where}: {problem.message}"))
 
 
 def parse_model(
