@@ -16,7 +16,10 @@ the source tree):
 4. install the wheel's ``[mock]`` extra and run ``scripts/wheel_check/with_mock`` with pytest;
 5. ``mypy --strict`` on the README's Python blocks and ``scripts/wheel_check/typing`` (user code
    that must pass, misuses that must each be flagged), and ``reveal_type`` of an update's result
-   must be ``Customer``.
+   must be ``Customer``;
+6. the install footprint: a fresh venv per line (the wheel alone, then with each extra), what
+   the install added on disk (MB) and how many distributions, the venv's own (pip) not counted.
+   README's install table carries these figures.
 
 Exit status 0 when everything holds; otherwise 1, with what failed.
 """
@@ -24,6 +27,7 @@ Exit status 0 when everything holds; otherwise 1, with what failed.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import os
 import re
 import shutil
@@ -80,8 +84,58 @@ REVEALED = (
 )
 
 
+# The extras whose footprint is printed, each installed alone over the wheel.
+FOOTPRINT_EXTRAS = ("mock", "redis", "cli", "aiohttp")
+
+
 class Failed(Exception):
     pass
+
+
+def tree_size(path: Path) -> int:
+    """The bytes of every file under ``path``."""
+    return sum(entry.stat().st_size for entry in path.rglob("*") if entry.is_file())
+
+
+def site_packages(venv: Path) -> Path:
+    (found,) = venv.glob("lib/python*/site-packages")
+    return found
+
+
+def distributions(site: Path) -> set[str]:
+    """The names of the distributions installed in ``site``."""
+    return {
+        dist.metadata["Name"].lower() for dist in importlib.metadata.distributions(path=[str(site)])
+    }
+
+
+def footprint(work: Path, python: str, requirement: str) -> tuple[int, int]:
+    """Bytes and distributions that ``pip install requirement`` adds to a fresh venv (the
+    venv's own, pip, are measured before and not counted)."""
+    venv = work / f"footprint-{len(list(work.glob('footprint-*')))}"
+    run([python, "-m", "venv", venv], cwd=work)
+    site = site_packages(venv)
+    size, names = tree_size(site), distributions(site)
+    run([venv / "bin" / "python", "-m", "pip", "install", "--quiet", requirement], cwd=work)
+    return tree_size(site) - size, len(distributions(site) - names)
+
+
+def footprint_lines(rows: list[tuple[str, int, int]]) -> list[str]:
+    """The footprint table: the first row the plain install, the others what an extra adds.
+
+    ``rows``: (what was installed, bytes, distributions), e.g. ``("light-client", 6_123_456, 8)``.
+    """
+    (name, plain_size, plain_count), *extras = rows
+    lines = [
+        "check_wheel: install footprint (a fresh venv; pip itself not counted)",
+        f"check_wheel:   {name:<24} {plain_size / 1e6:5.1f} MB in {plain_count:2d} packages",
+    ]
+    for label, size, count in extras:
+        lines.append(
+            f"check_wheel:   {label:<24} {size / 1e6:5.1f} MB in {count:2d} packages"
+            f"  (+{(size - plain_size) / 1e6:.1f} MB, +{count - plain_count})"
+        )
+    return lines
 
 
 def run(command: list[str | Path], cwd: Path, expect: int = 0) -> str:
@@ -242,6 +296,14 @@ def check(work: Path, python: str) -> None:
         f"check_wheel: mypy --strict passes on {len(files)} user files against the wheel "
         f"({ignores} misuses each flagged); reveal_type(update(...)) is Customer"
     )
+
+    name = wheel.name.split("-")[0].replace("_", "-")
+    rows = [(name, *footprint(work, python, str(wheel)))]
+    rows += [
+        (f"{name}[{extra}]", *footprint(work, python, f"{wheel}[{extra}]"))
+        for extra in FOOTPRINT_EXTRAS
+    ]
+    print("\n".join(footprint_lines(rows)))
 
 
 if __name__ == "__main__":
