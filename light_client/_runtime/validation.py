@@ -322,6 +322,7 @@ def _best(errors: list[ValidationError], instance: Any) -> SchemaProblem | None:
         if len(meant) == 1:
             return _best(meant[0], instance)
     path = tuple(error.instance_path)
+    path = _located(instance, path, error.instance) or path
     return SchemaProblem(path, _worded(error, _value_at(instance, path)))
 
 
@@ -330,6 +331,30 @@ def _value_at(instance: Any, path: tuple[str | int, ...]) -> Any:
     for part in path:
         instance = instance[part]
     return instance
+
+
+def _same(given: Any, seen: Any) -> bool:
+    return bool(given == seen) and isinstance(given, bool) == isinstance(seen, bool)
+
+
+def _located(node: Any, path: tuple[str | int, ...], target: Any) -> tuple[str | int, ...] | None:
+    """``path`` with the empty keys jsonschema-rs leaves out of it put back (its path of
+    ``{"context": {"": false}}``'s problem is ``context``): the path in ``node`` that leads to
+    ``target``, or ``None`` when none does."""
+    if not path and _same(node, target):
+        return ()
+    if path:
+        head, rest = path[0], path[1:]
+        fits = isinstance(node, dict) if isinstance(head, str) else isinstance(node, list)
+        if fits and (head in node if isinstance(node, dict) else 0 <= int(head) < len(node)):
+            found = _located(node[head], rest, target)
+            if found is not None:
+                return (head, *found)
+    if isinstance(node, dict) and "" in node:
+        found = _located(node[""], path, target)
+        if found is not None:
+            return ("", *found)
+    return None
 
 
 def _wrong_type(branch: list[ValidationError], depth: int) -> bool:
@@ -390,7 +415,8 @@ def schema_problem(schema_name: str, instance: Any) -> SchemaProblem | None:
 
 
 def request_document(request_type: type[Any], model: Any) -> dict[str, Any]:
-    """The JSON document of a request model; ``ValueError`` when a field cannot be encoded."""
+    """The JSON document of a request model; ``InvalidArgumentError`` when a field cannot be
+    encoded."""
     try:
         document: dict[str, Any] = model.to_dict()
     except (AttributeError, TypeError, ValueError) as exc:  # e.g. a str where a date belongs
@@ -401,7 +427,8 @@ def request_document(request_type: type[Any], model: Any) -> dict[str, Any]:
 
 
 def check_request(schema_name: str, document: Any) -> None:
-    """``ValueError`` naming the path, if ``document`` does not fit the request's schema.
+    """``InvalidArgumentError`` (a ``ValueError``) naming the path, if ``document`` does not fit
+    the request's schema.
 
     The generated models take whatever they are given (``amount=12500.0``, ``name=5``); this is
     what stops such a value before it is sent.

@@ -245,3 +245,17 @@ def test_nothing_heavy_is_loaded_at_import() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert loaded.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("document", "path"),
+    [
+        ({"context": {"": False}}, ("context", "")),
+        ({"context": {"a": False}}, ("context", "a")),
+        ({"context": False}, ("context",)),
+    ],
+)
+def test_an_empty_key_is_kept_in_the_path(document: dict[str, Any], path: tuple[str]) -> None:
+    # jsonschema-rs leaves an empty key out of its instance path; the problem names it.
+    problem = schema_problem("ErrorDetail", document)
+    assert problem == _validation.SchemaProblem(path, "False is not of type 'object', 'null'")
