@@ -103,7 +103,7 @@ bench-list: $(INSTALLED)
 	$(BIN)/python scripts/bench_list.py
 
 # Prints the median keep-alive call to the Light mock, in-process and out of process, for this
-# tree and, interleaved, for older ones (before TCP_NODELAY, and cd69a98): about a minute.
+# tree and, interleaved, for older ones (before TCP_NODELAY, and cd69a98): about two minutes.
 bench-mock: $(INSTALLED)
 	$(BIN)/python scripts/bench_mock.py
 
