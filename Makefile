@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Re-installed whenever pyproject.toml changes.
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install docs generate check-generated drift adopt conformance changes lint format typecheck test demo bench bench-instructions bench-ratelimit bench-faults bench-bulk bench-list clean
+.PHONY: install docs generate check-generated drift adopt conformance changes lint format typecheck test demo bench bench-instructions bench-ratelimit bench-faults bench-bulk bench-list bench-mock clean
 
 install: $(INSTALLED)
 
@@ -107,6 +107,11 @@ bench-bulk: $(INSTALLED)
 # httpx + json.loads, RSS growth, and where the CPU per record goes (about a minute).
 bench-list: $(INSTALLED)
 	$(BIN)/python scripts/bench_list.py
+
+# Prints the median keep-alive call to the Light mock, in-process and out of process, for this
+# tree and, interleaved, for older ones (before TCP_NODELAY, and cd69a98): about two minutes.
+bench-mock: $(INSTALLED)
+	$(BIN)/python scripts/bench_mock.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis site

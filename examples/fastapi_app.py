@@ -23,6 +23,7 @@ from light_client import (
     APIStatusError,
     AuthenticationError,
     BadRequestError,
+    InvalidArgumentError,
     LightClient,
     LightError,
     NotFoundError,
@@ -68,6 +69,8 @@ async def update_customer(
 @app.exception_handler(LightError)
 async def light_error(request: Request, error: LightError) -> JSONResponse:
     """Our callers get our status codes; Light's details are kept where they help them."""
+    if isinstance(error, InvalidArgumentError):  # the caller's value, refused before sending
+        return JSONResponse({"detail": str(error)}, status_code=422)
     if isinstance(error, NotFoundError):
         return JSONResponse({"detail": "customer not found"}, status_code=404)
     if isinstance(error, BadRequestError | UnprocessableEntityError):

@@ -25,6 +25,7 @@ from ._core.constants import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
 )
+from ._core.errors import InvalidArgumentError, MissingExtraError
 from ._core.log import redacted_url, setup_logging
 from ._core.types import NOT_GIVEN, NotGiven, TimeoutTypes
 from ._raw_calls import AsyncRawCalls, SyncRawCalls
@@ -104,9 +105,9 @@ class BaseClient(Generic[TokenT, HttpT]):
     ) -> None:
         if transport not in self._transports():
             choices = " or ".join(f'"{name}"' for name in self._transports())
-            raise ValueError(f"transport must be {choices}, got {transport!r}")
+            raise InvalidArgumentError(f"transport must be {choices}, got {transport!r}")
         if transport != "httpx" and http_client is not None:
-            raise ValueError("pass transport= or http_client=, not both")
+            raise InvalidArgumentError("pass transport= or http_client=, not both")
         arguments = locals()
         settings = Settings.build({name: arguments[name] for name in SETTING_NAMES})
         self._setup(settings, resolve_credentials(api_key, access_token), http_client, transport)
@@ -351,9 +352,9 @@ class LightClient(BaseClient[AsyncTokenProvider, httpx.AsyncClient], AsyncResour
             return pools.async_client(self.timeout)
         try:
             return pools.aiohttp_client(self.timeout)
-        except ImportError:
-            raise LightError(
-                'transport="aiohttp" needs aiohttp: pip install "light-inc[aiohttp]"'
+        except ModuleNotFoundError as exc:
+            raise MissingExtraError(
+                'transport="aiohttp"', extra="aiohttp", module=exc.name
             ) from None
 
     async def aclose(self) -> None:

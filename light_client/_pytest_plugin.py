@@ -20,6 +20,13 @@ openapi.yaml raises ``ResponseValidationError``, where a client is lenient by de
 pacing of their own; they are closed after the test. The async one keeps no idle connection,
 so that it may be used in the test's event loop whatever runs it, one loop per test.
 
+A test that takes either client runs with instant waits (``light_client.testing.
+instant_waits()``): a retry's backoff or a ``Retry-After`` the client obeys returns at once,
+so a test of a 503 (``light_mock.faults = Faults(server_errors=1.0)``) takes milliseconds, not
+seconds. The waits the SDK asked for are in the ``light_mock_waits`` fixture (a list of
+seconds) for a test to assert. A test of real waiting uses a client of its own (with
+``light_client.testing.FakeClock`` to keep it fast and exact).
+
 What ``light_mock`` (and so ``light_mock_url``) holds is the ``light_mock_seed`` fixture's
 ``Seed``: ``None`` (two customers and a credit with fixed ids) unless you override it, as
 pytest overrides any fixture -- in a ``conftest.py`` or a test module for all of its tests, or
@@ -63,6 +70,7 @@ __all__ = [
     "light_mock_shared",
     "light_mock_sync_client",
     "light_mock_url",
+    "light_mock_waits",
 ]
 
 # The fixtures' mocks: requests a minute, and the window (Light's own limit is 300 a minute).
@@ -116,8 +124,21 @@ def light_mock_url(light_mock: LightMock) -> str:
 
 
 @pytest.fixture
-def light_mock_sync_client(light_mock: LightMock) -> Iterator[SyncLightClient]:
-    """A ``SyncLightClient`` on ``light_mock``: strict about answers, not paced; closed after."""
+def light_mock_waits() -> Iterator[list[float]]:
+    """The test runs with instant SDK waits (``instant_waits()``); the waits asked for, in
+    seconds. The ready clients take it, so their tests never sleep."""
+    from .testing import instant_waits
+
+    with instant_waits() as waits:
+        yield waits
+
+
+@pytest.fixture
+def light_mock_sync_client(
+    light_mock: LightMock, light_mock_waits: list[float]
+) -> Iterator[SyncLightClient]:
+    """A ``SyncLightClient`` on ``light_mock``: strict about answers, not paced, its waits
+    instant (``light_mock_waits``); closed after."""
     from ._client import SyncLightClient
 
     with SyncLightClient(
@@ -130,8 +151,11 @@ def light_mock_sync_client(light_mock: LightMock) -> Iterator[SyncLightClient]:
 
 
 @pytest.fixture
-def light_mock_client(light_mock: LightMock) -> Iterator[LightClient]:
-    """A ``LightClient`` on ``light_mock``: strict about answers, not paced; closed after.
+def light_mock_client(
+    light_mock: LightMock, light_mock_waits: list[float]
+) -> Iterator[LightClient]:
+    """A ``LightClient`` on ``light_mock``: strict about answers, not paced, its waits instant
+    (``light_mock_waits``); closed after.
 
     A plain fixture, so that no async plugin is needed: its connection pool keeps no idle
     connection, which would outlive the test's event loop unclosed, and is closed after the

@@ -19,7 +19,10 @@ the source tree):
    flagged), and ``reveal_type`` of an update's result must be ``Customer``;
 6. pyright strict on the same files, ``reveal_user.py`` aside (``# pyright: ignore[rule]``
    comments only, and an unneeded one is an error); and ``first_hour.py`` without its one ignore comment,
-   under both checkers: each must report exactly one error, the enum typo on that line.
+   under both checkers: each must report exactly one error, the enum typo on that line;
+7. the install footprint: a fresh venv per line (the wheel alone, then with each extra), what
+   the install added on disk (MB) and how many distributions, the venv's own (pip) not counted.
+   README's install table carries these figures.
 
 Exit status 0 when everything holds; otherwise 1, with what failed.
 """
@@ -27,6 +30,7 @@ Exit status 0 when everything holds; otherwise 1, with what failed.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import os
 import re
 import shutil
@@ -100,10 +104,58 @@ PYRIGHT_CONFIG = """{
 PYRIGHT_FILES = ("user_code.py", "first_hour.py", "misuse.py")
 TYPO_FILE = "first_hour.py"
 IGNORE_COMMENT = re.compile(r"  # type: ignore\[[^\]]*\](  # pyright: ignore\[[^\]]*\])?")
+# The extras whose footprint is printed, each installed alone over the wheel.
+FOOTPRINT_EXTRAS = ("mock", "redis", "cli", "aiohttp")
 
 
 class Failed(Exception):
     pass
+
+
+def tree_size(path: Path) -> int:
+    """The bytes of every file under ``path``."""
+    return sum(entry.stat().st_size for entry in path.rglob("*") if entry.is_file())
+
+
+def site_packages(venv: Path) -> Path:
+    (found,) = venv.glob("lib/python*/site-packages")
+    return found
+
+
+def distributions(site: Path) -> set[str]:
+    """The names of the distributions installed in ``site``."""
+    return {
+        dist.metadata["Name"].lower() for dist in importlib.metadata.distributions(path=[str(site)])
+    }
+
+
+def footprint(work: Path, python: str, requirement: str) -> tuple[int, int]:
+    """Bytes and distributions that ``pip install requirement`` adds to a fresh venv (the
+    venv's own, pip, are measured before and not counted)."""
+    venv = work / f"footprint-{len(list(work.glob('footprint-*')))}"
+    run([python, "-m", "venv", venv], cwd=work)
+    site = site_packages(venv)
+    size, names = tree_size(site), distributions(site)
+    run([venv / "bin" / "python", "-m", "pip", "install", "--quiet", requirement], cwd=work)
+    return tree_size(site) - size, len(distributions(site) - names)
+
+
+def footprint_lines(rows: list[tuple[str, int, int]]) -> list[str]:
+    """The footprint table: the first row the plain install, the others what an extra adds.
+
+    ``rows``: (what was installed, bytes, distributions), e.g. ``("light-client", 6_123_456, 8)``.
+    """
+    (name, plain_size, plain_count), *extras = rows
+    lines = [
+        "check_wheel: install footprint (a fresh venv; pip itself not counted)",
+        f"check_wheel:   {name:<24} {plain_size / 1e6:5.1f} MB in {plain_count:2d} packages",
+    ]
+    for label, size, count in extras:
+        lines.append(
+            f"check_wheel:   {label:<24} {size / 1e6:5.1f} MB in {count:2d} packages"
+            f"  (+{(size - plain_size) / 1e6:.1f} MB, +{count - plain_count})"
+        )
+    return lines
 
 
 def run(command: list[str | Path], cwd: Path, expect: int = 0) -> str:
@@ -283,6 +335,13 @@ def check(work: Path, python: str) -> None:
     )
     check_pyright(project, bin_dir, [path.name for path in files if path.name.startswith("readme")])
     check_typo_only(project, bin_dir, mypy)
+    name = wheel.name.split("-")[0].replace("_", "-")
+    rows = [(name, *footprint(work, python, str(wheel)))]
+    rows += [
+        (f"{name}[{extra}]", *footprint(work, python, f"{wheel}[{extra}]"))
+        for extra in FOOTPRINT_EXTRAS
+    ]
+    print("\n".join(footprint_lines(rows)))
 
 
 def check_pyright(project: Path, bin_dir: Path, readme_files: list[str]) -> None:

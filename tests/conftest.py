@@ -49,7 +49,10 @@ def redis_server() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """A real redis-server on a free loopback port, its URL and its process; stopped after."""
     binary = shutil.which("redis-server")
     if binary is None:
-        pytest.skip("redis-server is not installed (Debian: apt-get install redis-server)")
+        pytest.skip(
+            "needs a local Redis server, and the redis-server program is not installed "
+            "(Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis)"
+        )
     port = free_port()
     server = subprocess.Popen(
         [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],

@@ -12,6 +12,8 @@ from typing import Any
 
 import httpx
 
+from .errors import InvalidArgumentError
+
 __all__ = [
     "MESSAGE_LIMIT",
     "check_credential",
@@ -48,10 +50,10 @@ def check_header_value(name: str, value: object, *, what: str) -> None:
     if not isinstance(value, str):
         raise TypeError(f"{what}: header {name!r} must be a string, got {type(value).__name__}")
     if not name or _header_problem(name) or any(char in name for char in " :"):
-        raise ValueError(f"{what}: {name!r} is not a valid header name")
+        raise InvalidArgumentError(f"{what}: {name!r} is not a valid header name")
     problem = _header_problem(value)
     if problem is not None:
-        raise ValueError(f"{what}: the value of header {name!r} {problem}")
+        raise InvalidArgumentError(f"{what}: the value of header {name!r} {problem}")
 
 
 def check_headers(headers: Mapping[str, str] | None, *, what: str) -> dict[str, str]:
@@ -73,7 +75,9 @@ def check_credential(value: object, *, what: str) -> str:
         raise TypeError(f"{what} must be a non-empty string")
     problem = _header_problem(value)
     if problem is not None:
-        raise ValueError(f"{what} {problem}: check how it was read (the value is not shown)")
+        raise InvalidArgumentError(
+            f"{what} {problem}: check how it was read (the value is not shown)"
+        )
     return value
 
 
@@ -82,7 +86,7 @@ def check_max_retries(value: Any, *, what: str = "max_retries") -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{what} must be an int >= 0, got {value!r}")
     if value < 0:
-        raise ValueError(f"{what} must be >= 0, got {value}")
+        raise InvalidArgumentError(f"{what} must be >= 0, got {value}")
     return value
 
 

@@ -20,7 +20,7 @@ import httpx
 
 from .._core.checks import shorten
 from .._core.constants import MAX_REDIRECTS
-from .._core.log import logger, redacted_headers, redacted_url
+from .._core.log import attempt_level, logger, redacted_headers, redacted_url
 from ..ratelimit._limiter import RateLimiter
 from ..ratelimit._schedule import Booking
 from ..ratelimit._stores import Change
@@ -318,8 +318,10 @@ class Engine(Generic[TokenT]):
                 if not isinstance(error, GeneratorExit):
                     self._report(call, attempt, error, 0.0, "raise", 0.0, _why(error))
                 raise
-            if logger.isEnabledFor(logging.INFO):  # the URL's path is decoded for the line
-                logger.info(
+            level = attempt_level()  # DEBUG: httpx logs each request at INFO already
+            if logger.isEnabledFor(level):  # the URL's path is decoded for the line
+                logger.log(
+                    level,
                     "%s %s -> %s (%.0f ms, attempt %d)",
                     request.method,
                     request.url.path,

@@ -1,6 +1,8 @@
-"""The errors this SDK raises. Catch ``LightError`` for all of them::
+r"""The errors this SDK raises. Catch ``LightError`` for all of them::
 
     LightError
+    ├── InvalidArgumentError        an argument's value cannot be used (also a ValueError)
+    ├── MissingExtraError           a feature's extra is not installed (a ModuleNotFoundError)
     ├── TokenProviderError          the access_token provider failed or hung
     ├── ResponseTooLargeError       an answer over max_response_bytes
     ├── APIConnectionError          the request did not get an answer (DNS, refused, reset, ...)
@@ -16,11 +18,14 @@
     │   └── InternalServerError         >= 500
     └── ResponseValidationError     a 2xx answer whose body is not JSON or does not fit the schema
 
-``ResponseValidationError`` is also a ``ValueError``. Messages never contain credentials.
+``InvalidArgumentError`` and ``ResponseValidationError`` are also ``ValueError``\s. Messages never
+contain credentials. Where an error carries the server's answer, ``content`` is its raw bytes and
+``body`` the parsed JSON (``None`` when the body is not JSON).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -28,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from .._core.checks import shorten
+from .._core.errors import InvalidArgumentError, LightError, MissingExtraError
 
 if TYPE_CHECKING:  # the generated models load with the first client, not with this module
     from .._generated.models import ErrorDetail
@@ -40,7 +46,9 @@ __all__ = [
     "BadRequestError",
     "ConflictError",
     "InternalServerError",
+    "InvalidArgumentError",
     "LightError",
+    "MissingExtraError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -55,30 +63,12 @@ def _attempts_note(attempts: int) -> str:
     return f" (after {attempts} attempts)" if attempts > 1 else ""
 
 
-class LightError(Exception):
-    """The root of every error raised by light-client.
-
-    Errors can be pickled (to cross a ``ProcessPoolExecutor``) and copied. A pickle keeps every
-    attribute but ``request`` and ``response``, whose headers hold the credential: those come
-    back as ``None``.
-    """
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        state = {k: v for k, v in self.__dict__.items() if k not in _NOT_PICKLED}
-        dropped = sorted(_NOT_PICKLED & self.__dict__.keys())
-        return _restore, (type(self), str(self), state, dropped)
-
-
-_NOT_PICKLED = frozenset({"request", "response"})
-
-
-def _restore(
-    cls: type[LightError], message: str, state: dict[str, Any], dropped: list[str]
-) -> LightError:
-    error = cls.__new__(cls)
-    Exception.__init__(error, message)
-    error.__dict__.update(state, **dict.fromkeys(dropped))
-    return error
+def parsed_body(content: bytes) -> Any:
+    """The JSON document ``content`` holds, or ``None`` when it is empty or not JSON."""
+    try:
+        return json.loads(content) if content else None
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
 
 
 class TokenProviderError(LightError):
@@ -121,7 +111,8 @@ class APIStatusError(LightError):
     ``outcome_unknown``: an earlier attempt of the call was sent and its answer lost, so a
     write may have been applied although this answer is an error.
 
-    Attributes: ``status_code``, ``headers``, ``body`` (the raw bytes), and Light's error fields
+    Attributes: ``status_code``, ``headers``, ``body`` (the parsed JSON, or ``None`` when the
+    body is not JSON), ``content`` (the raw bytes), and Light's error fields
     when the body has them: ``type`` (e.g. ``"BAD_REQUEST"``), ``message`` and ``errors`` (one
     ``ErrorDetail`` per problem, whose ``path`` names the offending field). ``attempts``: how
     many were sent (0: none, the SDK held the call); ``reason``: why the SDK gave up, when it
@@ -141,7 +132,8 @@ class APIStatusError(LightError):
         self.response = response
         self.status_code = response.status_code
         self.headers = response.headers
-        self.body = response.content
+        self.content = response.content
+        self.body: Any = parsed_body(response.content)
         self.type = error_type
         self.message = message
         self.errors = list(errors)
@@ -269,8 +261,9 @@ class ResponseValidationError(LightError, ValueError):
     """A successful answer the SDK cannot trust: not JSON, or not shaped as the API documents.
 
     ``path`` is the JSON path of the first problem (``"lines[3].grossTransactionAmount.amount"``),
-    or ``None`` when the problem is the body as a whole; ``body`` is the raw response body. The
-    update may have been applied: fetch the resource again before retrying it.
+    or ``None`` when the problem is the body as a whole; ``body`` is the parsed JSON (``None``
+    when it is not JSON) and ``content`` the raw bytes. The update may have been applied: fetch
+    the resource again before retrying it.
     """
 
     def __init__(
@@ -283,5 +276,6 @@ class ResponseValidationError(LightError, ValueError):
         self.path = path
         self.response = response
         self.status_code = response.status_code
-        self.body = response.content
+        self.content = response.content
+        self.body: Any = parsed_body(response.content)
         self.instance = instance

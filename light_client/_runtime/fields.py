@@ -7,6 +7,8 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
+from .._core.errors import InvalidArgumentError
+
 __all__ = [
     "build_body",
     "build_model",
@@ -78,7 +80,7 @@ def merge_extra_body(
     extra: Mapping[str, Any] = options.get("extra_body") or {}
     if model_type is None or body is None:
         if extra:
-            raise ValueError("extra_body: this operation sends no request body")
+            raise InvalidArgumentError("extra_body: this operation sends no request body")
         return None
     if not extra:
         return body
@@ -86,7 +88,7 @@ def merge_extra_body(
     for key in extra:
         if key in names or key in names.values():
             keyword = key if key in names else next(k for k, v in names.items() if v == key)
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"extra_body: {key!r} is a field of {model_type.__name__}; "
                 f"pass it as {keyword}=... instead"
             )
@@ -107,7 +109,7 @@ def encode_json(document: object) -> bytes:
     try:
         return _ENCODER.encode(document).encode()
     except (TypeError, ValueError) as exc:  # a set, a datetime, NaN, ...
-        raise ValueError(f"the body is not JSON: {exc}") from None
+        raise InvalidArgumentError(f"the body is not JSON: {exc}") from None
 
 
 def form_text(name: str, value: object) -> str:

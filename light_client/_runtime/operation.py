@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
 from urllib.parse import quote, urlencode
 from uuid import UUID
 
+from .._core.errors import InvalidArgumentError
 from .response import RawResponse
 
 if TYPE_CHECKING:
@@ -66,10 +67,14 @@ class PathParameter:
                     return str(UUID(given))
                 except ValueError:
                     pass
-            raise ValueError(f"{self.python_name} must be a UUID or a UUID string, got {given!r}")
+            raise InvalidArgumentError(
+                f"{self.python_name} must be a UUID or a UUID string, got {given!r}"
+            )
         if not isinstance(given, str | int) or isinstance(given, bool) or given in ("", ".", ".."):
             # "." and ".." would be dot segments, which URLs resolve: /a/../b is /b.
-            raise ValueError(f"{self.python_name} must be a non-empty string, got {given!r}")
+            raise InvalidArgumentError(
+                f"{self.python_name} must be a non-empty string, got {given!r}"
+            )
         return str(given)
 
 
@@ -243,9 +248,13 @@ def raw_operation(
     query; the answer is the JSON as parsed, unchecked. ``keyed``: the call sends an
     idempotency key, so a POST or PATCH may be resent."""
     if not isinstance(path, str) or not path.startswith("/") or path.startswith("//"):
-        raise ValueError(f"path must be a path on the client's base URL (/v1/...), got {path!r}")
+        raise InvalidArgumentError(
+            f"path must be a path on the client's base URL (/v1/...), got {path!r}"
+        )
     if any(char.isspace() for char in path) or "?" in path or "#" in path:
-        raise ValueError(f"path must hold no white space, query or fragment: {path!r} (params=)")
+        raise InvalidArgumentError(
+            f"path must hold no white space, query or fragment: {path!r} (params=)"
+        )
     query = ""
     if params:
         pairs = [

@@ -23,6 +23,7 @@ from .._core.checks import (
     check_max_retries,
     check_timeout,
 )
+from .._core.errors import InvalidArgumentError
 from .._core.types import NOT_GIVEN, NotGiven, RequestOptions, Unset
 from .._version import __version__
 from . import fields as _fields
@@ -107,7 +108,7 @@ def prepare(
     if isinstance(given_key, str) and not given_key.strip():
         # Not "no key": an empty key would be replaced by a fresh one on every call, and two
         # calls meant as one would both be applied.
-        raise ValueError("idempotency_key must not be empty or white space")
+        raise InvalidArgumentError("idempotency_key must not be empty or white space")
     if given_key is not None and operation.idempotency_header is None:
         raise TypeError(
             f"{operation.operation_id} takes no idempotency_key: Light does not deduplicate it "
@@ -195,7 +196,7 @@ def _array_body(
             f"got {type(items).__name__}"
         )
     if options.get("extra_body"):
-        raise ValueError("extra_body: this operation's body is a JSON array")
+        raise InvalidArgumentError("extra_body: this operation's body is a JSON array")
     document = []
     for index, item in enumerate(items):
         model = item if isinstance(item, body_type) else _item_model(body_type, item, index)

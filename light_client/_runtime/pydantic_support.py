@@ -44,7 +44,7 @@ def _resolved(node: Any) -> Any:
 
 
 def _validator(model_type: type[Any]) -> Callable[[Any], Any]:
-    from .validation import json_path, schema_problem
+    from .validation import schema_problem
 
     def validate(value: Any) -> Any:
         if isinstance(value, model_type):
@@ -53,7 +53,7 @@ def _validator(model_type: type[Any]) -> Callable[[Any], Any]:
             raise ValueError(f"expected {model_type.__name__} or a mapping, got {value!r}")
         problem = schema_problem(model_type.__name__, value)
         if problem is not None:
-            raise ValueError(f"{json_path(problem.absolute_path) or 'body'}: {problem.message}")
+            raise ValueError(f"{problem.where or 'body'}: {problem.message}")
         return model_type.from_dict(value)
 
     return validate

@@ -18,6 +18,7 @@ import httpx
 from .._core.checks import check_headers, check_max_queue_wait, check_max_retries, check_timeout
 from .._core.clock import SYSTEM_CLOCK, Clock
 from .._core.constants import BASE_URL_ENV, DEFAULT_BASE_URL
+from .._core.errors import InvalidArgumentError
 from .._core.log import redacted_url
 from ..ratelimit import RateLimitStore
 from .hooks import AttemptDetails
@@ -31,7 +32,7 @@ def _base_url(given: str | httpx.URL | None) -> httpx.URL:
     """Argument first, then ``LIGHT_BASE_URL``, then Light's; an http(s) URL with a host."""
     url = httpx.URL(given or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL)
     if url.scheme not in ("http", "https") or not url.host:
-        raise ValueError(f"base_url must be an http(s) URL, got {redacted_url(url)}")
+        raise InvalidArgumentError(f"base_url must be an http(s) URL, got {redacted_url(url)}")
     return url
 
 
@@ -40,7 +41,7 @@ def _byte_limit(name: str) -> Callable[[Any], int]:
         if isinstance(value, bool) or not isinstance(value, int):
             raise TypeError(f"{name} must be an int")
         if value < 1:
-            raise ValueError(f"{name} must be >= 1")
+            raise InvalidArgumentError(f"{name} must be >= 1")
         return value
 
     return check
@@ -48,7 +49,7 @@ def _byte_limit(name: str) -> Callable[[Any], int]:
 
 def _max_requests_per_minute(value: Any) -> int | None:
     if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-        raise ValueError("max_requests_per_minute must be None or an int >= 1")
+        raise InvalidArgumentError("max_requests_per_minute must be None or an int >= 1")
     return value
 
 

@@ -29,6 +29,7 @@ import httpx
 
 from .._core.checks import check_credential, shorten
 from .._core.constants import BASE_URL_ENV, DEFAULT_BASE_URL, DEFAULT_TIMEOUT
+from .._core.errors import MissingExtraError
 from .._core.log import logger
 from .._core.sqlite import SQLiteFile
 from .._runtime.answers import NEVER_SENT
@@ -206,9 +207,7 @@ class RedisTokenStore:
         try:
             import redis
         except ModuleNotFoundError as exc:
-            raise ModuleNotFoundError(
-                "RedisTokenStore needs redis-py: pip install 'light-inc[redis]'"
-            ) from exc
+            raise MissingExtraError("RedisTokenStore", extra="redis", module=exc.name) from exc
         self._redis = redis.Redis.from_url(url, socket_timeout=5.0)
         self._prefix = prefix
         self.lock_timeout = lock_timeout

@@ -15,6 +15,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self, TypeAlias
 
+from .._core.errors import InvalidArgumentError
 from .._core.sqlite import SQLiteFile
 
 __all__ = ["BulkJournal", "JournalArgument", "opened"]
@@ -56,7 +57,7 @@ class BulkJournal:
                     row = (job_id or str(uuid.uuid4()),)
                     db.execute("INSERT INTO light_bulk_job VALUES (?)", row)
                 elif job_id is not None and job_id != row[0]:
-                    raise ValueError(
+                    raise InvalidArgumentError(
                         f"{self.path} is the journal of job {row[0]!r}, not {job_id!r}"
                     )
         except BaseException:

@@ -25,6 +25,7 @@ from uuid import UUID
 
 import attrs
 
+from .._core.errors import InvalidArgumentError
 from .._core.types import Unset
 from .._runtime.errors import AuthenticationError, LightError, RateLimitError
 from .._runtime.operation import AsyncRequester, Operation, SyncRequester
@@ -130,10 +131,14 @@ class _Job(Generic[ModelT]):
         try:
             given_id, data, *rest = item
             if len(rest) > 1 or (rest and (not isinstance(rest[0], str) or not rest[0].strip())):
-                raise ValueError("an item is (id, fields) or (id, fields, idempotency_key)")
+                raise InvalidArgumentError(
+                    "an item is (id, fields) or (id, fields, idempotency_key)"
+                )
             resource_id = UUID(given_id) if isinstance(given_id, str) else given_id
             if not isinstance(resource_id, UUID):
-                raise ValueError(f"the id must be a UUID or a UUID string, got {given_id!r}")
+                raise InvalidArgumentError(
+                    f"the id must be a UUID or a UUID string, got {given_id!r}"
+                )
             if not isinstance(data, Mapping):
                 raise TypeError(f"an item's fields must be a mapping, got {type(data).__name__}")
             data = {key: value for key, value in data.items() if not isinstance(value, Unset)}
@@ -197,7 +202,7 @@ class _Job(Generic[ModelT]):
 
 def _check_concurrency(concurrency: int) -> None:
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-        raise ValueError(f"concurrency must be a whole number >= 1, got {concurrency!r}")
+        raise InvalidArgumentError(f"concurrency must be a whole number >= 1, got {concurrency!r}")
 
 
 async def _as_async(items: BulkItems) -> AsyncGenerator[BulkItem, None]:

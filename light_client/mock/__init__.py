@@ -20,8 +20,8 @@ strict clients on it (``light_mock_sync_client``, ``light_mock_client``).
 
 The server's names below are loaded on first use, so that importing this package (as the
 pytest plugin and ``python -m light_client.mock`` do) works without the extra; using one
-without it raises ``MockExtraMissingError`` (a ``ModuleNotFoundError``) naming the install
-command. ``Seed`` needs no extra.
+without it raises ``MockExtraMissingError`` (a ``light_client.MissingExtraError``, as every
+missing extra raises) naming the install command. ``Seed`` needs no extra.
 """
 
 from __future__ import annotations

@@ -5,15 +5,18 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
+from .._core.errors import MissingExtraError, install_command
+
 __all__ = ["INSTALL_HINT", "MockExtraMissingError", "load_server"]
 
-INSTALL_HINT = "pip install 'light-inc[mock]'"
+INSTALL_HINT = install_command("mock")
 # The top-level modules the mock needs beyond the SDK's own dependencies (the extra's packages).
-EXTRA_MODULES = frozenset({"openapi_core", "werkzeug"})
+EXTRA_MODULES = frozenset({"jsonschema", "openapi_core", "werkzeug"})
 
 
-class MockExtraMissingError(ModuleNotFoundError):
-    """The Light mock was used without its extra installed."""
+class MockExtraMissingError(MissingExtraError):
+    """The Light mock was used without its extra installed: the ``MissingExtraError`` of
+    ``[mock]`` (so also a ``LightError`` and a ``ModuleNotFoundError``)."""
 
 
 def load_server() -> ModuleType:
@@ -27,8 +30,4 @@ def load_server() -> ModuleType:
     except ModuleNotFoundError as error:
         if (error.name or "").partition(".")[0] not in EXTRA_MODULES:
             raise
-        raise MockExtraMissingError(
-            f"the Light mock needs the [mock] extra ({error.name} is not installed): "
-            f"{INSTALL_HINT}",
-            name=error.name,
-        ) from error
+        raise MockExtraMissingError("the Light mock", extra="mock", module=error.name) from error

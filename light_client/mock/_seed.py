@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._runtime import schemas
-from .._runtime.validation import json_path, schema_problem
+from .._runtime.validation import schema_problem
 
 __all__ = [
     "DEFAULT_SEED",
@@ -300,7 +300,7 @@ def _records(
                 record["customerName"] = named["name"] if named else None
         problem = schema_problem(kind, record)
         if problem is not None:
-            at = json_path(problem.absolute_path) or "the record"
+            at = problem.where or "the record"
             raise ValueError(f"Seed {where}: {at}: {problem.message}")
         if record["id"] in records:
             raise ValueError(f"Seed {where}: id {record['id']} is seeded twice")

@@ -28,7 +28,6 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qsl
 
-from jsonschema.exceptions import best_match
 from openapi_core import datatypes  # the extra's first import: names openapi_core if missing
 from openapi_core.validation.request.exceptions import (
     ParameterValidationError,
@@ -422,7 +421,7 @@ class LightMock:
             raise Refusal.bad_request("is read-only", [name])
         problem = schema_problem(request_schema, document)
         if problem is not None:
-            parts = [str(part) for part in problem.absolute_path]
+            parts = [str(part) for part in problem.path]
             raise Refusal.bad_request(problem.message, parts or None)
 
     def handle(
@@ -558,7 +557,7 @@ class LightMock:
         resource_id = candidate["id"]
         problem = schema_problem(kind, candidate)
         if problem is not None:  # not stored: the store only ever holds what Light could send
-            where = json_path(problem.absolute_path) or "body"
+            where = problem.where or "body"
             raise mock_bug(
                 "%s %s would break openapi.yaml at %s: %s",
                 kind,
@@ -593,8 +592,7 @@ class LightMock:
             problem = schema_problem(schema, document)
             message = None
             if problem is not None:
-                where = json_path(problem.absolute_path) or "body"
-                message = f"{where}: {problem.message}"
+                message = f"{problem.where or 'body'}: {problem.message}"
         if message is None:
             return answer
         return mock_bug(
@@ -675,6 +673,8 @@ def _method_not_allowed(method: str, allowed: list[str]) -> Refusal:
 
 def _validation_answer(exc: RequestValidationError) -> dict[str, Any]:
     """openapi-core's verdict as Light would answer it: a 400 naming the field when it can."""
+    from jsonschema.exceptions import best_match  # openapi-core's errors are jsonschema's
+
     where = [exc.name] if isinstance(exc, ParameterValidationError) else None
     cause = exc.__cause__
     problem = best_match(getattr(cause, "schema_errors", None) or [])

@@ -22,6 +22,7 @@ from typing import TypeVar, cast
 
 from .._core.clock import SYSTEM_CLOCK, Clock
 from .._core.constants import RATE_LIMIT_BURST, STORE_RETRY_SECONDS
+from .._core.errors import InvalidArgumentError
 from .._core.log import logger
 from ._changes import (
     Change,
@@ -138,7 +139,7 @@ class RateLimiter:
             or not isinstance(max_requests_per_minute, int)
             or max_requests_per_minute < 1
         ):
-            raise ValueError("max_requests_per_minute must be None or an int >= 1")
+            raise InvalidArgumentError("max_requests_per_minute must be None or an int >= 1")
         interval = 60.0 / max_requests_per_minute if max_requests_per_minute else 0.0
         self.pace = Pace(interval, burst)
         self.store: RateLimitStore = store or InMemoryRateLimitStore(clock=clock.monotonic)

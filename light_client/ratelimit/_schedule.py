@@ -27,6 +27,8 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any
 
+from .._core.errors import InvalidArgumentError
+
 __all__ = [
     "Booking",
     "Bucket",
@@ -54,7 +56,7 @@ class Pace:
 
     def __post_init__(self) -> None:
         if self.interval < 0 or self.burst < 1:
-            raise ValueError("interval must be >= 0 and burst >= 1")
+            raise InvalidArgumentError("interval must be >= 0 and burst >= 1")
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
+from .._core.errors import InvalidArgumentError, MissingExtraError
 from .._core.log import logger
 from .._core.sqlite import SQLiteFile
 from ._changes import Change, describe
@@ -216,13 +217,11 @@ class RedisRateLimitStore:
             import redis
             import redis.asyncio
         except ModuleNotFoundError as exc:
-            raise ModuleNotFoundError(
-                "RedisRateLimitStore needs redis-py: pip install 'light-inc[redis]'"
-            ) from exc
+            raise MissingExtraError("RedisRateLimitStore", extra="redis", module=exc.name) from exc
         if isinstance(socket_timeout, bool) or not isinstance(socket_timeout, int | float):
             raise TypeError("socket_timeout must be a number of seconds")
         if not socket_timeout > 0:
-            raise ValueError("socket_timeout must be > 0")
+            raise InvalidArgumentError("socket_timeout must be > 0")
         self.url = url
         self._socket_timeout = float(socket_timeout)
         self._clock = clock

@@ -22,6 +22,7 @@ from light_client import (
     BadRequestError,
     ConflictError,
     InternalServerError,
+    InvalidArgumentError,
     LightClient,
     LightError,
     NotFoundError,
@@ -32,6 +33,7 @@ from light_client import (
     UnprocessableEntityError,
 )
 from light_client.models import Address, CountryCode, Customer, CustomerCredit, CustomerType
+from light_client.testing import FakeClock
 from tests._harness import (
     CREDIT_ID,
     CREDIT_URL,
@@ -109,9 +111,10 @@ async def test_enum_fields_take_members_or_strings(light: Light, httpx_mock: HTT
 async def test_bad_id_raises_before_any_request(
     light: Light, httpx_mock: HTTPXMock, bad_id: Any
 ) -> None:
-    with pytest.raises(ValueError, match="customer_id must be a UUID or a UUID string"):
+    # A LightError that is also a ValueError: an app that catches either turns it into a 4xx.
+    with pytest.raises(InvalidArgumentError, match="customer_id must be a UUID or a UUID string"):
         await light.update_customer(bad_id, name="x")
-    with pytest.raises(ValueError, match="customer_credit_id must be a UUID"):
+    with pytest.raises(InvalidArgumentError, match="customer_credit_id must be a UUID"):
         await light.update_credit(bad_id, amount=1)
     assert httpx_mock.get_requests() == []
 
@@ -373,7 +376,8 @@ async def test_status_maps_to_error_class(
         "email": "must be a valid email",
         "address.country": "unknown country",
     }
-    assert json.loads(error.body) == LIGHT_400
+    assert error.body == LIGHT_400  # parsed; the bytes are error.content
+    assert json.loads(error.content) == LIGHT_400
     # A status the SDK would have retried says why it did not (the fixture's max_retries=0).
     reason = "not retried (max_retries=0)" if status in (409, 429, 500, 503) else None
     assert error.reason == reason
@@ -410,7 +414,8 @@ async def test_error_body_not_in_lights_format(
     httpx_mock.add_response(status_code=status, content=body, headers={"Content-Type": "text/html"})
     with pytest.raises(error_class) as caught:
         await light.update_customer(name="a")
-    assert caught.value.body == body
+    assert caught.value.content == body
+    assert caught.value.body == (json.loads(body) if body.startswith((b"[", b"{")) else None)
     assert (caught.value.type, caught.value.message, caught.value.errors) == (None, None, [])
     reason = "not retried (max_retries=0)" if status == 502 else None
     assert str(caught.value) == (f"{status}: {reason}" if reason else str(status))
@@ -438,7 +443,8 @@ async def test_2xx_that_breaks_the_schema(
         await light.update_customer(name="a", strict_response_validation=True)
     assert caught.value.path == path
     assert message in str(caught.value)
-    assert caught.value.body == content
+    assert caught.value.content == content
+    assert caught.value.body == (None if content.startswith(b"<") else json.loads(content))
     assert isinstance(caught.value, ValueError)
 
 
@@ -535,9 +541,47 @@ def test_light_log_env_turns_logging_on(clean_env: pytest.MonkeyPatch) -> None:
     clean_env.setenv("LIGHT_LOG", "debug")
     clean_env.setattr(logger, "level", logging.NOTSET)
     clean_env.setattr(logger, "handlers", [])
+    clean_env.setattr(logging.getLogger(), "handlers", [])  # no logging configured by the app
     SyncLightClient(api_key="k").close()
     assert logger.level == logging.DEBUG
     assert len(logger.handlers) == 1
+
+
+def test_light_log_adds_no_handler_where_the_app_configured_logging(
+    clean_env: pytest.MonkeyPatch,
+) -> None:
+    logger = logging.getLogger("light_client")
+    clean_env.setenv("LIGHT_LOG", "info")
+    clean_env.setattr(logger, "level", logging.NOTSET)
+    clean_env.setattr(logger, "handlers", [])
+    clean_env.setattr(logging.getLogger(), "handlers", [logging.NullHandler()])  # basicConfig
+    SyncLightClient(api_key="k").close()
+    assert (logger.level, logger.handlers) == (logging.INFO, [])  # its lines go to the app's
+
+
+@pytest.mark.parametrize("light_log", [None, "info"])
+async def test_under_basic_config_info_a_request_is_logged_once(
+    kind: Kind,
+    clean_env: pytest.MonkeyPatch,
+    httpx_mock: HTTPXMock,
+    caplog: pytest.LogCaptureFixture,
+    light_log: str | None,
+) -> None:
+    # httpx logs each request at INFO: the SDK's line for the attempt is DEBUG unless asked for.
+    if light_log:
+        clean_env.setenv("LIGHT_LOG", light_log)
+    clean_env.setattr(logging.getLogger("light_client"), "level", logging.NOTSET)
+    caplog.set_level(logging.INFO)  # as logging.basicConfig(level=logging.INFO)
+    httpx_mock.add_response(json=CUSTOMER)
+    light = Light(kind, api_key=API_KEY, max_retries=0, clock=FakeClock())
+    await light.update_customer(name="a")
+    await light.close()
+    records = [(r.name, r.levelno, r.getMessage()) for r in caplog.records]
+    httpx_line = f'HTTP Request: PATCH {CUSTOMER_URL} "HTTP/1.1 200 OK"'
+    sdk_line = f"PATCH /v1/customers/{CUSTOMER_ID} -> 200 (0 ms, attempt 1)"
+    assert records == [("httpx", logging.INFO, httpx_line)] + (
+        [("light_client", logging.INFO, sdk_line)] if light_log else []
+    )
 
 
 def test_version_is_pyproject_version() -> None:
@@ -562,7 +606,7 @@ def test_public_classes_show_their_public_name() -> None:
     errors = [
         v for v in vars(light_client).values() if isinstance(v, type) and issubclass(v, LightError)
     ]
-    assert len(errors) == 17
+    assert len(errors) == 19
     assert {error.__module__ for error in errors} == {"light_client"}
     # Other classes keep their defining module (their string annotations resolve there).
     assert light_client.RawResponse.__module__ == "light_client._runtime.response"

@@ -6,8 +6,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from fastapi import FastAPI, Request
 
-from examples.fastapi_app import app
+from examples.fastapi_app import app, lifespan, light_error
+from light_client import LightClient, LightError
 from light_client.mock import LightMock
 from tests._harness_uvicorn import Service
 
@@ -104,3 +106,27 @@ def test_one_client_opened_and_closed_by_the_lifespan(
         assert app.state.light is light
         assert not light._http.is_closed
     assert light._http.is_closed
+
+
+def test_an_id_that_is_not_a_uuid_is_422_by_the_light_error_handler(
+    light_mock: LightMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An app whose path parameter is a plain str: the SDK refuses the id with an
+    # InvalidArgumentError, which the app's LightError handler answers (not a 500).
+    monkeypatch.setenv("LIGHT_API_KEY", light_mock.api_key)
+    monkeypatch.setenv("LIGHT_BASE_URL", light_mock.base_url)
+    plain = FastAPI(lifespan=lifespan)
+    plain.add_exception_handler(LightError, light_error)  # type: ignore[arg-type]
+
+    @plain.get("/customers/{customer_id}/name")
+    async def rename(customer_id: str, request: Request) -> str:
+        light: LightClient = request.app.state.light
+        return (await light.customers.update(customer_id, name="x")).name or ""
+
+    with Service(plain) as client:
+        answer = client.get("/customers/42/name")
+    assert (answer.status_code, answer.json()) == (
+        422,
+        {"detail": "customer_id must be a UUID or a UUID string, got '42'"},
+    )
+    assert light_mock.stats.requests == 0

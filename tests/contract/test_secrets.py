@@ -63,7 +63,8 @@ async def test_status_errors_pickle_and_copy_without_the_credential(
         1,
         error.retry_at,
     )
-    assert back.body == error.body and back.headers == error.headers
+    assert back.body == error.body and back.content == error.content
+    assert back.headers == error.headers
     assert back.response is None  # it (and its request) carries the Authorization header
     assert str(copy.copy(error)) == str(copy.deepcopy(error)) == str(error)
 

@@ -70,7 +70,7 @@ async def test_messages_quote_a_huge_answer_only_in_part(
         await light.close()
     assert len(str(invalid.value)) < 500
     assert "more characters)" in str(invalid.value)
-    assert invalid.value.body == huge_list  # the whole body stays available
+    assert invalid.value.content == huge_list  # the whole body stays available
     assert len(str(bad.value)) < 500 and bad.value.message is not None
     assert bad.value.message.endswith("... (999700 more characters)")
 

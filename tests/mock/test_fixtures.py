@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from light_client import LightClient, ResponseValidationError, SyncLightClient
+from light_client import InternalServerError, LightClient, ResponseValidationError, SyncLightClient
 from light_client._pytest_plugin import UNPACED_LIMIT
-from light_client.mock import LightMock, Seed
+from light_client.mock import Faults, LightMock, Seed
 
 
 def off_spec(light_mock: LightMock, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -49,6 +49,29 @@ def test_twenty_calls_take_milliseconds(
     raw = light_mock_sync_client.customers.with_raw_response.get(light_mock.customer_id)
     assert raw.http_response.headers["X-RateLimit-Limit"] == str(UNPACED_LIMIT)
     assert light_mock_sync_client.max_requests_per_minute is None
+
+
+def test_the_sync_clients_waits_are_instant_and_recorded(
+    light_mock_sync_client: SyncLightClient, light_mock: LightMock, light_mock_waits: list[float]
+) -> None:
+    light_mock.faults = Faults(server_errors=1.0)  # every answer a 503: two retries, then raise
+    started = time.perf_counter()
+    with pytest.raises(InternalServerError) as caught:
+        light_mock_sync_client.customers.get(light_mock.customer_id)
+    assert time.perf_counter() - started < 0.5  # the backoff of 0.5 s and 1 s, not slept
+    assert caught.value.attempts == 3
+    assert len(light_mock_waits) == 2 and all(wait > 0 for wait in light_mock_waits)
+
+
+async def test_the_async_clients_waits_are_instant_and_recorded(
+    light_mock_client: LightClient, light_mock: LightMock, light_mock_waits: list[float]
+) -> None:
+    light_mock.faults = Faults(server_errors=1.0)
+    started = time.perf_counter()
+    with pytest.raises(InternalServerError):
+        await light_mock_client.customers.get(light_mock.customer_id)
+    assert time.perf_counter() - started < 0.5
+    assert len(light_mock_waits) == 2
 
 
 async def test_the_async_client_leaves_no_connection_open(

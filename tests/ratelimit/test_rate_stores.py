@@ -22,6 +22,7 @@ from pytest_httpx import HTTPXMock
 from light_client import (
     InMemoryRateLimitStore,
     LightClient,
+    MissingExtraError,
     RateLimitStore,
     RedisRateLimitStore,
     SQLiteRateLimitStore,
@@ -199,8 +200,13 @@ def test_redis_url_is_not_shown() -> None:
 
 def test_redis_store_without_redis_py_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "redis", None)
-    with pytest.raises(ModuleNotFoundError, match=r"pip install 'light-inc\[redis\]'"):
+    with pytest.raises(MissingExtraError) as caught:
         RedisRateLimitStore("redis://127.0.0.1:1/0")
+    assert str(caught.value) == (
+        "RedisRateLimitStore needs the [redis] extra (redis is not installed): "
+        "pip install 'light-inc[redis]'"
+    )
+    assert (caught.value.extra, caught.value.name) == ("redis", "redis")
 
 
 def test_in_memory_store_repr() -> None:

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from httpx_aiohttp import HttpxAiohttpClient
 
-from light_client import LightClient, LightError, NotFoundError
+from light_client import LightClient, LightError, MissingExtraError, NotFoundError
 from light_client.mock import LightMock
 from tests._harness import CUSTOMER_ID
 from tests._servers import RawServer, http_answer
@@ -85,11 +85,13 @@ def test_without_aiohttp_installed_the_error_names_the_extra(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setitem(sys.modules, "httpx_aiohttp", None)
-    with pytest.raises(LightError) as caught:
+    with pytest.raises(MissingExtraError) as caught:
         LightClient(api_key="k", transport="aiohttp")
     assert str(caught.value) == (
-        'transport="aiohttp" needs aiohttp: pip install "light-inc[aiohttp]"'
+        'transport="aiohttp" needs the [aiohttp] extra (httpx_aiohttp is not installed): '
+        "pip install 'light-inc[aiohttp]'"
     )
+    assert (caught.value.extra, caught.value.name) == ("aiohttp", "httpx_aiohttp")
 
 
 def test_the_aiohttp_pool_keeps_no_cookies() -> None:
