@@ -94,8 +94,10 @@ def check_max_queue_wait(value: Any) -> float | None:
     """Seconds (a number >= 0) or ``None`` for no bound."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"max_queue_wait must be seconds >= 0 or None, got {value!r}")
+    if not value >= 0:  # NaN too
+        raise InvalidArgumentError(f"max_queue_wait must be seconds >= 0 or None, got {value!r}")
     return float(value)
 
 
@@ -105,6 +107,9 @@ def check_timeout(value: Any, *, what: str = "timeout") -> httpx.Timeout:
         return value
     if value is None:
         return httpx.Timeout(None)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise TypeError(f"{what} must be seconds > 0, an httpx.Timeout or None, got {value!r}")
+    message = f"{what} must be seconds > 0, an httpx.Timeout or None, got {value!r}"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(message)
+    if not value > 0:  # NaN too
+        raise InvalidArgumentError(message)
     return httpx.Timeout(value)

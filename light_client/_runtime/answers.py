@@ -33,7 +33,7 @@ from .validation import parse_model, schema_problem
 if TYPE_CHECKING:  # the generated models load with the first client, not at import
     from .._generated.models import ErrorDetail
 
-__all__ = ["error_for", "held_error", "parse_answer", "queued_error", "utc"]
+__all__ = ["MAYBE_APPLIED", "error_for", "held_error", "parse_answer", "queued_error", "utc"]
 
 ModelT = TypeVar("ModelT")
 # A transport error or an HTTP answer: what one attempt ends with.
@@ -159,16 +159,33 @@ def _connection_message(outcome: httpx.RequestError, unknown: bool) -> str:
     )
 
 
-def held_error(request: httpx.Request, hold: float, hold_left: float) -> RateLimitError:
-    """The error for a call not sent because the client is held until ``hold`` (Unix time,
-    ``hold_left`` seconds from now): a daily limit, said on an earlier answer."""
+# Said of a call given up on after an attempt whose answer was lost.
+MAYBE_APPLIED = (
+    "; an earlier attempt was sent and its answer lost: the update may have been applied "
+    "(fetch the resource, or send it again with the same idempotency key)"
+)
+
+
+def held_error(
+    request: httpx.Request,
+    hold: float,
+    hold_left: float,
+    sent: int = 0,
+    maybe_applied: bool = False,
+) -> RateLimitError:
+    """The error for a call not sent (again) because the client is held until ``hold`` (Unix
+    time, ``hold_left`` seconds from now): a daily limit, said on an earlier answer. ``sent``:
+    the attempts the call made before; ``maybe_applied``: one's answer was lost."""
     retry_at = utc(hold)
     assert retry_at is not None
     message = (
-        f"not sent: Light's rate limit is used up until {retry_at.isoformat(timespec='seconds')} "
-        "(the server said so on an earlier answer), so the client holds every request until then"
+        f"{'not sent' if sent == 0 else 'not sent again'}: Light's rate limit is used up until "
+        f"{retry_at.isoformat(timespec='seconds')} (the server said so on an earlier answer), "
+        "so the client holds every request until then" + (MAYBE_APPLIED if maybe_applied else "")
     )
-    return _not_sent(request, message, hold, hold_left)
+    error = _not_sent(request, message, hold, hold_left)
+    error.attempts, error.outcome_unknown = sent, maybe_applied
+    return error
 
 
 def queued_error(request: httpx.Request, reason: str, wall: float, wait: float) -> RateLimitError:

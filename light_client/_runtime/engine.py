@@ -24,7 +24,15 @@ from .._core.log import attempt_level, logger, redacted_headers, redacted_url
 from ..ratelimit._limiter import RateLimiter
 from ..ratelimit._schedule import Booking
 from ..ratelimit._stores import Change
-from .answers import Outcome, answer_lost, error_for, held_error, parse_answer, queued_error
+from .answers import (
+    MAYBE_APPLIED,
+    Outcome,
+    answer_lost,
+    error_for,
+    held_error,
+    parse_answer,
+    queued_error,
+)
 from .credentials import Credentials
 from .errors import APITimeoutError, ResponseTooLargeError, ResponseValidationError
 from .hooks import AttemptAction, AttemptDetails
@@ -145,7 +153,7 @@ class Engine(Generic[TokenT]):
             attempt += 1
             sent_with = credentials.authorization
             key = limiter.key(sent_with)
-            now = yield from self._wait_for_slot(call, http, key, deadline)
+            now = yield from self._wait_for_slot(call, http, key, deadline, attempt, maybe_applied)
             if deadline is None and call.timeout.read is not None:
                 deadline = now + call.timeout.read
             outcome, wall, now, elapsed = yield from self._attempt(
@@ -232,9 +240,15 @@ class Engine(Generic[TokenT]):
         http: httpx.Client | httpx.AsyncClient,
         key: str,
         deadline: float | None,
+        attempt: int,
+        maybe_applied: bool,
     ) -> Generator[Action, Reply, float]:
         """Book a start on the schedule and sleep until it; give it back if cancelled or if the
-        policy gives up first. The monotonic time when the call may send."""
+        policy gives up first. The monotonic time when the call may send.
+
+        ``max_queue_wait`` bounds the wait before the first send only: a retry's is the
+        call's timeout's. An error raised here for a retry counts the attempts already sent,
+        and keeps ``maybe_applied`` (an earlier answer was lost) as ``outcome_unknown``."""
         limiter = self.limiter
         booking: Booking
         booking, wall, now = yield Schedule(key, limiter.reserve())
@@ -249,16 +263,22 @@ class Engine(Generic[TokenT]):
                 deadline=deadline,
                 timeout=call.timeout.read,
                 queued=now - entered,
-                max_queue_wait=call.max_queue_wait,
+                max_queue_wait=call.max_queue_wait if attempt == 1 else None,
             )
             if isinstance(decision, Raise):
                 yield Schedule(key, limiter.release(booking))
                 request = self.build_request(http, call)
+                sent = attempt - 1
                 if decision.timeout:
-                    raise APITimeoutError(str(decision.reason), request=request)
+                    raise APITimeoutError(
+                        str(decision.reason) + (MAYBE_APPLIED if maybe_applied else ""),
+                        request=request,
+                        attempts=sent,
+                        outcome_unknown=maybe_applied,
+                    )
                 if decision.queued:
                     raise queued_error(request, str(decision.reason), wall, booking.wait)
-                raise held_error(request, wall + hold_left, hold_left)
+                raise held_error(request, wall + hold_left, hold_left, sent, maybe_applied)
             logger.debug("rate limit: waiting %.3f s for a slot", decision.seconds)
             try:
                 _, wall, now = yield Sleep(decision.seconds)

@@ -24,7 +24,7 @@ from .._core.checks import (
     check_timeout,
 )
 from .._core.errors import InvalidArgumentError
-from .._core.types import NOT_GIVEN, NotGiven, RequestOptions, Unset
+from .._core.types import NOT_GIVEN, UNSET, NotGiven, RequestOptions, Unset
 from .._version import __version__
 from . import fields as _fields
 from .operation import Operation
@@ -68,9 +68,10 @@ def _split(params: Mapping[str, Any]) -> tuple[RequestOptions, Mapping[str, Any]
     field, which the body model leaves out; ``NOT_GIVEN`` or ``None`` for an option, which
     ``prepare`` reads as "not given"); a mapping from elsewhere (``update_many``, the
     paginator) may pass only some."""
-    if OPTION_NAMES.isdisjoint(params):
-        return {}, params
-    fields = dict(params)
+    # The fields left out are dropped here: the body model need not be given them again.
+    fields = {k: v for k, v in params.items() if v is not UNSET}
+    if OPTION_NAMES.isdisjoint(fields):
+        return {}, fields
     options: Any = {k: fields.pop(k) for k in OPTION_NAMES if k in fields}
     return options, fields
 

@@ -420,7 +420,7 @@ def request_document(request_type: type[Any], model: Any) -> dict[str, Any]:
     try:
         document: dict[str, Any] = model.to_dict()
     except (AttributeError, TypeError, ValueError) as exc:  # e.g. a str where a date belongs
-        raise ValueError(
+        raise InvalidArgumentError(
             shorten(f"{request_type.__name__}: a field has a value of the wrong type ({exc})")
         ) from None
     return document

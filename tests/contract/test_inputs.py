@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from pytest_httpx import HTTPXMock
 
+from light_client import InvalidArgumentError, LightError
 from tests._harness import Light
 
 API_KEY = "sk_test_inputs"
@@ -74,11 +75,20 @@ async def test_per_call_max_retries_is_checked_before_sending(
     assert httpx_mock.get_requests() == []
 
 
-@pytest.mark.parametrize("seconds", ["10", -1, 0, float("nan"), True])
+@pytest.mark.parametrize(
+    ("seconds", "error"),
+    [
+        ("10", TypeError),
+        (True, TypeError),
+        (-1, InvalidArgumentError),  # the right type, a value that cannot be used
+        (0, InvalidArgumentError),
+        (float("nan"), InvalidArgumentError),
+    ],
+)
 async def test_per_call_timeout_is_checked_before_sending(
-    light: Light, httpx_mock: HTTPXMock, seconds: Any
+    light: Light, httpx_mock: HTTPXMock, seconds: Any, error: type[Exception]
 ) -> None:
-    with pytest.raises(TypeError, match=r"^timeout must be seconds > 0, an httpx\.Timeout or None"):
+    with pytest.raises(error, match=r"^timeout must be seconds > 0, an httpx\.Timeout or None"):
         await light.update_customer(name="a", timeout=seconds)
     assert httpx_mock.get_requests() == []
 
@@ -100,3 +110,17 @@ def test_client_settings_are_checked(
 ) -> None:
     with pytest.raises((TypeError, ValueError)):
         Light(kind, api_key=API_KEY, **options)
+
+
+async def test_a_string_for_a_list_field_is_an_invalid_argument_before_sending(
+    light: Light, httpx_mock: HTTPXMock
+) -> None:
+    # A str is a Sequence[str] to a type checker: the runtime catches it, as a LightError.
+    with pytest.raises(InvalidArgumentError) as caught:
+        await light.update_customer(cc_emails="a@example.com")
+    assert isinstance(caught.value, LightError) and isinstance(caught.value, ValueError)
+    assert str(caught.value) == (
+        "UpdateCustomerRequest: a field has a value of the wrong type (cc_emails must be a list "
+        "(or a tuple), not a string)"
+    )
+    assert httpx_mock.get_requests() == []

@@ -9,10 +9,16 @@ from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from pytest_httpx import HTTPXMock
 
-from light_client import APITimeoutError, InternalServerError, RateLimitError
+from light_client import (
+    APITimeoutError,
+    InternalServerError,
+    InvalidArgumentError,
+    RateLimitError,
+)
 from light_client.testing import FakeClock
 from tests._harness import Kind, Light
 from tests.conftest import API_KEY, FROZEN_NOW, load_json
@@ -153,10 +159,15 @@ async def test_max_queue_wait_defaults_to_three_minutes_and_is_checked(kind: Kin
     light = Light(kind, api_key=API_KEY)
     assert light.client.max_queue_wait == 180.0
     assert light.client.with_options(max_queue_wait=None).max_queue_wait is None
-    for bad in (-1, "5", True, float("nan")):
-        with pytest.raises(TypeError, match="max_queue_wait must be seconds >= 0 or None"):
+    for bad, error in [
+        ("5", TypeError),
+        (True, TypeError),
+        (-1, InvalidArgumentError),  # a LightError and a ValueError
+        (float("nan"), InvalidArgumentError),
+    ]:
+        with pytest.raises(error, match="max_queue_wait must be seconds >= 0 or None"):
             Light(kind, api_key=API_KEY, max_queue_wait=bad)
-        with pytest.raises(TypeError, match="max_queue_wait must be seconds >= 0 or None"):
+        with pytest.raises(error, match="max_queue_wait must be seconds >= 0 or None"):
             await light.update_customer(name="a", max_queue_wait=bad)
     await light.close()
 
@@ -210,3 +221,46 @@ async def test_a_clock_behind_the_servers_does_not_slow_the_pace_for_good(
         await light.update_customer(name="a")
     await light.close()
     assert [round(wait, 3) for wait in frozen.sleeps] == [0.203, 0.203]  # after the first two
+
+
+async def test_a_retry_past_max_queue_wait_still_goes_and_a_lost_answer_stays_unknown(
+    kind: Kind, frozen: FakeClock, httpx_mock: HTTPXMock
+) -> None:
+    # max_queue_wait bounds the wait before the first send only. Here the first answer is
+    # lost and the retry's slot is 30 s away, over the 10 s: the retry waits its slot (the
+    # call's timeout is what bounds it), and is sent.
+    httpx_mock.add_response(json=CUSTOMER, is_reusable=False)
+    httpx_mock.add_response(json=CUSTOMER, is_reusable=False)
+    httpx_mock.add_response(json=CUSTOMER, is_reusable=False)
+    httpx_mock.add_exception(httpx.ReadError("reset after sending"))
+    httpx_mock.add_response(json=CUSTOMER)
+    light = Light(kind, api_key=API_KEY, clock=frozen, max_requests_per_minute=2, max_queue_wait=10)
+    for _ in range(3):
+        await light.update_customer(name="a")
+    frozen.advance(30.0)  # the fourth slot is now; the retry's is 30 s after it
+    customer = await light.update_customer(name="b")
+    assert str(customer.id) == CUSTOMER["id"]
+    assert len(httpx_mock.get_requests()) == 5
+    backoff, slot = frozen.sleeps  # the backoff (jittered), then the rest of the 30 s to the slot
+    assert round(backoff + slot, 6) == 30.0 and slot > 10
+    await light.close()
+
+
+async def test_a_retry_the_timeout_cuts_off_after_a_lost_answer_says_the_update_may_be_applied(
+    kind: Kind, frozen: FakeClock, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(json=CUSTOMER, is_reusable=False)
+    httpx_mock.add_response(json=CUSTOMER, is_reusable=False)
+    httpx_mock.add_response(json=CUSTOMER, is_reusable=False)
+    httpx_mock.add_exception(httpx.ReadError("reset after sending"))
+    light = Light(kind, api_key=API_KEY, clock=frozen, max_requests_per_minute=2, timeout=5)
+    for _ in range(3):
+        await light.update_customer(name="a")
+    frozen.advance(30.0)
+    with pytest.raises(APITimeoutError) as caught:
+        await light.update_customer(name="b")
+    error = caught.value
+    assert (error.attempts, error.outcome_unknown) == (1, True)
+    assert "the update may have been applied" in str(error)
+    assert len(httpx_mock.get_requests()) == 4
+    await light.close()
