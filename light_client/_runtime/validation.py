@@ -304,6 +304,8 @@ def _described(schema_name: str, instance: Any, *, from_json: bool = False) -> S
     try:
         errors = list(_full_validator(schema_name)(instance))
     except Exception as exc:  # e.g. a string that is not valid Unicode (a lone surrogate)
+        if "recursion limit" in str(exc).lower():  # jsonschema-rs's own limit on depth
+            return SchemaProblem((), "the body is nested too deep to check")
         return SchemaProblem((), f"cannot be checked: {exc}")
     return _best(errors, instance)
 
