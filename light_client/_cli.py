@@ -172,6 +172,11 @@ def _reason(error: Exception) -> str:
     return (error.strerror if isinstance(error, OSError) else None) or str(error)
 
 
+def _unusable_journal(path: Path, error: Exception) -> str:
+    """The one line for a journal that cannot be used before the run: nothing was sent."""
+    return f"cannot use the journal {path} ({_reason(error)}); nothing was sent"
+
+
 def main(argv: list[str] | None = None) -> int:
     """The ``light-client`` command (also ``python -m light_client``)."""
     try:
@@ -303,7 +308,7 @@ class _Job:
                 counts = {} if resume else opened.counts()
                 recorded = opened.input_digest(digest) if resume else ""
         except (sqlite3.Error, OSError) as exc:  # corrupt, unreadable, read-only
-            return f"cannot use the journal {journal} ({_reason(exc)}); nothing was sent"
+            return _unusable_journal(journal, exc)
         if not resume:
             listed = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
             return (
@@ -394,8 +399,7 @@ class _Job:
         except (sqlite3.Error, OSError) as exc:  # a full disk, no such directory, read-only
             failed_out.close()
             await light.aclose()
-            path = self.args.journal
-            _error(f"cannot use the journal {path} ({_reason(exc)}); nothing was sent")
+            _error(_unusable_journal(self.args.journal, exc))
             return EXIT_BAD_INPUT
         loop = asyncio.get_running_loop()
         task = asyncio.current_task()

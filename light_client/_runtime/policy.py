@@ -44,6 +44,7 @@ import math
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 import httpx
 
@@ -168,7 +169,8 @@ def server_clock(headers: httpx.Headers, wall: float, elapsed: float) -> float:
         return wall
     raw, date = _last_date
     if value != raw:
-        date = _http_date(value)
+        when = _http_date(value.decode("latin-1"))
+        date = None if when is None or when.tzinfo is None else when.timestamp()
         _last_date = (value, date)
     if date is None or wall - elapsed - 1.0 - CLOCK_SKEW_TOLERANCE <= date <= wall + (
         CLOCK_SKEW_TOLERANCE
@@ -177,12 +179,12 @@ def server_clock(headers: httpx.Headers, wall: float, elapsed: float) -> float:
     return date + 0.5  # the middle of the second it names
 
 
-def _http_date(value: bytes) -> float | None:
+def _http_date(text: str) -> datetime | None:
+    """An HTTP date (a ``Date``, a ``Retry-After`` date), or ``None`` for anything else."""
     try:
-        when = email.utils.parsedate_to_datetime(value.decode("latin-1"))
+        return email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    return None if when.tzinfo is None else when.timestamp()
 
 
 def server_wait(status_code: int, headers: Mapping[str, str], now: float) -> float | None:
@@ -201,10 +203,7 @@ def server_wait(status_code: int, headers: Mapping[str, str], now: float) -> flo
             if reset is not None and seconds - 1 <= reset - now <= seconds:
                 return max(reset - now, 0.0)
             return max(seconds, 0.0)
-        try:
-            when = email.utils.parsedate_to_datetime(retry_after)
-        except (TypeError, ValueError, IndexError):
-            when = None
+        when = _http_date(retry_after)
         if when is not None:
             return max(when.timestamp() - now, 0.0)
     if reset is not None:

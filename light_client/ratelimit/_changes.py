@@ -19,7 +19,15 @@ from typing import TypeVar
 
 from ._schedule import Booking, Bucket, Pace, confirm, hold, release, reserve, tune
 
-__all__ = ["Change", "confirm_change", "describe", "hold_change", "release_change", "tune_change"]
+__all__ = [
+    "Change",
+    "confirm_change",
+    "describe",
+    "hold_change",
+    "release_change",
+    "reserve_change",
+    "tune_change",
+]
 
 R = TypeVar("R")
 Change = Callable[[Bucket, float], tuple[Bucket, R]]

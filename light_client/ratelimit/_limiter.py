@@ -143,7 +143,6 @@ class RateLimiter:
         interval = 60.0 / max_requests_per_minute if max_requests_per_minute else 0.0
         self.pace = Pace(interval, burst)
         self.store: RateLimitStore = store or InMemoryRateLimitStore(clock=clock.monotonic)
-        self._clock = clock
         shared = store is not None and not isinstance(store, InMemoryRateLimitStore)
         self._outage = _outage_of(self.store, clock) if shared else None
         self._keys: dict[str, str] = {}

@@ -276,12 +276,6 @@ class RedisRateLimitStore:
     # A change the script does not know (a store's user may apply changes of their own): an
     # optimistic transaction, the same schedule code run here, on the same clock.
 
-    def _now(self, pipe: Any) -> float:
-        if self._clock is not None:
-            return self._clock()
-        seconds, microseconds = pipe.time()
-        return float(seconds + microseconds / 1e6)
-
     def _transaction(self, client: redis.Redis, key: str, change: Change[R]) -> R:
         with client.pipeline() as pipe:
             while True:
@@ -289,7 +283,8 @@ class RedisRateLimitStore:
                     pipe.watch(key)  # type: ignore[no-untyped-call]
                     # After WATCH the pipeline runs commands at once: get() is the value.
                     current = cast(bytes | None, pipe.get(key))
-                    bucket, answer = change(decode_bucket(current), self._now(pipe))
+                    now = self._clock() if self._clock is not None else _seconds(pipe.time())
+                    bucket, answer = change(decode_bucket(current), now)
                     pipe.multi()
                     pipe.set(key, encode_bucket(bucket), ex=IDLE_TTL_SECONDS)
                     pipe.execute()
@@ -303,11 +298,7 @@ class RedisRateLimitStore:
                 try:
                     await pipe.watch(key)
                     current = await pipe.get(key)
-                    if self._clock is not None:
-                        now = self._clock()
-                    else:
-                        seconds, microseconds = await pipe.time()
-                        now = seconds + microseconds / 1e6
+                    now = self._clock() if self._clock is not None else _seconds(await pipe.time())
                     bucket, answer = change(decode_bucket(current), now)
                     pipe.multi()  # type: ignore[no-untyped-call]
                     pipe.set(key, encode_bucket(bucket), ex=IDLE_TTL_SECONDS)
@@ -333,3 +324,9 @@ class RedisRateLimitStore:
 
     def __repr__(self) -> str:
         return "RedisRateLimitStore(<url redacted>)"  # a Redis URL may hold a password
+
+
+def _seconds(redis_time: tuple[int, int]) -> float:
+    """Redis's ``TIME`` (seconds and microseconds) as Unix seconds."""
+    seconds, microseconds = redis_time
+    return seconds + microseconds / 1e6

@@ -110,7 +110,7 @@ def test_an_unreadable_bucket_is_a_fresh_one_in_both(scripted: Any, redis_url: s
         assert answer == reserve_change(pace)(Bucket(), NOW)[1], stored
 
 
-def test_a_change_of_ones_own_runs_as_a_transaction_on_redis_time(
+async def test_a_change_of_ones_own_runs_as_a_transaction_on_redis_time(
     scripted: Any, redis_url: str
 ) -> None:
     seen: list[float] = []
@@ -123,11 +123,14 @@ def test_a_change_of_ones_own_runs_as_a_transaction_on_redis_time(
     store = RedisRateLimitStore(redis_url)
     try:
         assert store.apply(KEY, mine) == "mine"
+        assert await store.aapply(KEY, mine) == "mine"  # the same, from asyncio
     finally:
-        store.close()
+        await store.aclose()
     seconds, microseconds = scripted.time()
-    assert abs(seen[0] - (seconds + microseconds / 1e6)) < 1.0  # Redis's clock, not ours
-    assert decode_bucket(scripted.get(KEY)).tat == seen[0] + 5
+    for now in seen:
+        assert abs(now - (seconds + microseconds / 1e6)) < 1.0  # Redis's clock, not ours
+    assert len(seen) == 2
+    assert decode_bucket(scripted.get(KEY)).tat == seen[1] + 5
 
 
 def test_without_a_clock_the_schedule_runs_on_redis_time(scripted: Any, redis_url: str) -> None:
