@@ -1,4 +1,5 @@
-"""Run the same test through ``LightClient`` and ``SyncLightClient``."""
+"""Run the same test through ``LightClient`` and ``SyncLightClient`` (and ``LightClient`` on
+its aiohttp pool: kind ``"aiohttp"``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from uuid import UUID
 from light_client import LightClient, RawResponse, SyncLightClient
 from light_client.models import Customer, CustomerCredit
 
-Kind = Literal["async", "sync"]
+Kind = Literal["async", "sync", "aiohttp"]
 CUSTOMER_ID = UUID("3c90c3cc-0d44-4b50-8888-8dd25736052a")
 CREDIT_ID = UUID("9b2f1f7e-3f43-4d8e-a9d4-5a8f1d2c3b4a")
 BASE_URL = "https://api.light.inc"
@@ -22,7 +23,10 @@ class Light:
     def __init__(self, kind: Kind, **options: Any) -> None:
         self.kind = kind
         self.client: LightClient | SyncLightClient
-        self.client = LightClient(**options) if kind == "async" else SyncLightClient(**options)
+        if kind == "sync":
+            self.client = SyncLightClient(**options)
+        else:
+            self.client = LightClient(**options, transport="httpx" if kind == "async" else kind)
 
     @classmethod
     def wrap(cls, kind: Kind, client: LightClient | SyncLightClient) -> Light:

@@ -54,6 +54,7 @@ class _Body:
         # What httpx's own Response.read() does with the chunks it iterates over (a body that
         # went to the sink is not kept).
         self.response._content = b"".join(self.chunks)
+        self.response.is_stream_consumed = self.response.is_closed = True
         return self.response
 
 
@@ -63,17 +64,25 @@ async def _receive_async(http: httpx.AsyncClient, action: Send, clock: Clock) ->
     auth = httpx.USE_CLIENT_DEFAULT if action.client_auth else None
     deadline = action.deadline
     remaining = None if deadline is None else max(deadline - clock.monotonic(), 0)
+    # The SDK's aiohttp pool sends natively (aiohttp_pool.py), past httpx's send machinery.
+    exchange = getattr(http, "light_exchange", None)
     try:
         async with asyncio.timeout(remaining):
-            response = await http.send(
-                action.request, auth=auth, follow_redirects=False, stream=True
-            )
-            try:
-                body = _Body(action, response, clock)
-                async for chunk in response.aiter_bytes():
-                    body.add(chunk)
-            finally:
-                await response.aclose()
+            if exchange is not None:
+                async with exchange(action.request) as (response, chunks):
+                    body = _Body(action, response, clock)
+                    async for chunk in chunks:
+                        body.add(chunk)
+            else:
+                response = await http.send(
+                    action.request, auth=auth, follow_redirects=False, stream=True
+                )
+                try:
+                    body = _Body(action, response, clock)
+                    async for chunk in response.aiter_bytes():
+                        body.add(chunk)
+                finally:
+                    await response.aclose()
     except httpx.RequestError as exc:
         return exc
     except TimeoutError:

@@ -19,7 +19,6 @@ call). Anything else goes through httpx's own ``build_request``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cache
 from http.cookiejar import Cookie, CookieJar
 from typing import TYPE_CHECKING, Any
 
@@ -170,31 +169,9 @@ def async_client(timeout: httpx.Timeout) -> httpx.AsyncClient:
     return _AsyncClient(timeout=timeout)
 
 
-@cache
-def _keeping_no_cookies(base: type[httpx.AsyncClient]) -> type[httpx.AsyncClient]:
-    return type(base.__name__, (_KeepsNoCookies, base), {"__module__": __name__})
-
-
 def aiohttp_client(timeout: httpx.Timeout) -> httpx.AsyncClient:
-    """``ImportError`` without the ``[aiohttp]`` extra.
+    """The pool of ``transport="aiohttp"`` (``aiohttp_pool``); ``ImportError`` without the
+    ``[aiohttp]`` extra."""
+    from .aiohttp_pool import AiohttpPool  # loads aiohttp: on first use
 
-    aiohttp keeps cookies in its own session, under httpx's: that session gets a jar that keeps
-    none. Its pool is what httpx-aiohttp's transport makes by default (httpx's default limits,
-    httpx's TLS context); the session is made on first use, in the loop that uses it.
-    """
-    import aiohttp  # loaded on first use
-    from httpx_aiohttp import AiohttpTransport, HttpxAiohttpClient
-
-    limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
-    ssl_context = httpx.create_ssl_context()
-
-    def session() -> aiohttp.ClientSession:
-        connector = aiohttp.TCPConnector(
-            keepalive_timeout=limits.keepalive_expiry,
-            ssl=ssl_context,
-            limit=limits.max_connections or 0,
-        )
-        return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
-
-    transport = AiohttpTransport(limits=limits, client=session)
-    return _keeping_no_cookies(HttpxAiohttpClient)(timeout=timeout, transport=transport)
+    return AiohttpPool(timeout)

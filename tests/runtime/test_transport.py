@@ -8,9 +8,9 @@ import sys
 
 import httpx
 import pytest
-from httpx_aiohttp import HttpxAiohttpClient
 
 from light_client import LightClient, LightError, MissingExtraError, NotFoundError
+from light_client._runtime.aiohttp_pool import AiohttpPool
 from light_client.mock import LightMock
 from tests._harness import CUSTOMER_ID
 from tests._servers import RawServer, http_answer
@@ -27,7 +27,7 @@ async def test_an_update_over_aiohttp_reaches_the_mock(light_mock: LightMock) ->
         strict_response_validation=True,
     ) as light:
         customer = await light.customers.update(light_mock.customer_id, name="Acme Aio", email=None)
-        assert isinstance(light._http, HttpxAiohttpClient)
+        assert isinstance(light._http, AiohttpPool)
         with pytest.raises(NotFoundError) as caught:
             await light.customers.update("00000000-0000-4000-8000-000000000000", name="x")
     assert (customer.name, customer.email) == ("Acme Aio", None)
@@ -62,7 +62,7 @@ def test_a_second_event_loop_is_an_error_not_an_unclosable_pool(light_mock: Ligh
 
 def test_the_default_transport_is_httpx() -> None:
     http = LightClient(api_key="k")._http
-    assert isinstance(http, httpx.AsyncClient) and not isinstance(http, HttpxAiohttpClient)
+    assert isinstance(http, httpx.AsyncClient) and not isinstance(http, AiohttpPool)
 
 
 @pytest.mark.parametrize(
@@ -84,14 +84,15 @@ def test_bad_transport_arguments(arguments: dict[str, object], message: str) -> 
 def test_without_aiohttp_installed_the_error_names_the_extra(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setitem(sys.modules, "httpx_aiohttp", None)
+    monkeypatch.setitem(sys.modules, "aiohttp", None)
+    monkeypatch.delitem(sys.modules, "light_client._runtime.aiohttp_pool", raising=False)
     with pytest.raises(MissingExtraError) as caught:
         LightClient(api_key="k", transport="aiohttp")
     assert str(caught.value) == (
-        'transport="aiohttp" needs the [aiohttp] extra (httpx_aiohttp is not installed): '
+        'transport="aiohttp" needs the [aiohttp] extra (aiohttp is not installed): '
         "pip install 'light-inc[aiohttp]'"
     )
-    assert (caught.value.extra, caught.value.name) == ("aiohttp", "httpx_aiohttp")
+    assert (caught.value.extra, caught.value.name) == ("aiohttp", "aiohttp")
 
 
 def test_the_aiohttp_pool_keeps_no_cookies() -> None:
