@@ -15,6 +15,7 @@ messages, reprs or logs.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -22,19 +23,22 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 from urllib.parse import urlencode
 
 import httpx
 
 from .._core.checks import check_credential, shorten
 from .._core.constants import BASE_URL_ENV, DEFAULT_BASE_URL, DEFAULT_TIMEOUT
-from .._core.errors import MissingExtraError
+from .._core.errors import InvalidArgumentError, MissingExtraError
 from .._core.log import logger
 from .._core.sqlite import SQLiteFile
 from .._runtime.answers import NEVER_SENT
 from .._runtime.errors import LightError
 from .._runtime.pools import sync_client
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
 
 __all__ = [
     "InMemoryTokenStore",
@@ -50,6 +54,15 @@ __all__ = [
 
 # A token this close to its expiry is refreshed before use.
 REFRESH_MARGIN_SECONDS = 60.0
+# Tenants connected in one batch hold tokens that expire together. Each refreshes at a point of
+# its own within this many seconds before its margin (fixed by its name, so every process
+# agrees), so their refreshes spread out instead of all falling due at once.
+REFRESH_SPREAD_SECONDS = 60.0
+# At most this many refreshes of one LightOAuth in flight at once (the rest wait their turn).
+MAX_CONCURRENT_REFRESHES = 10
+# How long a SQLite or Redis token store's per-tenant lock lives, and how long a process waits
+# for it: longer than a refresh may take (REFRESH_TIMEOUT), so no second refresh starts.
+LOCK_TIMEOUT_SECONDS = 180.0
 # How often a pair the store did not take is written again (by the next call after this).
 STORE_RETRY_SECONDS = 5.0
 # A refresh is worth waiting for: an answer given up on may have rotated the refresh token.
@@ -152,12 +165,23 @@ class InMemoryTokenStore:
 
 
 class SQLiteTokenStore:
-    """Tokens in a SQLite file, shared by every process that opens it; ``update`` holds the
-    file's write lock (``BEGIN IMMEDIATE``), so one process refreshes and the others then read
-    the new pair. Keep the file private (mode 0600 is set when it is created); ``close()`` at
-    shutdown."""
+    """Tokens in a SQLite file, shared by every process that opens it. ``update`` holds a lock
+    per tenant (a row of ``light_oauth_leases``), so one process refreshes a tenant and the
+    others then read the new pair, while other tenants' refreshes run at the same time. The
+    lock lives ``lock_timeout`` seconds (default 180, longer than a refresh may take), and a
+    process waits as long for it; a lock whose process has died is free at once. Keep the file
+    private (mode 0600 is set when it is created); ``close()`` at shutdown.
 
-    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 30.0) -> None:
+    Processes of 0.1.0 held the whole file during a refresh instead: stop them before starting
+    ones of a later version on the same file."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        busy_timeout: float = 30.0,
+        lock_timeout: float = LOCK_TIMEOUT_SECONDS,
+    ) -> None:
         self._file = SQLiteFile(
             path,
             "CREATE TABLE IF NOT EXISTS light_oauth_tokens (tenant TEXT PRIMARY KEY, tokens TEXT)",
@@ -165,6 +189,8 @@ class SQLiteTokenStore:
             private=True,
         )
         self.path = self._file.path
+        self.lock_timeout = lock_timeout
+        self._leases_ready = False
 
     def get(self, tenant: str) -> TokenSet | None:
         rows = self._file.query("SELECT tokens FROM light_oauth_tokens WHERE tenant = ?", (tenant,))
@@ -176,14 +202,67 @@ class SQLiteTokenStore:
         )
 
     def update(self, tenant: str, change: TokenUpdate) -> TokenSet | None:
-        with self._file.transaction():  # threads: the lock; other processes: the file's
+        holder = self._lock_tenant(tenant)
+        try:
             return _changed(self, tenant, change)
+        finally:
+            self._file.query(
+                "DELETE FROM light_oauth_leases WHERE tenant = ? AND holder = ?", (tenant, holder)
+            )
+
+    def _lock_tenant(self, tenant: str) -> str:
+        """Take ``tenant``'s lock (a lease row, on the host's monotonic clock, which every
+        process of the host shares), waiting up to ``lock_timeout`` for its holder; the
+        holder's name. Each try is a short transaction: the file is never held while a
+        refresh goes to Light."""
+        holder = f"{os.getpid()}:{threading.get_ident()}:{secrets.token_hex(4)}"
+        give_up = time.monotonic() + self.lock_timeout
+        pause = 0.002
+        while True:
+            with self._file.transaction() as db:
+                if not self._leases_ready:
+                    db.execute(
+                        "CREATE TABLE IF NOT EXISTS light_oauth_leases "
+                        "(tenant TEXT PRIMARY KEY, holder TEXT, pid INTEGER, until REAL)"
+                    )
+                    self._leases_ready = True
+                now = time.monotonic()
+                row = db.execute(
+                    "SELECT pid, until FROM light_oauth_leases WHERE tenant = ?", (tenant,)
+                ).fetchone()
+                if row is None or row[1] <= now or not _process_alive(row[0]):
+                    db.execute(
+                        "INSERT OR REPLACE INTO light_oauth_leases VALUES (?, ?, ?, ?)",
+                        (tenant, holder, os.getpid(), now + self.lock_timeout),
+                    )
+                    return holder
+            if time.monotonic() >= give_up:
+                raise TokenStoreError(
+                    f"tenant {tenant!r}: another process held the token lock for "
+                    f"{self.lock_timeout:g} s (lock_timeout)"
+                )
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
 
     def close(self) -> None:
         self._file.close()
 
     def __repr__(self) -> str:
         return f"SQLiteTokenStore({str(self.path)!r})"
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether process ``pid`` of this host still runs (a lock it left behind when it died is
+    free; a pid taken since by another process only delays that until the lock expires)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists, as another user's process
+        return True
+    return True
 
 
 def _changed(store: TokenStore, tenant: str, change: TokenUpdate) -> TokenSet | None:
@@ -202,7 +281,11 @@ class RedisTokenStore:
     waits as long for it. Needs ``pip install 'light-inc[redis]'``."""
 
     def __init__(
-        self, url: str, *, prefix: str = "light-client:oauth:", lock_timeout: float = 180.0
+        self,
+        url: str,
+        *,
+        prefix: str = "light-client:oauth:",
+        lock_timeout: float = LOCK_TIMEOUT_SECONDS,
     ) -> None:
         try:
             import redis
@@ -285,8 +368,13 @@ class TokenProvider:
     expiry, or after the client reported it refused (``invalidate``, on a 401).
     """
 
-    def __init__(self, oauth: LightOAuth, tenant: str, store: TokenStore, margin: float) -> None:
+    def __init__(
+        self, oauth: LightOAuth, tenant: str, store: TokenStore, margin: float, spread: float
+    ) -> None:
         self.oauth, self.tenant, self.store, self.margin = oauth, tenant, store, margin
+        # When this tenant's token is refreshed: ``margin`` seconds before its expiry, plus a
+        # share of ``spread`` fixed by the tenant's name.
+        self.refresh_before = margin + spread * _share(tenant)
         self._refused: str | None = None
         self._last: TokenSet | None = None
         self._retry_at = 0.0  # monotonic: when to try writing an unsaved pair again
@@ -305,7 +393,7 @@ class TokenProvider:
             last is not None
             and last.access_token == access_token
             and access_token != self._refused
-            and not last.expires_within(self.margin)
+            and not last.expires_within(self.refresh_before)
         )
 
     def invalidate(self, access_token: str) -> None:
@@ -324,7 +412,7 @@ class TokenProvider:
             tokens = unsaved
         if tokens is None:
             raise OAuthError("no_tokens", f"no tokens stored for tenant {self.tenant!r}", None)
-        if tokens.access_token == self._refused or tokens.expires_within(self.margin):
+        if self._due(tokens):
             if tokens.refresh_token is None:
                 raise OAuthError(
                     "no_refresh_token", "the token expired and cannot be refreshed", None
@@ -341,6 +429,10 @@ class TokenProvider:
             return issued
         return tokens
 
+    def _due(self, tokens: TokenSet) -> bool:
+        """Whether ``tokens`` must be refreshed before use."""
+        return tokens.access_token == self._refused or tokens.expires_within(self.refresh_before)
+
     def _check_lost_refresh(self, error: OAuthError, refresh_token: str) -> None:
         """After a refresh whose answer was lost, Light refusing the same token means it did
         rotate it: the tenant must connect again (a distinct error, not a bare invalid_grant)."""
@@ -356,6 +448,13 @@ class TokenProvider:
             ) from error
 
     def __call__(self) -> str:
+        if self._unsaved() is None:
+            # The store's pair, read without its lock, if it needs no refresh: the lock is for
+            # changing the pair (a new client of each of a thousand tenants takes none).
+            stored = self.store.get(self.tenant)
+            if stored is not None and not self._due(stored):
+                self._last = stored
+                return stored.access_token
         try:
             tokens = self.store.update(self.tenant, self._fresh)
         except OAuthError:
@@ -385,12 +484,23 @@ class TokenProvider:
 
 
 class AsyncTokenProvider(TokenProvider):
-    """The same for ``LightClient``: the store and the refresh run in a worker thread."""
+    """The same for ``LightClient``: the store and the refresh run in a thread of the
+    ``LightOAuth``'s own pool (``max_concurrent_refreshes`` threads), never in the event loop's
+    default executor, which a thousand tenants' refreshes would fill."""
 
     async def __call__(self) -> str:  # type: ignore[override]
         import asyncio  # on first use: `import light_client` does not load asyncio
+        import contextvars
 
-        return await asyncio.to_thread(TokenProvider.__call__, self)
+        call = contextvars.copy_context().run  # as asyncio.to_thread does
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.oauth._threads(), call, TokenProvider.__call__, self)
+
+
+def _share(tenant: str) -> float:
+    """A number in [0, 1) fixed by ``tenant`` (the same in every process), spread evenly."""
+    digest = hashlib.blake2b(tenant.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
 
 
 class LightOAuth:
@@ -405,6 +515,7 @@ class LightOAuth:
         base_url: str | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         refresh_timeout: float | httpx.Timeout = REFRESH_TIMEOUT,
+        max_concurrent_refreshes: int = MAX_CONCURRENT_REFRESHES,
     ) -> None:
         self.client_id = check_credential(client_id, what="client_id")
         self._client_secret = check_credential(client_secret, what="client_secret")
@@ -413,6 +524,18 @@ class LightOAuth:
         self._http = sync_client(httpx.Timeout(timeout))  # every tenant's refresh: no cookies
         self._unsaved = _Unsaved()
         self.refresh_timeout = httpx.Timeout(refresh_timeout)
+        if (
+            isinstance(max_concurrent_refreshes, bool)
+            or not isinstance(max_concurrent_refreshes, int)
+            or max_concurrent_refreshes < 1
+        ):
+            raise InvalidArgumentError("max_concurrent_refreshes must be an int >= 1")
+        self.max_concurrent_refreshes = max_concurrent_refreshes
+        # Every refresh of this integration, whichever thread asks: Light's token endpoint
+        # never sees more than this many at once from this process.
+        self._refreshing = threading.BoundedSemaphore(max_concurrent_refreshes)
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
 
     @staticmethod
     def new_state() -> str:
@@ -482,10 +605,22 @@ class LightOAuth:
         calls: a refresh whose answer is given up on may still have rotated the token. If so
         (``OAuthError`` ``outcome_unknown``), the next refresh with the old token is refused,
         and the provider reports that as ``reauthorization_required``."""
-        return self._token(
-            {"grant_type": "refresh_token", "refresh_token": refresh_token},
-            timeout=self.refresh_timeout,
-        )
+        with self._refreshing:
+            return self._token(
+                {"grant_type": "refresh_token", "refresh_token": refresh_token},
+                timeout=self.refresh_timeout,
+            )
+
+    def _threads(self) -> ThreadPoolExecutor:
+        """The threads the async providers run in (made on first use)."""
+        with self._pool_lock:
+            if self._pool is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                self._pool = ThreadPoolExecutor(
+                    max_workers=self.max_concurrent_refreshes, thread_name_prefix="light-oauth"
+                )
+            return self._pool
 
     async def aexchange_code(self, code: str) -> TokenSet:
         import asyncio  # on first use: `import light_client` does not load asyncio
@@ -498,19 +633,38 @@ class LightOAuth:
         return await asyncio.to_thread(self.refresh, refresh_token)
 
     def provider(
-        self, tenant: str, store: TokenStore, *, margin: float = REFRESH_MARGIN_SECONDS
+        self,
+        tenant: str,
+        store: TokenStore,
+        *,
+        margin: float = REFRESH_MARGIN_SECONDS,
+        spread: float = REFRESH_SPREAD_SECONDS,
     ) -> TokenProvider:
-        """``SyncLightClient(access_token=...)`` for ``tenant``, its tokens kept in ``store``."""
-        return TokenProvider(self, tenant, store, margin)
+        """``SyncLightClient(access_token=...)`` for ``tenant``, its tokens kept in ``store``.
+
+        The token is refreshed before use once it is within ``margin`` seconds of its expiry,
+        plus a share of ``spread`` fixed by the tenant's name (``spread=0``: at ``margin``
+        exactly): tenants connected together do not all refresh at once."""
+        return TokenProvider(self, tenant, store, margin, spread)
 
     def async_provider(
-        self, tenant: str, store: TokenStore, *, margin: float = REFRESH_MARGIN_SECONDS
+        self,
+        tenant: str,
+        store: TokenStore,
+        *,
+        margin: float = REFRESH_MARGIN_SECONDS,
+        spread: float = REFRESH_SPREAD_SECONDS,
     ) -> AsyncTokenProvider:
-        """``LightClient(access_token=...)`` for ``tenant``, its tokens kept in ``store``."""
-        return AsyncTokenProvider(self, tenant, store, margin)
+        """``LightClient(access_token=...)`` for ``tenant``, its tokens kept in ``store``
+        (``margin`` and ``spread``: as for ``provider``)."""
+        return AsyncTokenProvider(self, tenant, store, margin, spread)
 
     def close(self) -> None:
         self._http.close()
+        with self._pool_lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=False)
+                self._pool = None
 
     def __repr__(self) -> str:
         return f"LightOAuth(client_id={self.client_id!r}, base_url={self.base_url!r})"

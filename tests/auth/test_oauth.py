@@ -86,7 +86,7 @@ async def test_the_whole_flow(oauth: LightOAuth, light_mock: LightMock) -> None:
     async with LightClient(
         api_key=light_mock.api_key, base_url=light_mock.base_url, strict_response_validation=True
     ) as base:
-        provider = oauth.async_provider(TENANT, store, margin=2)
+        provider = oauth.async_provider(TENANT, store, margin=2, spread=0)
         tenant = base.with_options(access_token=provider)  # one client per tenant, one pool
         first = await tenant.customers.update(light_mock.customer_id, name="Via OAuth")
         assert first.name == "Via OAuth" and light_mock.oauth.refreshes == 0
