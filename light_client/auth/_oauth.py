@@ -206,9 +206,13 @@ class SQLiteTokenStore:
         try:
             return _changed(self, tenant, change)
         finally:
-            self._file.query(
-                "DELETE FROM light_oauth_leases WHERE tenant = ? AND holder = ?", (tenant, holder)
-            )
+            with self._file.transaction() as db:
+                released = db.execute(
+                    "DELETE FROM light_oauth_leases WHERE tenant = ? AND holder = ?",
+                    (tenant, holder),
+                ).rowcount
+            if not released:  # it expired and another took it: the work is done, and said so
+                _lock_overran(tenant, self.lock_timeout)
 
     def _lock_tenant(self, tenant: str) -> str:
         """Take ``tenant``'s lock (a lease row, on the host's monotonic clock, which every
@@ -249,6 +253,15 @@ class SQLiteTokenStore:
 
     def __repr__(self) -> str:
         return f"SQLiteTokenStore({str(self.path)!r})"
+
+
+def _lock_overran(tenant: str, lock_timeout: float) -> None:
+    logger.warning(
+        "OAuth: tenant %r's token lock expired before the refresh ended "
+        "(lock_timeout=%g s is too short for it)",
+        tenant,
+        lock_timeout,
+    )
 
 
 def _process_alive(pid: int) -> bool:
@@ -321,12 +334,7 @@ class RedisTokenStore:
             try:
                 lock.release()
             except LockError:  # it expired: the work is done, and said so, not raised
-                logger.warning(
-                    "OAuth: tenant %r's token lock expired before the refresh ended "
-                    "(lock_timeout=%g s is too short for it)",
-                    tenant,
-                    self.lock_timeout,
-                )
+                _lock_overran(tenant, self.lock_timeout)
 
     def close(self) -> None:
         self._redis.close()
