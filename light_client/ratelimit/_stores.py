@@ -82,14 +82,34 @@ class InMemoryRateLimitStore:
     def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._lock = threading.Lock()
-        self._buckets: dict[str, Bucket] = {}
+        # Each key's bucket and when it was last changed, oldest change first (a change moves
+        # its key to the end). A key unchanged for IDLE_TTL_SECONDS whose schedule has no
+        # future left is dropped, as SQLite and Redis drop theirs: an OAuth token is a new key
+        # every hour, and a thousand tenants' old ones would pile up for the process's life.
+        self._buckets: dict[str, tuple[Bucket, float]] = {}
 
     def apply(self, key: str, change: Change[R]) -> R:
         with self._lock:
-            bucket = self._buckets.get(key)
-            bucket, answer = change(Bucket() if bucket is None else bucket, self._clock())
-            self._buckets[key] = bucket
+            now = self._clock()
+            held = self._buckets.pop(key, None)
+            bucket, answer = change(Bucket() if held is None else held[0], now)
+            self._buckets[key] = (bucket, now)
+            self._drop_idle(now)
             return answer
+
+    def _drop_idle(self, now: float) -> None:
+        """Drop the idle buckets at the front (the least recently changed): a bucket at a time,
+        so each change does O(1) work. A stale bucket that still holds the future (a long hold,
+        a booking far ahead) is kept, as if changed now."""
+        buckets = self._buckets
+        while True:
+            key = next(iter(buckets))  # never empty: a change has just put its key
+            bucket, touched = buckets[key]
+            if touched >= now - IDLE_TTL_SECONDS:
+                return
+            del buckets[key]
+            if bucket.tat > now or bucket.hold > now or bucket.holes:
+                buckets[key] = (bucket, now)
 
     async def aapply(self, key: str, change: Change[R]) -> R:
         return self.apply(key, change)  # a dict under a lock held for microseconds: no thread

@@ -215,6 +215,29 @@ def test_in_memory_store_repr() -> None:
     assert repr(store) == "InMemoryRateLimitStore(1 keys)"
 
 
+def test_in_memory_store_drops_idle_buckets_but_not_a_hold() -> None:
+    # A token is a new key every hour: a thousand tenants' old keys must not pile up.
+    now = [0.0]
+    store = InMemoryRateLimitStore(clock=lambda: now[0])
+    limiter = RateLimiter(300, store=store)
+    for tenant in range(1000):
+        store.apply(f"old-{tenant}", limiter.reserve())
+    store.apply("held", limiter.hold(5 * 3600))  # a daily limit: nothing until much later
+    now[0] = 1800.0
+    store.apply("recent", limiter.reserve())
+    assert repr(store) == "InMemoryRateLimitStore(1002 keys)"
+    now[0] = 3600.5  # an hour after the old keys were last changed
+    booking = store.apply("new", limiter.reserve())
+    assert repr(store) == "InMemoryRateLimitStore(3 keys)"  # held, recent, new
+    assert booking.wait == 0.0
+    # The hold stands: the next booking on it waits for it.
+    assert store.apply("held", limiter.reserve()).wait == pytest.approx(5 * 3600 - 3600.5)
+    # A dropped key books as a fresh one would.
+    assert store.apply("old-7", limiter.reserve()) == InMemoryRateLimitStore(
+        clock=lambda: now[0]
+    ).apply("old-7", limiter.reserve())
+
+
 @pytest.mark.parametrize(
     ("headers", "expected"),
     [
