@@ -19,8 +19,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def background(command: list[str], port: int) -> Iterator[None]:
-    """Run ``command`` (a server listening on ``port``) until the block ends; wait for it first."""
+def background(command: list[str], port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``command`` (a server listening on ``port``) until the block ends; wait for it first.
+    The block gets the process."""
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 10
@@ -32,7 +33,7 @@ def background(command: list[str], port: int) -> Iterator[None]:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.05)
-        yield
+        yield process
     finally:
         process.terminate()
         process.wait(timeout=10)
