@@ -14,14 +14,16 @@ is what retries and ``outcome_unknown`` rest on.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
 import httpx
 
-from .pools import _KeepsNoCookies
+from .pools import LIMITS, _KeepsNoCookies
 
 __all__ = ["AiohttpPool"]
 
@@ -57,7 +59,7 @@ class AiohttpPool(_KeepsNoCookies, httpx.AsyncClient):
     go to one ``aiohttp.ClientSession``, made on first use in the loop that uses it."""
 
     def __init__(self, timeout: httpx.Timeout) -> None:
-        limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)  # httpx's own
+        limits = LIMITS
         # The encodings aiohttp decodes without extra packages (httpx asks for br/zstd when
         # their packages are installed): an answer is never in one the pool cannot read.
         super().__init__(
@@ -75,9 +77,15 @@ class AiohttpPool(_KeepsNoCookies, httpx.AsyncClient):
             connector = aiohttp.TCPConnector(
                 keepalive_timeout=self._keepalive, ssl=self._ssl, limit=self._limit
             )
-            self._session = aiohttp.ClientSession(
+            session = aiohttp.ClientSession(
                 connector=connector, cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=True
             )
+            # aiohttp sends a GET, PUT or DELETE again, once, when a kept-alive connection drops
+            # under it -- unseen by the SDK's retry policy and rate limiter, and if that second
+            # send cannot connect, a request the server read would read as never sent. The SDK
+            # retries by its own rules. (aiohttp's own test client sets the same attribute.)
+            session._retry_connection = False
+            self._session = session
         return self._session
 
     @asynccontextmanager
@@ -87,7 +95,10 @@ class AiohttpPool(_KeepsNoCookies, httpx.AsyncClient):
         """Send ``request``: its answer's status and headers as an ``httpx.Response`` whose
         body is not read, and the body's chunks (decoded). The connection goes back to the
         pool when the block ends, or is closed if the body was not read to its end."""
+        if self.is_closed:  # as httpx says it
+            raise RuntimeError("Cannot send a request, as the client has been closed.")
         timeout = request.extensions.get("timeout", {})
+        started = time.perf_counter()
         with _as_httpx_errors(request):
             answer = await self.session().request(
                 request.method,
@@ -102,20 +113,23 @@ class AiohttpPool(_KeepsNoCookies, httpx.AsyncClient):
                     sock_read=timeout.get("read"),
                 ),
             )
+        response = httpx.Response(
+            answer.status,
+            headers=answer.raw_headers,
+            stream=_EMPTY,
+            request=request,
+            extensions={"http_version": b"HTTP/1.1"},
+        )
         try:
-            response = httpx.Response(
-                answer.status,
-                headers=answer.raw_headers,
-                stream=_EMPTY,
-                request=request,
-                extensions={"http_version": b"HTTP/1.1"},
-            )
             yield response, _chunks(answer, request)
         except BaseException:
             answer.close()  # the body was not read to its end: the connection cannot be reused
             raise
         else:
             answer.release()
+        finally:
+            # As httpx sets it when an answer's stream closes: from the send to the body's end.
+            response.elapsed = timedelta(seconds=time.perf_counter() - started)
 
     async def aclose(self) -> None:
         if self._session is not None:
@@ -150,9 +164,10 @@ class _Transport(httpx.AsyncBaseTransport):
         async with self._pool.light_exchange(request) as (response, chunks):
             content = b"".join([chunk async for chunk in chunks])
         headers: Any = response.headers.multi_items()
+        decoded = ("content-encoding", "content-length")  # the body is decoded: its own length
         return httpx.Response(
             response.status_code,
-            headers=[(k, v) for k, v in headers if k.lower() != "content-encoding"],
+            headers=[(k, v) for k, v in headers if k.lower() not in decoded],
             content=content,
             request=request,
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import socket
+import struct
 import time
 
 import httpx
@@ -145,3 +146,48 @@ async def test_the_pool_answers_httpx_calls_too() -> None:
 async def test_a_client_on_it_is_an_aiohttp_pool() -> None:
     async with LightClient(api_key=API_KEY, transport="aiohttp") as light:
         assert isinstance(light._http, AiohttpPool)
+
+
+async def test_a_dropped_kept_alive_connection_is_not_resent_behind_the_sdks_back() -> None:
+    # aiohttp resends a GET, PUT or DELETE once on a kept-alive connection that drops: the
+    # second send would bypass the SDK's retry policy and rate limiter, and a failure to
+    # reconnect would report a request the server read as never sent.
+    body = json.dumps(CUSTOMER).encode()
+    answer = (
+        f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+
+    def answer_then_drop(conn: socket.socket, request: bytes) -> None:
+        conn.sendall(answer)
+        read_request(conn)  # the second request is read, and never answered
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+    with RawServer(answer_then_drop) as server:
+        light = Light("aiohttp", api_key=API_KEY, base_url=server.url, max_retries=0)
+        assert isinstance(light.client, LightClient)
+        await light.client.customers.get(CUSTOMER_ID)
+        with pytest.raises(APIConnectionError) as caught:
+            await light.client.customers.get(CUSTOMER_ID)
+        await light.close()
+    assert len(server.requests) == 1  # one connection: nothing sent again on a new one
+    assert str(caught.value).startswith("the answer was lost after the request was sent (")
+
+
+async def test_elapsed_is_set_as_httpx_sets_it() -> None:
+    answer = http_answer(200, json.dumps(CUSTOMER).encode(), "Content-Type: application/json")
+    with RawServer(lambda conn, _: conn.sendall(answer)) as server:
+        light = Light("aiohttp", api_key=API_KEY, base_url=server.url)
+        assert isinstance(light.client, LightClient)
+        raw = await light.client.customers.with_raw_response.update(CUSTOMER_ID, name="a")
+        await light.close()
+    assert 0 < raw.http_response.elapsed.total_seconds() < 5
+
+
+async def test_a_closed_pool_sends_nothing() -> None:
+    answer = http_answer(200, json.dumps(CUSTOMER).encode())
+    with RawServer(lambda conn, _: conn.sendall(answer)) as server:
+        pool = AiohttpPool(httpx.Timeout(5))
+        await pool.aclose()
+        with pytest.raises(RuntimeError, match="the client has been closed"):
+            await pool.get(server.url)
+    assert server.requests == [] and pool._session is None
