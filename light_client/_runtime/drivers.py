@@ -9,16 +9,20 @@ it through (to give back a booked slot).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Generator
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
 from .._core.clock import Clock
 from ..ratelimit._limiter import RateLimiter
+from . import pools
 from .answers import Outcome
 from .engine import Action, FetchToken, Reply, Schedule, Send
 from .errors import ResponseTooLargeError
 from .response import RawResponse
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["drive_async", "drive_sync"]
 
@@ -74,20 +78,41 @@ async def _receive_async(http: httpx.AsyncClient, action: Send, clock: Clock) ->
                     async for chunk in chunks:
                         body.add(chunk)
             else:
-                response = await http.send(
-                    action.request, auth=auth, follow_redirects=False, stream=True
-                )
+                gate = http.light_gate() if isinstance(http, pools._AsyncClient) else None
+                if gate is not None:
+                    await _through(gate, action)
                 try:
-                    body = _Body(action, response, clock)
-                    async for chunk in response.aiter_bytes():
-                        body.add(chunk)
+                    response = await http.send(
+                        action.request, auth=auth, follow_redirects=False, stream=True
+                    )
+                    try:
+                        body = _Body(action, response, clock)
+                        async for chunk in response.aiter_bytes():
+                            body.add(chunk)
+                    finally:
+                        await response.aclose()
                 finally:
-                    await response.aclose()
+                    if gate is not None:
+                        gate.release()
     except httpx.RequestError as exc:
         return exc
     except TimeoutError:
         return httpx.ReadTimeout("the call's timeout ran out", request=action.request)
     return body.response_read()
+
+
+async def _through(gate: asyncio.Semaphore, action: Send) -> None:
+    """A place in the pool's gate, within the pool timeout (``PoolTimeout``: never sent)."""
+    import asyncio
+
+    pool_timeout = action.request.extensions.get("timeout", {}).get("pool")
+    try:
+        async with asyncio.timeout(pool_timeout):
+            await gate.acquire()
+    except TimeoutError:
+        raise httpx.PoolTimeout(
+            "no connection of the pool was free within the pool timeout", request=action.request
+        ) from None
 
 
 def _receive_sync(http: httpx.Client, action: Send, clock: Clock) -> Outcome:

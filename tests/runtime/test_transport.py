@@ -5,11 +5,18 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import time
 
 import httpx
 import pytest
 
-from light_client import LightClient, LightError, MissingExtraError, NotFoundError
+from light_client import (
+    APIConnectionError,
+    LightClient,
+    LightError,
+    MissingExtraError,
+    NotFoundError,
+)
 from light_client._runtime.aiohttp_pool import AiohttpPool
 from light_client.mock import LightMock
 from tests._harness import CUSTOMER_ID
@@ -110,3 +117,35 @@ def test_the_aiohttp_pool_keeps_no_cookies() -> None:
         asyncio.run(two_updates(server.url.replace("127.0.0.1", "localhost")))
     assert len(server.requests) == 2
     assert [b"cookie:" in request.lower() for request in server.requests] == [False, False]
+
+
+async def test_the_default_pool_queues_calls_in_its_gate_within_the_pool_timeout() -> None:
+    # 100 connections, each held 1 s by the server: the 101st call waits in the SDK's gate
+    # (not in httpcore's queue, which costs CPU per waiter: make bench-tenants shows it) and,
+    # past the pool timeout, is a connection error that says nothing was sent, as it was when
+    # it waited in httpcore's queue.
+    body = json.dumps({**CUSTOMER, "id": str(CUSTOMER_ID)}).encode()
+    answer = http_answer(200, body, "Content-Type: application/json")
+
+    def slow(conn: object, _: bytes) -> None:
+        time.sleep(1.0)
+        conn.sendall(answer)  # type: ignore[attr-defined]
+
+    with RawServer(slow) as server:
+        async with LightClient(
+            api_key="k",
+            base_url=server.url,
+            max_retries=0,
+            max_requests_per_minute=None,
+            timeout=httpx.Timeout(10, pool=0.3),
+        ) as light:
+            results = await asyncio.gather(
+                *(light.customers.update(CUSTOMER_ID, name="a") for _ in range(101)),
+                return_exceptions=True,
+            )
+            errors = [r for r in results if isinstance(r, BaseException)]
+            # The gate let every place go: the next call is sent at once.
+            assert (await light.customers.update(CUSTOMER_ID, name="b")).id == CUSTOMER_ID
+    assert len(errors) == 1 and isinstance(errors[0], APIConnectionError)
+    assert errors[0].outcome_unknown is False and "PoolTimeout" in str(errors[0])
+    assert len(server.requests) == 101  # 100, then the one after
