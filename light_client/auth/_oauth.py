@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import secrets
 import threading
@@ -60,6 +61,10 @@ REFRESH_MARGIN_SECONDS = 60.0
 REFRESH_SPREAD_SECONDS = 60.0
 # At most this many refreshes of one LightOAuth in flight at once (the rest wait their turn).
 MAX_CONCURRENT_REFRESHES = 10
+# The threads a LightOAuth's async providers run in: more than refresh at once, so a tenant
+# whose stored token is fresh is not kept waiting behind refreshes, nor behind waits for
+# another process's tenant lock.
+PROVIDER_THREADS = 32
 # How long a SQLite or Redis token store's per-tenant lock lives, and how long a process waits
 # for it: longer than a refresh may take (REFRESH_TIMEOUT), so no second refresh starts.
 LOCK_TIMEOUT_SECONDS = 180.0
@@ -227,17 +232,17 @@ class SQLiteTokenStore:
                 if not self._leases_ready:
                     db.execute(
                         "CREATE TABLE IF NOT EXISTS light_oauth_leases "
-                        "(tenant TEXT PRIMARY KEY, holder TEXT, pid INTEGER, until REAL)"
+                        "(tenant TEXT PRIMARY KEY, holder TEXT, host TEXT, pid INTEGER, until REAL)"
                     )
                     self._leases_ready = True
                 now = time.monotonic()
                 row = db.execute(
-                    "SELECT pid, until FROM light_oauth_leases WHERE tenant = ?", (tenant,)
+                    "SELECT host, pid, until FROM light_oauth_leases WHERE tenant = ?", (tenant,)
                 ).fetchone()
-                if row is None or row[1] <= now or not _process_alive(row[0]):
+                if row is None or _lease_over(row, now, self.lock_timeout):
                     db.execute(
-                        "INSERT OR REPLACE INTO light_oauth_leases VALUES (?, ?, ?, ?)",
-                        (tenant, holder, os.getpid(), now + self.lock_timeout),
+                        "INSERT OR REPLACE INTO light_oauth_leases VALUES (?, ?, ?, ?, ?)",
+                        (tenant, holder, _HOST, os.getpid(), now + self.lock_timeout),
                     )
                     return holder
             if time.monotonic() >= give_up:
@@ -264,10 +269,35 @@ def _lock_overran(tenant: str, lock_timeout: float) -> None:
     )
 
 
+def _host_identity() -> str:
+    """This host and PID namespace: where a lock's pid means a process we can see."""
+    import socket
+
+    try:
+        namespace = os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        namespace = 0
+    return f"{socket.gethostname()}:{namespace}"
+
+
+_HOST = _host_identity()
+
+
+def _lease_over(row: tuple[str, int, float], now: float, lock_timeout: float) -> bool:
+    """Whether a tenant lock (``host``, ``pid``, ``until`` on the host's monotonic clock) no
+    longer holds: expired; written on another clock (its end further away than any lock
+    lasts, ten times over, allowing for another process's longer ``lock_timeout``: the host
+    has rebooted since); or left by a process of ours that has died."""
+    host, pid, until = row
+    if until <= now or until - now > 10 * lock_timeout:
+        return True
+    return host == _HOST and not _process_alive(pid)
+
+
 def _process_alive(pid: int) -> bool:
-    """Whether process ``pid`` of this host still runs (a lock it left behind when it died is
-    free; a pid taken since by another process only delays that until the lock expires)."""
-    if pid == os.getpid():
+    """Whether process ``pid`` (of our host and PID namespace) still runs. A pid taken since by
+    another process only delays freeing the lock until it expires."""
+    if pid == os.getpid() or os.name != "posix":  # Windows: os.kill(pid, 0) sends CTRL_C_EVENT
         return True
     try:
         os.kill(pid, 0)
@@ -379,6 +409,13 @@ class TokenProvider:
     def __init__(
         self, oauth: LightOAuth, tenant: str, store: TokenStore, margin: float, spread: float
     ) -> None:
+        for name, value in (("margin", margin), ("spread", spread)):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not 0 <= value < math.inf
+            ):
+                raise InvalidArgumentError(f"{name} must be a number of seconds >= 0")
         self.oauth, self.tenant, self.store, self.margin = oauth, tenant, store, margin
         # When this tenant's token is refreshed: ``margin`` seconds before its expiry, plus a
         # share of ``spread`` fixed by the tenant's name.
@@ -428,7 +465,7 @@ class TokenProvider:
             logger.info("OAuth: refreshing the access token of tenant %r", self.tenant)
             try:
                 # Light has rotated the pair once this returns: held before the store writes it.
-                issued = self.oauth.refresh(tokens.refresh_token)
+                issued = self.oauth._refresh(tokens.refresh_token)
             except OAuthError as error:
                 self._check_lost_refresh(error, tokens.refresh_token)
                 raise
@@ -464,7 +501,11 @@ class TokenProvider:
                 self._last = stored
                 return stored.access_token
         try:
-            tokens = self.store.update(self.tenant, self._fresh)
+            # A refresh's place first, then the tenant's lock: the lock is held only while the
+            # refresh runs, never while it waits its turn (a lock that outlived lock_timeout
+            # would let another process refresh with the same refresh token).
+            with self.oauth._refreshing:
+                tokens = self.store.update(self.tenant, self._fresh)
         except OAuthError:
             raise
         except Exception as error:
@@ -493,8 +534,8 @@ class TokenProvider:
 
 class AsyncTokenProvider(TokenProvider):
     """The same for ``LightClient``: the store and the refresh run in a thread of the
-    ``LightOAuth``'s own pool (``max_concurrent_refreshes`` threads), never in the event loop's
-    default executor, which a thousand tenants' refreshes would fill."""
+    ``LightOAuth``'s own pool (``PROVIDER_THREADS``), never in the event loop's default
+    executor, which a thousand tenants' refreshes would fill."""
 
     async def __call__(self) -> str:  # type: ignore[override]
         import asyncio  # on first use: `import light_client` does not load asyncio
@@ -614,10 +655,14 @@ class LightOAuth:
         (``OAuthError`` ``outcome_unknown``), the next refresh with the old token is refused,
         and the provider reports that as ``reauthorization_required``."""
         with self._refreshing:
-            return self._token(
-                {"grant_type": "refresh_token", "refresh_token": refresh_token},
-                timeout=self.refresh_timeout,
-            )
+            return self._refresh(refresh_token)
+
+    def _refresh(self, refresh_token: str) -> TokenSet:
+        """``refresh``, its caller holding a place in ``_refreshing``."""
+        return self._token(
+            {"grant_type": "refresh_token", "refresh_token": refresh_token},
+            timeout=self.refresh_timeout,
+        )
 
     def _threads(self) -> ThreadPoolExecutor:
         """The threads the async providers run in (made on first use)."""
@@ -626,7 +671,8 @@ class LightOAuth:
                 from concurrent.futures import ThreadPoolExecutor
 
                 self._pool = ThreadPoolExecutor(
-                    max_workers=self.max_concurrent_refreshes, thread_name_prefix="light-oauth"
+                    max_workers=max(PROVIDER_THREADS, self.max_concurrent_refreshes),
+                    thread_name_prefix="light-oauth",
                 )
             return self._pool
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import os
 import sqlite3
 import subprocess
@@ -28,6 +29,7 @@ from light_client.auth import (
     TokenStore,
     TokenStoreError,
 )
+from light_client.auth._oauth import _HOST
 from tests._harness import CUSTOMER_ID
 from tests.conftest import load_json
 
@@ -241,11 +243,34 @@ def test_the_refresh_point_is_fixed_by_the_tenant_and_within_the_spread() -> Non
     points = [oauth.provider(f"t{i}", store).refresh_before for i in range(1000)]
     again = [oauth.async_provider(f"t{i}", store).refresh_before for i in range(1000)]
     oauth.close()
-    assert points == again  # the same in every process: fixed by the name
+    assert points == again
+    # The same in every process (fixed by the name, not by Python's per-process str hash).
+    child = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from light_client.auth._oauth import _share; print(repr(_share('t7')))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONHASHSEED": "random"},
+    )
+    assert 60 + 60 * float(child.stdout) == points[7]
     assert all(60 <= point < 120 for point in points)
     # Spread evenly: each tenth of the spread holds about a tenth of the tenants.
     tenths = [sum(1 for p in points if 60 + 6 * k <= p < 66 + 6 * k) for k in range(10)]
     assert min(tenths) >= 60 and max(tenths) <= 140
+
+
+def test_margin_and_spread_must_be_seconds() -> None:
+    oauth = LightOAuth(client_id="c", client_secret="s", redirect_uri="http://x/cb")
+    store = InMemoryTokenStore()
+    for name in ("margin", "spread"):
+        for bad in (-1, math.nan, math.inf, "60", True):
+            with pytest.raises(ValueError, match=f"{name} must be a number of seconds >= 0"):
+                oauth.provider("t", store, **{name: bad})  # type: ignore[arg-type]
+    oauth.close()
 
 
 def test_max_concurrent_refreshes_must_be_a_positive_int() -> None:
@@ -272,13 +297,14 @@ def test_a_fresh_stored_pair_is_read_without_the_lock(tmp_path: Path) -> None:
         thread = threading.Thread(target=lambda: answered.append(provider()))
         thread.start()
         thread.join(2)
+        read_while_held = list(answered)  # before the other writer lets go
     finally:
         other.execute("ROLLBACK")
         other.close()
         thread.join(35)
     oauth.close()
     store.close()
-    assert answered == ["at.t.0.9999999999"]
+    assert read_while_held == ["at.t.0.9999999999"]
 
 
 def test_a_tenant_lock_left_by_a_dead_process_is_free_at_once(tmp_path: Path) -> None:
@@ -292,8 +318,8 @@ def test_a_tenant_lock_left_by_a_dead_process_is_free_at_once(tmp_path: Path) ->
     store.put("t", TokenSet("a", "r", 0))
     store.update("t", lambda tokens: tokens)  # makes the lease table
     store._file.query(
-        "INSERT INTO light_oauth_leases VALUES ('t', 'gone', ?, ?)",
-        (int(dead.stdout), time.monotonic() + 3600),
+        "INSERT INTO light_oauth_leases VALUES ('t', 'gone', ?, ?, ?)",
+        (_HOST, int(dead.stdout), time.monotonic() + 20),
     )
     started = time.monotonic()
     assert store.update("t", lambda tokens: tokens) == TokenSet("a", "r", 0)
@@ -336,18 +362,39 @@ def test_a_tenant_lock_held_past_lock_timeout_is_taken_over(
     store.close()
 
 
-def test_a_tenant_lock_never_released_is_an_error_after_lock_timeout(tmp_path: Path) -> None:
-    # A live process of this host holds it, and renews it: a waiter gives up, clearly.
-    store = SQLiteTokenStore(tmp_path / "tokens.db", lock_timeout=0.3)
+def test_a_lock_written_before_a_reboot_is_free(tmp_path: Path) -> None:
+    # Its end is further away than any lock lasts: it was written on the monotonic clock of
+    # an earlier boot, whatever process now has its pid.
+    store = SQLiteTokenStore(tmp_path / "tokens.db", lock_timeout=30)
     store.put("t", TokenSet("a", "r", 0))
     store.update("t", lambda tokens: tokens)  # makes the lease table
     store._file.query(
-        "INSERT INTO light_oauth_leases VALUES ('t', 'other', ?, ?)",
-        (os.getppid(), time.monotonic() + 3600),
+        "INSERT INTO light_oauth_leases VALUES ('t', 'before', ?, ?, ?)",
+        (_HOST, os.getppid(), time.monotonic() + 86400),
     )
-    with pytest.raises(TokenStoreError) as caught:
-        store.update("t", lambda tokens: tokens)
-    assert str(caught.value) == (
-        "tenant 't': another process held the token lock for 0.3 s (lock_timeout)"
-    )
+    started = time.monotonic()
+    assert store.update("t", lambda tokens: tokens) == TokenSet("a", "r", 0)
+    assert time.monotonic() - started < 1
+    store.close()
+
+
+def test_a_tenant_lock_held_by_a_live_process_is_waited_for_then_an_error(
+    tmp_path: Path,
+) -> None:
+    # Held by a live process of this host (here: our parent, as if it were refreshing), or by
+    # any process of another host or container (whose pid means nothing here): a waiter gives
+    # up after lock_timeout, clearly.
+    store = SQLiteTokenStore(tmp_path / "tokens.db", lock_timeout=0.3)
+    store.put("t", TokenSet("a", "r", 0))
+    store.update("t", lambda tokens: tokens)  # makes the lease table
+    for host, pid in ((_HOST, os.getppid()), ("another-container:1", 999_999)):
+        store._file.query(
+            "INSERT OR REPLACE INTO light_oauth_leases VALUES ('t', 'other', ?, ?, ?)",
+            (host, pid, time.monotonic() + 1.0),
+        )
+        with pytest.raises(TokenStoreError) as caught:
+            store.update("t", lambda tokens: tokens)
+        assert str(caught.value) == (
+            "tenant 't': another process held the token lock for 0.3 s (lock_timeout)"
+        )
     store.close()
