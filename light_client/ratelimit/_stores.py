@@ -91,16 +91,19 @@ class InMemoryRateLimitStore:
     def apply(self, key: str, change: Change[R]) -> R:
         with self._lock:
             now = self._clock()
-            held = self._buckets.pop(key, None)
+            held = self._buckets.get(key)
             bucket, answer = change(Bucket() if held is None else held[0], now)
+            if held is not None:
+                del self._buckets[key]  # put back last: the most recently changed
             self._buckets[key] = (bucket, now)
             self._drop_idle(now)
             return answer
 
     def _drop_idle(self, now: float) -> None:
-        """Drop the idle buckets at the front (the least recently changed): a bucket at a time,
-        so each change does O(1) work. A stale bucket that still holds the future (a long hold,
-        a booking far ahead) is kept, as if changed now."""
+        """Drop the idle buckets at the front (the least recently changed), stopping at the
+        first one changed within the hour: O(1) per change, amortised. A stale bucket that
+        still holds the future (a long hold, a booking or a freed slot ahead) is kept, as if
+        changed now."""
         buckets = self._buckets
         while True:
             key = next(iter(buckets))  # never empty: a change has just put its key
@@ -108,7 +111,7 @@ class InMemoryRateLimitStore:
             if touched >= now - IDLE_TTL_SECONDS:
                 return
             del buckets[key]
-            if bucket.tat > now or bucket.hold > now or bucket.holes:
+            if bucket.tat > now or bucket.hold > now or any(hole > now for hole in bucket.holes):
                 buckets[key] = (bucket, now)
 
     async def aapply(self, key: str, change: Change[R]) -> R:

@@ -232,6 +232,22 @@ def test_in_memory_store_drops_idle_buckets_but_not_a_hold() -> None:
     assert booking.wait == 0.0
     # The hold stands: the next booking on it waits for it.
     assert store.apply("held", limiter.reserve()).wait == pytest.approx(5 * 3600 - 3600.5)
+    # A bucket whose freed slots (a cancelled booking's) are all past is idle too.
+    bookings = [store.apply("cancelled", limiter.reserve()) for _ in range(6)]
+    store.apply("cancelled", limiter.release(bookings[3]))  # not the newest: a hole is left
+    assert store._buckets["cancelled"][0].holes == (bookings[3].start,)
+    now[0] += 7200.0
+    store.apply("later", limiter.reserve())
+    assert "cancelled" not in store._buckets
+    # A change that fails loses nothing: the bucket and its hold stay.
+    held_until = store.apply("held", limiter.reserve())
+
+    def broken(bucket: object, now: float) -> tuple[object, None]:
+        raise RuntimeError("a user's own change")
+
+    with pytest.raises(RuntimeError):
+        store.apply("held", broken)  # type: ignore[arg-type]
+    assert store.apply("held", limiter.reserve()).start > held_until.start
     # A dropped key books as a fresh one would.
     assert store.apply("old-7", limiter.reserve()) == InMemoryRateLimitStore(
         clock=lambda: now[0]
