@@ -351,7 +351,9 @@ class LightClient(BaseClient[AsyncTokenProvider, httpx.AsyncClient], AsyncResour
         if self._transport == "httpx":
             return pools.async_client(self.timeout)
         try:
-            return pools.aiohttp_client(self.timeout)
+            from ._runtime.aiohttp_pool import AiohttpPool  # loads aiohttp: on first use
+
+            return AiohttpPool(self.timeout)
         except ModuleNotFoundError as exc:
             raise MissingExtraError(
                 'transport="aiohttp"', extra="aiohttp", module=exc.name

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from _loopback import background, free_port
+from _loopback import KeepAlive, background, free_port
 
 CUSTOMER = json.loads(
     (Path(__file__).parent.parent / "tests/data/seed_customer_response.json").read_text()
@@ -49,33 +49,11 @@ PAYLOAD = {"name": "Acme ApS", "email": None}
 # -- the loopback server (runs in its own process) ---------------------------------------------
 
 
-class Answer(asyncio.Protocol):
-    """HTTP/1.1 with keep-alive: reads a request head and its Content-Length body, answers."""
+class Answer(KeepAlive):
+    """Every request: a valid Customer whose id is the last segment of the path."""
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
-        self.buffer = b""
-
-    def data_received(self, data: bytes) -> None:
-        self.buffer += data
-        while True:
-            head_end = self.buffer.find(b"\r\n\r\n")
-            if head_end < 0:
-                return
-            head = self.buffer[:head_end].decode("latin-1")
-            lines = head.split("\r\n")
-            length = 0
-            for line in lines[1:]:
-                name, _, value = line.partition(":")
-                if name.strip().lower() == "content-length":
-                    length = int(value)
-            end = head_end + 4 + length
-            if len(self.buffer) < end:
-                return
-            self.buffer = self.buffer[end:]
-            path = lines[0].split(" ")[1]
-            self.transport.write(answer(path.rsplit("/", 1)[-1]))
+    def reply(self, method: str, path: str, headers: dict[str, str], body: bytes) -> None:
+        self.transport.write(answer(path.rsplit("/", 1)[-1]))
 
 
 def answer(resource_id: str) -> bytes:

@@ -44,13 +44,14 @@ import tempfile
 import time
 import urllib.request
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-from _loopback import background, free_port
+from _loopback import KeepAlive, background, free_port
 
 CUSTOMER = json.loads(
     (Path(__file__).parent.parent / "tests/data/seed_customer_response.json").read_text()
@@ -145,35 +146,12 @@ class Light:
 REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 429: "Too Many"}
 
 
-class Connection(asyncio.Protocol):
-    """HTTP/1.1 keep-alive, one request at a time per connection (as both clients send)."""
+class Connection(KeepAlive):
+    """Light's side of a connection (one request at a time, as both clients send)."""
 
     light: Light
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
-        self.buffer = b""
-
-    def data_received(self, data: bytes) -> None:
-        self.buffer += data
-        while True:
-            head_end = self.buffer.find(b"\r\n\r\n")
-            if head_end < 0:
-                return
-            lines = self.buffer[:head_end].decode("latin-1").split("\r\n")
-            headers = {}
-            for line in lines[1:]:
-                name, _, value = line.partition(":")
-                headers[name.strip().lower()] = value.strip()
-            end = head_end + 4 + int(headers.get("content-length", 0))
-            if len(self.buffer) < end:
-                return
-            body, self.buffer = self.buffer[head_end + 4 : end], self.buffer[end:]
-            method, path = lines[0].split(" ")[:2]
-            self.answer(method, path, headers, body)
-
-    def answer(self, method: str, path: str, headers: dict[str, str], body: bytes) -> None:
+    def reply(self, method: str, path: str, headers: dict[str, str], body: bytes) -> None:
         light = self.light
         if method == "POST" and path == "/oauth/token":
             form = {name: values[0] for name, values in parse_qs(body.decode()).items()}
@@ -343,44 +321,57 @@ async def drive(row: Row, calls: Sequence[Call], workers: int, seconds: float) -
     row.lag_ms = (row.lag.percentile(0.5), row.lag.percentile(0.99))
 
 
-async def sdk_row(
-    base_url: str, tenants: int, seconds: float, store_kind: str, transport: str, folder: str
-) -> Row:
+@asynccontextmanager
+async def tenant_clients(
+    base_url: str,
+    tenants: int,
+    expires: Callable[[int], float],
+    store_kind: str,
+    path: Path,
+    **options: Any,
+) -> AsyncIterator[Callable[[int], Any]]:
+    """Tenant ``i``'s client, made on demand: on one base client's pool (``options``), with
+    its own OAuth token provider, the tenants' first pairs in a store of ``store_kind`` (at
+    ``path`` for SQLite); all closed after."""
     from light_client import LightClient
     from light_client.auth import InMemoryTokenStore, LightOAuth, SQLiteTokenStore, TokenSet
 
-    row = Row(f"SDK ({transport}), tokens {store_kind}", tenants, seconds)
-    oauth = LightOAuth(client_id="bench", client_secret="bench", redirect_uri="http://x/cb")
-    oauth.base_url = base_url
-    if store_kind == "SQLite":
-        store: Any = SQLiteTokenStore(Path(folder) / f"tokens-{tenants}-{transport}.db")
-    else:
-        store = InMemoryTokenStore()
-    far = time.time() + 7200
-    for i, (access, refresh, expires_at) in enumerate(initial_tokens(tenants, lambda i: far)):
+    oauth = LightOAuth(
+        client_id="bench", client_secret="bench", redirect_uri="http://x/cb", base_url=base_url
+    )
+    store: Any = SQLiteTokenStore(path) if store_kind == "SQLite" else InMemoryTokenStore()
+    for i, (access, refresh, expires_at) in enumerate(initial_tokens(tenants, expires)):
         store.put(f"t{i}", TokenSet(access, refresh, expires_at))
-    base = LightClient(api_key="sk_bench", base_url=base_url, transport=transport)  # type: ignore[arg-type]
+    base = LightClient(api_key="sk_bench", base_url=base_url, **options)
     try:
-        warm = base.with_options(access_token=oauth.async_provider("t0", store))
-        await warm.customers.update(CUSTOMER_ID, name="Acme ApS", email=None)
-        gc.collect()
-        before = rss_kib()
-        clients = [
-            base.with_options(access_token=oauth.async_provider(f"t{i}", store))
-            for i in range(tenants)
-        ]
-        await asyncio.gather(
-            *(c.customers.update(CUSTOMER_ID, name="Acme ApS", email=None) for c in clients)
-        )
-        gc.collect()
-        row.rss_per_tenant = (rss_kib() - before) / tenants
-        calls = [updater(client) for client in clients]
-        await drive(row, calls, 2, seconds)
+        yield lambda i: base.with_options(access_token=oauth.async_provider(f"t{i}", store))
     finally:
         await base.aclose()
         oauth.close()
         if store_kind == "SQLite":
             store.close()
+
+
+async def sdk_row(
+    base_url: str, tenants: int, seconds: float, store_kind: str, transport: str, folder: str
+) -> Row:
+    row = Row(f"SDK ({transport}), tokens {store_kind}", tenants, seconds)
+    far = time.time() + 7200
+    path = Path(folder) / f"tokens-{tenants}-{transport}.db"
+    async with tenant_clients(
+        base_url, tenants + 1, lambda i: far, store_kind, path, transport=transport
+    ) as tenant:
+        warm = tenant(tenants)  # a tenant of its own warms the pool up
+        await warm.customers.update(CUSTOMER_ID, name="Acme ApS", email=None)
+        gc.collect()
+        before = rss_kib()
+        clients = [tenant(i) for i in range(tenants)]
+        await asyncio.gather(
+            *(c.customers.update(CUSTOMER_ID, name="Acme ApS", email=None) for c in clients)
+        )
+        gc.collect()
+        row.rss_per_tenant = (rss_kib() - before) / tenants
+        await drive(row, [updater(client) for client in clients], 2, seconds)
     return row
 
 
@@ -451,35 +442,18 @@ async def expiry_row(
     """Tokens of all tenants expire within one minute of each other, from 130 s on (so all are
     due for a refresh within the run: up to 120 s before, margin and spread); each tenant
     calls once a second (its own 60/min budget), so every call needs a live token."""
-    from light_client import LightClient
-    from light_client.auth import InMemoryTokenStore, LightOAuth, SQLiteTokenStore, TokenSet
-
     row = Row(f"tokens {store_kind}", tenants, seconds)
-    oauth = LightOAuth(client_id="bench", client_secret="bench", redirect_uri="http://x/cb")
-    oauth.base_url = base_url
-    if store_kind == "SQLite":
-        store: Any = SQLiteTokenStore(Path(folder) / "expiring-tokens.db")
-    else:
-        store = InMemoryTokenStore()
     start = time.time() + 130
-    for i, (access, refresh, expires_at) in enumerate(
-        initial_tokens(tenants, lambda i: start + 60 * i / tenants)
-    ):
-        store.put(f"t{i}", TokenSet(access, refresh, expires_at))
-    base = LightClient(
-        api_key="sk_bench", base_url=base_url, max_requests_per_minute=60, transport="aiohttp"
-    )
-    try:
-        clients = [
-            base.with_options(access_token=oauth.async_provider(f"t{i}", store))
-            for i in range(tenants)
-        ]
-        await drive(row, [updater(client) for client in clients], 1, seconds)
-    finally:
-        await base.aclose()
-        oauth.close()
-        if store_kind == "SQLite":
-            store.close()
+    async with tenant_clients(
+        base_url,
+        tenants,
+        lambda i: start + 60 * i / tenants,
+        store_kind,
+        Path(folder) / "expiring-tokens.db",
+        max_requests_per_minute=60,
+        transport="aiohttp",
+    ) as tenant:
+        await drive(row, [updater(tenant(i)) for i in range(tenants)], 1, seconds)
     return row
 
 

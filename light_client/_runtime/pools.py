@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # httpx's own base of Client and AsyncClient, for the mixin's
 else:
     _HttpxClient = object
 
-__all__ = ["LIMITS", "POOL_SIZE", "aiohttp_client", "async_client", "sync_client"]
+__all__ = ["LIMITS", "POOL_SIZE", "async_client", "sync_client"]
 
 # The connections of a pool the SDK makes (httpx's default number), every one kept alive:
 # calls to one host at a steady rate reuse them all (httpx keeps 20, and reconnects the rest).
@@ -187,11 +187,3 @@ def sync_client(timeout: httpx.Timeout) -> httpx.Client:
 
 def async_client(timeout: httpx.Timeout) -> httpx.AsyncClient:
     return _AsyncClient(timeout=timeout, limits=LIMITS)
-
-
-def aiohttp_client(timeout: httpx.Timeout) -> httpx.AsyncClient:
-    """The pool of ``transport="aiohttp"`` (``aiohttp_pool``); ``ImportError`` without the
-    ``[aiohttp]`` extra."""
-    from .aiohttp_pool import AiohttpPool  # loads aiohttp: on first use
-
-    return AiohttpPool(timeout)
