@@ -566,6 +566,12 @@ class LightOAuth:
         refresh_timeout: float | httpx.Timeout = REFRESH_TIMEOUT,
         max_concurrent_refreshes: int = MAX_CONCURRENT_REFRESHES,
     ) -> None:
+        if (
+            isinstance(max_concurrent_refreshes, bool)
+            or not isinstance(max_concurrent_refreshes, int)
+            or max_concurrent_refreshes < 1
+        ):  # before anything is opened
+            raise InvalidArgumentError("max_concurrent_refreshes must be an int >= 1")
         self.client_id = check_credential(client_id, what="client_id")
         self._client_secret = check_credential(client_secret, what="client_secret")
         self.redirect_uri = redirect_uri
@@ -573,12 +579,6 @@ class LightOAuth:
         self._http = sync_client(httpx.Timeout(timeout))  # every tenant's refresh: no cookies
         self._unsaved = _Unsaved()
         self.refresh_timeout = httpx.Timeout(refresh_timeout)
-        if (
-            isinstance(max_concurrent_refreshes, bool)
-            or not isinstance(max_concurrent_refreshes, int)
-            or max_concurrent_refreshes < 1
-        ):
-            raise InvalidArgumentError("max_concurrent_refreshes must be an int >= 1")
         self.max_concurrent_refreshes = max_concurrent_refreshes
         # Every refresh of this integration, whichever thread asks: Light's token endpoint
         # never sees more than this many at once from this process.

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -130,6 +130,21 @@ def server() -> Iterator[TokenServer]:
         yield running
 
 
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[Callable[..., SQLiteTokenStore]]:
+    """A token file in ``tmp_path``; every store made is closed after the test, whatever its
+    end (an open connection collected later fails another test with a ResourceWarning)."""
+    made: list[SQLiteTokenStore] = []
+
+    def make(**options: float) -> SQLiteTokenStore:
+        made.append(SQLiteTokenStore(tmp_path / "tokens.db", **options))
+        return made[-1]
+
+    yield make
+    for store in made:
+        store.close()
+
+
 def _oauth(server: TokenServer, **options: int) -> LightOAuth:
     return LightOAuth(
         client_id="c", client_secret="s", redirect_uri="http://x/cb", base_url=server.url, **options
@@ -191,15 +206,13 @@ async def test_tokens_expiring_together_are_refreshed_spread_out(server: TokenSe
 
 @pytest.mark.parametrize("kind", ["memory", "sqlite"])
 async def test_refreshes_all_due_at_once_run_a_bounded_number_at_a_time(
-    server: TokenServer, kind: str, tmp_path: Path
+    server: TokenServer, kind: str, sqlite_store: Callable[..., SQLiteTokenStore]
 ) -> None:
     # spread=0 and tokens already expired: all 30 due at the first call. The token endpoint
     # sees 3 at a time (max_concurrent_refreshes), no more -- and no fewer with SQLite, whose
     # lock is per tenant, not the file's.
     tenants = 30
-    store: TokenStore = (
-        InMemoryTokenStore() if kind == "memory" else SQLiteTokenStore(tmp_path / "tokens.db")
-    )
+    store: TokenStore = InMemoryTokenStore() if kind == "memory" else sqlite_store()
     _connect(store, tenants, time.time() - 1)
     oauth = _oauth(server, max_concurrent_refreshes=3)
     async with LightClient(api_key="k", base_url=server.url) as base:
@@ -284,9 +297,11 @@ def test_max_concurrent_refreshes_must_be_a_positive_int() -> None:
             )
 
 
-def test_a_fresh_stored_pair_is_read_without_the_lock(tmp_path: Path) -> None:
+def test_a_fresh_stored_pair_is_read_without_the_lock(
+    sqlite_store: Callable[..., SQLiteTokenStore],
+) -> None:
     # A new client of each of a thousand tenants must not queue for the file's write lock.
-    store = SQLiteTokenStore(tmp_path / "tokens.db")
+    store = sqlite_store()
     store.put("t", TokenSet("at.t.0.9999999999", "rt.t.0", time.time() + 3600))
     oauth = LightOAuth(client_id="c", client_secret="s", redirect_uri="http://x/cb")
     provider = oauth.provider("t", store)
@@ -307,14 +322,16 @@ def test_a_fresh_stored_pair_is_read_without_the_lock(tmp_path: Path) -> None:
     assert read_while_held == ["at.t.0.9999999999"]
 
 
-def test_a_tenant_lock_left_by_a_dead_process_is_free_at_once(tmp_path: Path) -> None:
+def test_a_tenant_lock_left_by_a_dead_process_is_free_at_once(
+    sqlite_store: Callable[..., SQLiteTokenStore],
+) -> None:
     dead = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"],
         text=True,
         capture_output=True,
         check=True,
     )
-    store = SQLiteTokenStore(tmp_path / "tokens.db", lock_timeout=30)
+    store = sqlite_store(lock_timeout=30)
     store.put("t", TokenSet("a", "r", 0))
     store.update("t", lambda tokens: tokens)  # makes the lease table
     store._file.query(
@@ -328,9 +345,9 @@ def test_a_tenant_lock_left_by_a_dead_process_is_free_at_once(tmp_path: Path) ->
 
 
 def test_a_tenant_lock_held_past_lock_timeout_is_taken_over(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    sqlite_store: Callable[..., SQLiteTokenStore], caplog: pytest.LogCaptureFixture
 ) -> None:
-    store = SQLiteTokenStore(tmp_path / "tokens.db", lock_timeout=0.5)
+    store = sqlite_store(lock_timeout=0.5)
     store.put("t", TokenSet("a", "r", 0))
     store.put("u", TokenSet("b", "r", 0))
     inside, release = threading.Event(), threading.Event()
@@ -362,10 +379,12 @@ def test_a_tenant_lock_held_past_lock_timeout_is_taken_over(
     store.close()
 
 
-def test_a_lock_written_before_a_reboot_is_free(tmp_path: Path) -> None:
+def test_a_lock_written_before_a_reboot_is_free(
+    sqlite_store: Callable[..., SQLiteTokenStore],
+) -> None:
     # Its end is further away than any lock lasts: it was written on the monotonic clock of
     # an earlier boot, whatever process now has its pid.
-    store = SQLiteTokenStore(tmp_path / "tokens.db", lock_timeout=30)
+    store = sqlite_store(lock_timeout=30)
     store.put("t", TokenSet("a", "r", 0))
     store.update("t", lambda tokens: tokens)  # makes the lease table
     store._file.query(
@@ -379,12 +398,12 @@ def test_a_lock_written_before_a_reboot_is_free(tmp_path: Path) -> None:
 
 
 def test_a_tenant_lock_held_by_a_live_process_is_waited_for_then_an_error(
-    tmp_path: Path,
+    sqlite_store: Callable[..., SQLiteTokenStore],
 ) -> None:
     # Held by a live process of this host (here: our parent, as if it were refreshing), or by
     # any process of another host or container (whose pid means nothing here): a waiter gives
     # up after lock_timeout, clearly.
-    store = SQLiteTokenStore(tmp_path / "tokens.db", lock_timeout=0.3)
+    store = sqlite_store(lock_timeout=0.3)
     store.put("t", TokenSet("a", "r", 0))
     store.update("t", lambda tokens: tokens)  # makes the lease table
     for host, pid in ((_HOST, os.getppid()), ("another-container:1", 999_999)):
