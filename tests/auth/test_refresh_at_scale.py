@@ -322,6 +322,17 @@ def test_a_fresh_stored_pair_is_read_without_the_lock(
     assert read_while_held == ["at.t.0.9999999999"]
 
 
+def _lease(store: SQLiteTokenStore, host: str, pid: int, seconds: float) -> None:
+    """Tenant ``t``'s lock, as another process left it: ``host``, ``pid``, ending in
+    ``seconds`` on this host's monotonic clock (the store's first update makes its table)."""
+    if not store._leases_ready:
+        store.update("t", lambda tokens: tokens)
+    store._file.query(
+        "INSERT OR REPLACE INTO light_oauth_leases VALUES ('t', 'other', ?, ?, ?)",
+        (host, pid, time.monotonic() + seconds),
+    )
+
+
 def test_a_tenant_lock_left_by_a_dead_process_is_free_at_once(
     sqlite_store: Callable[..., SQLiteTokenStore],
 ) -> None:
@@ -333,11 +344,7 @@ def test_a_tenant_lock_left_by_a_dead_process_is_free_at_once(
     )
     store = sqlite_store(lock_timeout=30)
     store.put("t", TokenSet("a", "r", 0))
-    store.update("t", lambda tokens: tokens)  # makes the lease table
-    store._file.query(
-        "INSERT INTO light_oauth_leases VALUES ('t', 'gone', ?, ?, ?)",
-        (_HOST, int(dead.stdout), time.monotonic() + 20),
-    )
+    _lease(store, _HOST, int(dead.stdout), 20)
     started = time.monotonic()
     assert store.update("t", lambda tokens: tokens) == TokenSet("a", "r", 0)
     assert time.monotonic() - started < 1
@@ -386,11 +393,7 @@ def test_a_lock_written_before_a_reboot_is_free(
     # an earlier boot, whatever process now has its pid.
     store = sqlite_store(lock_timeout=30)
     store.put("t", TokenSet("a", "r", 0))
-    store.update("t", lambda tokens: tokens)  # makes the lease table
-    store._file.query(
-        "INSERT INTO light_oauth_leases VALUES ('t', 'before', ?, ?, ?)",
-        (_HOST, os.getppid(), time.monotonic() + 86400),
-    )
+    _lease(store, _HOST, os.getppid(), 86400)
     started = time.monotonic()
     assert store.update("t", lambda tokens: tokens) == TokenSet("a", "r", 0)
     assert time.monotonic() - started < 1
@@ -405,12 +408,8 @@ def test_a_tenant_lock_held_by_a_live_process_is_waited_for_then_an_error(
     # up after lock_timeout, clearly.
     store = sqlite_store(lock_timeout=0.3)
     store.put("t", TokenSet("a", "r", 0))
-    store.update("t", lambda tokens: tokens)  # makes the lease table
     for host, pid in ((_HOST, os.getppid()), ("another-container:1", 999_999)):
-        store._file.query(
-            "INSERT OR REPLACE INTO light_oauth_leases VALUES ('t', 'other', ?, ?, ?)",
-            (host, pid, time.monotonic() + 1.0),
-        )
+        _lease(store, host, pid, 1.0)
         with pytest.raises(TokenStoreError) as caught:
             store.update("t", lambda tokens: tokens)
         assert str(caught.value) == (
